@@ -1,0 +1,1 @@
+//! Embedded STOMP broker.

@@ -1,0 +1,1 @@
+//! Header escaping rules. (Implementation in progress.)

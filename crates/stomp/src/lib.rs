@@ -1,0 +1,20 @@
+//! Sans-IO STOMP 1.0, 1.1 and 1.2 codec.
+//!
+//! This crate owns the bytes of the wire and nothing else: no sockets, no timers, no
+//! routing. A [`Decoder`] turns a growing byte buffer into [`Item`]s (frames and heart-beat
+//! EOLs); [`encode`] writes a [`Frame`] for a given [`Version`].
+//!
+//! # Layout
+//! - [`frame`]: [`Frame`], [`Command`], [`Headers`], [`Version`].
+//! - [`decode`]: the incremental, bounded [`Decoder`] and its [`DecodeError`].
+//! - [`encode`]: [`encode`] and the per-version header escaping.
+//! - `escape`: header escaping and unescaping rules shared by both directions.
+
+pub mod decode;
+pub mod encode;
+mod escape;
+pub mod frame;
+
+pub use decode::{DecodeError, Decoder, Item, Limits};
+pub use encode::encode;
+pub use frame::{Command, Frame, Headers, Version};
