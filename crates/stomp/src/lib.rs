@@ -7,13 +7,15 @@
 //! # Layout
 //! - [`frame`]: [`Frame`], [`Command`], [`Headers`], [`Version`].
 //! - [`decode`]: the incremental, bounded [`Decoder`] and its [`DecodeError`].
-//! - [`encode`]: [`encode`] and the per-version header escaping.
+//! - [`encode`]: [`encode`], which writes a frame with LF line endings.
 //! - `escape`: header escaping and unescaping rules shared by both directions.
+//! - `header`: parsing of one header line and of `content-length`.
 
 pub mod decode;
 pub mod encode;
 mod escape;
 pub mod frame;
+mod header;
 
 pub use decode::{DecodeError, Decoder, Item, Limits};
 pub use encode::encode;
