@@ -247,8 +247,9 @@ impl Partial {
             let (name, value) = parse_line(line, self.escaping)?;
             if name == "content-length" && self.content_length.is_none() {
                 let length = parse_content_length(&value)?;
-                // Rejected now, before the body arrives, even if the headers go on.
-                self.check_size(length.saturating_add(1), limits)?;
+                // Rejected now, before the body arrives: this line, at least a blank
+                // line, the body and its NUL.
+                self.check_size(length.saturating_add(lf + 3), limits)?;
                 self.content_length = Some(length);
             }
             self.headers.push(name, value);
