@@ -1,0 +1,80 @@
+//! Broker settings: where to listen, who may connect, heart-beat policy and bounds.
+
+use crate::auth::Users;
+use marionette_stomp::Limits;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The default STOMP port, as ActiveMQ and MCollective use it.
+pub const DEFAULT_PORT: u16 = 61613;
+
+/// How the broker answers a client's `heart-beat` header.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HeartbeatPolicy {
+    /// Mirror the client: offer to send as often as it wants to receive and to receive as
+    /// often as it can send, each clamped to `[min, max]` (0 stays 0).
+    Mirror { min_ms: u64, max_ms: u64 },
+    /// Always offer these values (`heart-beat:SEND,RECV`).
+    Fixed { send_ms: u64, recv_ms: u64 },
+}
+
+/// Everything a running broker needs to know.
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    /// STOMP listener address.
+    pub listen: SocketAddr,
+    /// HTTP admin endpoint (connection table, metrics); `None` disables it.
+    pub admin: Option<SocketAddr>,
+    /// Accepted logins.
+    pub users: Users,
+    /// Whether a CONNECT without `login` is accepted.
+    pub anonymous: bool,
+    /// Heart-beat negotiation.
+    pub heartbeat: HeartbeatPolicy,
+    /// A peer silent for longer than the agreed interval × this factor is closed.
+    pub heartbeat_grace: f64,
+    /// Frame decoding bounds.
+    pub frame_limits: Limits,
+    /// Time a new connection has to send CONNECT.
+    pub connect_timeout: Duration,
+    /// Messages waiting in one connection's outbound queue before it counts as a slow consumer.
+    pub outbound_messages: usize,
+    /// Bytes waiting in one connection's outbound queue before it counts as a slow consumer.
+    pub outbound_bytes: usize,
+    /// Messages held by one queue while no consumer matches them.
+    pub queue_messages: usize,
+    /// Bytes held by all queues together.
+    pub held_bytes: usize,
+    /// Unacknowledged messages one client/client-individual subscription may hold.
+    pub prefetch: usize,
+    /// Frames one transaction may buffer.
+    pub transaction_frames: usize,
+    /// Subscriptions one connection may hold.
+    pub max_subscriptions: usize,
+}
+
+impl BrokerConfig {
+    /// Defaults for a broker on `listen`, with no users and anonymous access off.
+    pub fn new(listen: SocketAddr) -> BrokerConfig {
+        BrokerConfig {
+            listen,
+            admin: None,
+            users: Users::default(),
+            anonymous: false,
+            heartbeat: HeartbeatPolicy::Mirror {
+                min_ms: 1_000,
+                max_ms: 3_600_000,
+            },
+            heartbeat_grace: 1.5,
+            frame_limits: Limits::default(),
+            connect_timeout: Duration::from_secs(10),
+            outbound_messages: 4_096,
+            outbound_bytes: 16 * 1024 * 1024,
+            queue_messages: 10_000,
+            held_bytes: 256 * 1024 * 1024,
+            prefetch: 1_000,
+            transaction_frames: 1_000,
+            max_subscriptions: 1_000,
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! One client connection: the handshake, the reading loop that turns frames into router
+//! commands, and (in [`writer`]) the writing task.
+//!
+//! Bad input ends the connection with an ERROR frame; it never touches other
+//! connections.
+
+mod handshake;
+mod refusal;
+mod session;
+mod writer;
+
+pub use refusal::Refusal;
+
+use crate::Shared;
+use crate::router::{ConnHandle, ConnId, Outbound, RouterCmd};
+use crate::stats::{BadInput, ConnInfo};
+use bytes::BytesMut;
+use marionette_stomp::{Decoder, Frame, Item, encode};
+use session::Session;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use writer::Writer;
+
+/// Initial read buffer; it grows for large frames and shrinks back when drained.
+const READ_BUF: usize = 1024;
+
+/// How a connection ended, for the log.
+#[derive(Debug)]
+enum End {
+    PeerClosed,
+    Disconnect,
+    Refused(Refusal),
+    HeartbeatTimeout(Duration),
+    Cancelled,
+    Io(std::io::Error),
+}
+
+/// Serves one accepted socket until it closes.
+pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<Shared>) {
+    let local = stream.local_addr().unwrap_or(peer);
+    let info = Arc::new(ConnInfo::new(id, peer, local));
+    shared.table.insert(info.clone());
+    let (mut rd, mut wr) = stream.into_split();
+    let mut decoder = Decoder::new(shared.config.frame_limits);
+    let mut buf = BytesMut::with_capacity(READ_BUF);
+    let cancel = shared.shutdown.child_token();
+
+    let end = match handshake(&mut rd, &mut wr, &mut decoder, &mut buf, &info, &shared, id, &cancel).await {
+        Ok(accepted) => {
+            let (tx, rx) = mpsc::channel(shared.config.outbound_messages);
+            let queued_bytes = Arc::new(AtomicUsize::new(0));
+            let handle = ConnHandle {
+                tx: tx.clone(),
+                queued_bytes: queued_bytes.clone(),
+                cancel: cancel.clone(),
+                info: info.clone(),
+            };
+            let registered = shared.router.send(RouterCmd::Open { conn: id, handle }).await.is_ok();
+            decoder.set_version(accepted.version);
+            let writer = Writer {
+                socket: wr,
+                rx,
+                version: accepted.version,
+                heartbeat: accepted.heartbeat.send_every(),
+                queued_bytes,
+                info: info.clone(),
+                cancel: cancel.clone(),
+            };
+            let writer = tokio::spawn(writer.run());
+            let mut session = Session::new(id, accepted.version, shared.clone(), info.clone());
+            let end = if registered {
+                read_loop(&mut rd, &mut decoder, &mut buf, &mut session, &tx, &info, &shared, &cancel, accepted.heartbeat.expect_every()).await
+            } else {
+                End::Cancelled
+            };
+            if let End::Refused(r) = &end {
+                let _ = tx.try_send(Outbound::Frame(r.to_frame()));
+                let _ = tx.try_send(Outbound::Close);
+            } else if matches!(end, End::Disconnect) {
+                let _ = tx.try_send(Outbound::Close);
+            } else {
+                cancel.cancel();
+            }
+            drop(tx);
+            let _ = shared.router.send(RouterCmd::Close { conn: id }).await;
+            // The writer flushes what is queued (an ERROR, a RECEIPT) and exits; bounded.
+            let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+            end
+        }
+        Err(end) => {
+            if let End::Refused(r) = &end {
+                let mut out = BytesMut::new();
+                encode(&r.to_frame(), decoder.version(), &mut out);
+                let _ = tokio::time::timeout(Duration::from_secs(5), wr.write_all(&out)).await;
+                let _ = wr.shutdown().await;
+            }
+            end
+        }
+    };
+    log_end(&end, &info, &shared);
+    shared.table.remove(id);
+    shared.metrics.connections_closed.fetch_add(1, Relaxed);
+}
+
+fn log_end(end: &End, info: &ConnInfo, shared: &Shared) {
+    let peer = info.peer;
+    match end {
+        End::Refused(r) => {
+            shared.metrics.bad_input(r.kind);
+            tracing::warn!(conn = info.id, %peer, kind = r.kind.label(), "refused: {}", r.message);
+        }
+        End::HeartbeatTimeout(d) => {
+            shared.metrics.heartbeat_timeouts.fetch_add(1, Relaxed);
+            tracing::warn!(conn = info.id, %peer, "no heart-beat or frame for {d:?}, closing");
+        }
+        End::Io(e) => tracing::debug!(conn = info.id, %peer, "connection error: {e}"),
+        End::PeerClosed | End::Disconnect | End::Cancelled => {
+            tracing::debug!(conn = info.id, %peer, "closed: {end:?}")
+        }
+    }
+}
+
+/// Reads into `buf`; `Ok(false)` on EOF.
+async fn fill(rd: &mut OwnedReadHalf, buf: &mut BytesMut, info: &ConnInfo) -> Result<bool, End> {
+    if buf.capacity() - buf.len() < 512 {
+        buf.reserve(READ_BUF.max(buf.len()));
+    }
+    match rd.read_buf(buf).await {
+        Ok(0) => Ok(false),
+        Ok(n) => {
+            info.read(n);
+            Ok(true)
+        }
+        Err(e) => Err(End::Io(e)),
+    }
+}
+
+/// Waits for CONNECT (within the connect timeout) and answers it.
+#[allow(clippy::too_many_arguments)]
+async fn handshake(
+    rd: &mut OwnedReadHalf,
+    wr: &mut OwnedWriteHalf,
+    decoder: &mut Decoder,
+    buf: &mut BytesMut,
+    info: &ConnInfo,
+    shared: &Shared,
+    id: ConnId,
+    cancel: &CancellationToken,
+) -> Result<handshake::Accepted, End> {
+    let deadline = tokio::time::Instant::now() + shared.config.connect_timeout;
+    loop {
+        match decoder.decode(buf) {
+            Err(e) => return Err(End::Refused(e.into())),
+            Ok(Some(Item::Heartbeat)) => info.frame_in(true),
+            Ok(Some(Item::Frame(frame))) => {
+                info.frame_in(false);
+                if !handshake::is_connect(&frame) {
+                    return Err(End::Refused(
+                        Refusal::new(
+                            BadInput::BeforeConnect,
+                            format!("{} frame before CONNECT", frame.command),
+                        )
+                        .for_frame(&frame),
+                    ));
+                }
+                let session_id = format!("marionette-session-{id}");
+                let accepted = handshake::accept(&frame, &shared.config, &session_id).map_err(End::Refused)?;
+                let mut out = BytesMut::new();
+                encode(&accepted.connected, accepted.version, &mut out);
+                wr.write_all(&out).await.map_err(End::Io)?;
+                info.wrote(1, 0, out.len());
+                info.set_session(accepted.session.clone());
+                return Ok(accepted);
+            }
+            Ok(None) => {
+                let read = tokio::select! {
+                    r = fill(rd, buf, info) => r?,
+                    _ = tokio::time::sleep_until(deadline) => {
+                        return Err(End::Refused(Refusal::new(
+                            BadInput::ConnectTimeout,
+                            format!("no CONNECT within {:?}", shared.config.connect_timeout),
+                        )));
+                    }
+                    _ = cancel.cancelled() => return Err(End::Cancelled),
+                };
+                if !read {
+                    return Err(End::PeerClosed);
+                }
+            }
+        }
+    }
+}
+
+/// Reads frames until the connection ends.
+#[allow(clippy::too_many_arguments)]
+async fn read_loop(
+    rd: &mut OwnedReadHalf,
+    decoder: &mut Decoder,
+    buf: &mut BytesMut,
+    session: &mut Session,
+    tx: &mpsc::Sender<Outbound>,
+    info: &ConnInfo,
+    shared: &Shared,
+    cancel: &CancellationToken,
+    expect_every: Option<Duration>,
+) -> End {
+    let silence = expect_every.map(|d| d.mul_f64(shared.config.heartbeat_grace.max(1.0)));
+    loop {
+        loop {
+            match decoder.decode(buf) {
+                Err(e) => return End::Refused(e.into()),
+                Ok(None) => break,
+                Ok(Some(Item::Heartbeat)) => info.frame_in(true),
+                Ok(Some(Item::Frame(frame))) => {
+                    info.frame_in(false);
+                    match session.handle(frame, tx).await {
+                        Ok(true) => {}
+                        Ok(false) => return End::Disconnect,
+                        Err(r) => return End::Refused(r),
+                    }
+                }
+            }
+        }
+        if buf.is_empty() && buf.capacity() > 64 * READ_BUF {
+            *buf = BytesMut::with_capacity(READ_BUF);
+        }
+        let read = tokio::select! {
+            r = fill(rd, buf, info) => r,
+            _ = sleep_for(silence) => return End::HeartbeatTimeout(silence.unwrap_or_default()),
+            _ = cancel.cancelled() => return End::Cancelled,
+        };
+        match read {
+            Ok(true) => {}
+            Ok(false) => return End::PeerClosed,
+            Err(end) => return end,
+        }
+    }
+}
+
+async fn sleep_for(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends a frame made by the connection itself (RECEIPT) through the writer.
+async fn reply(tx: &mpsc::Sender<Outbound>, frame: Frame) {
+    let _ = tx.send(Outbound::Frame(frame)).await;
+}

@@ -1,0 +1,193 @@
+//! Frames of a connected client: each one checked, then turned into router commands.
+
+use super::{Refusal, reply};
+use crate::Shared;
+use crate::destination::Destination;
+use crate::router::{AckMode, ConnId, Outbound, RouterCmd};
+use crate::selector::Selector;
+use crate::stats::{BadInput, ConnInfo, SubscriptionView};
+use marionette_stomp::{Command, Frame, Version};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Most transactions one connection may have open at once.
+const MAX_TRANSACTIONS: usize = 16;
+
+/// Per-connection protocol state after CONNECT.
+pub struct Session {
+    conn: ConnId,
+    version: Version,
+    shared: Arc<Shared>,
+    info: Arc<ConnInfo>,
+    subscriptions: HashSet<String>,
+    transactions: HashMap<String, Vec<Frame>>,
+}
+
+impl Session {
+    pub fn new(conn: ConnId, version: Version, shared: Arc<Shared>, info: Arc<ConnInfo>) -> Session {
+        Session {
+            conn,
+            version,
+            shared,
+            info,
+            subscriptions: HashSet::new(),
+            transactions: HashMap::new(),
+        }
+    }
+
+    /// Handles one frame. `Ok(false)` means the client disconnected.
+    pub async fn handle(&mut self, frame: Frame, tx: &mpsc::Sender<Outbound>) -> Result<bool, Refusal> {
+        let receipt = frame.get("receipt").map(str::to_string);
+        let keep_open = match frame.command {
+            Command::Send | Command::Ack | Command::Nack => {
+                if let Some(tx_id) = frame.get("transaction") {
+                    self.buffer(tx_id.to_string(), frame)?;
+                } else {
+                    self.apply(frame).await?;
+                }
+                true
+            }
+            Command::Subscribe => {
+                self.subscribe(frame).await?;
+                true
+            }
+            Command::Unsubscribe => {
+                self.unsubscribe(frame).await?;
+                true
+            }
+            Command::Begin => {
+                let id = required(&frame, "transaction")?.to_string();
+                if self.transactions.contains_key(&id) {
+                    return Err(Refusal::new(BadInput::BadHeader, format!("transaction {id:?} already begun")).for_frame(&frame));
+                }
+                if self.transactions.len() >= MAX_TRANSACTIONS {
+                    return Err(Refusal::new(BadInput::Limit, format!("more than {MAX_TRANSACTIONS} open transactions")).for_frame(&frame));
+                }
+                self.transactions.insert(id, Vec::new());
+                true
+            }
+            Command::Commit | Command::Abort => {
+                let id = required(&frame, "transaction")?;
+                let Some(frames) = self.transactions.remove(id) else {
+                    return Err(Refusal::new(BadInput::BadHeader, format!("no transaction {id:?}")).for_frame(&frame));
+                };
+                if frame.command == Command::Commit {
+                    for f in frames {
+                        self.apply(f).await?;
+                    }
+                }
+                true
+            }
+            Command::Disconnect => false,
+            Command::Connect | Command::Stomp => {
+                return Err(Refusal::new(BadInput::BadHeader, "already connected").for_frame(&frame));
+            }
+            Command::Connected | Command::Message | Command::Receipt | Command::Error => {
+                return Err(Refusal::new(
+                    BadInput::UnknownCommand,
+                    format!("{} is a server frame; clients may not send it", frame.command),
+                )
+                .for_frame(&frame));
+            }
+        };
+        if let Some(id) = receipt {
+            reply(tx, Frame::new(Command::Receipt).header("receipt-id", id)).await;
+        }
+        Ok(keep_open)
+    }
+
+    fn buffer(&mut self, id: String, frame: Frame) -> Result<(), Refusal> {
+        let limit = self.shared.config.transaction_frames;
+        let Some(frames) = self.transactions.get_mut(&id) else {
+            return Err(Refusal::new(BadInput::BadHeader, format!("no transaction {id:?}")).for_frame(&frame));
+        };
+        if frames.len() >= limit {
+            return Err(Refusal::new(BadInput::Limit, format!("transaction {id:?} holds more than {limit} frames")).for_frame(&frame));
+        }
+        frames.push(frame);
+        Ok(())
+    }
+
+    /// Applies a SEND, ACK or NACK (now, or at COMMIT).
+    async fn apply(&mut self, frame: Frame) -> Result<(), Refusal> {
+        let cmd = match frame.command {
+            Command::Send => {
+                let dest = destination(&frame)?;
+                RouterCmd::Publish { conn: self.conn, dest, frame }
+            }
+            _ => {
+                let header = if self.version == Version::V1_2 { "id" } else { "message-id" };
+                let message_id = required(&frame, header)?.to_string();
+                RouterCmd::Ack { conn: self.conn, message_id, nack: frame.command == Command::Nack }
+            }
+        };
+        self.route(cmd).await
+    }
+
+    async fn route(&self, cmd: RouterCmd) -> Result<(), Refusal> {
+        self.shared
+            .router
+            .send(cmd)
+            .await
+            .map_err(|_| Refusal::new(BadInput::Limit, "broker is shutting down"))
+    }
+
+    async fn subscribe(&mut self, frame: Frame) -> Result<(), Refusal> {
+        let dest = destination(&frame)?;
+        if matches!(dest, Destination::ReplyQueue(_)) {
+            return Err(Refusal::new(BadInput::BadDestination, "reply queues are created by the broker; subscribe to /temp-queue/ instead").for_frame(&frame));
+        }
+        let id = match (frame.get("id"), self.version) {
+            (Some(id), _) => id.to_string(),
+            (None, Version::V1_0) => dest.to_string(),
+            (None, _) => return Err(Refusal::missing(&frame, "id")),
+        };
+        if self.subscriptions.contains(&id) {
+            return Err(Refusal::new(BadInput::BadHeader, format!("subscription id {id:?} is already in use")).for_frame(&frame));
+        }
+        let max = self.shared.config.max_subscriptions;
+        if self.subscriptions.len() >= max {
+            return Err(Refusal::new(BadInput::Limit, format!("more than {max} subscriptions")).for_frame(&frame));
+        }
+        let ack = AckMode::parse(frame.get("ack")).ok_or_else(|| {
+            Refusal::new(BadInput::BadHeader, format!("unknown ack mode {:?}", frame.get("ack").unwrap_or(""))).for_frame(&frame)
+        })?;
+        let selector = match frame.get("selector") {
+            Some(text) if !text.trim().is_empty() => Some(Selector::parse(text).map_err(|e| {
+                Refusal::new(BadInput::BadSelector, format!("invalid selector {text:?}: {e}")).for_frame(&frame)
+            })?),
+            _ => None,
+        };
+        self.info.add_subscription(SubscriptionView {
+            id: id.clone(),
+            destination: dest.to_string(),
+            selector: selector.as_ref().map(|s| s.text().to_string()),
+            ack: ack.as_str(),
+        });
+        self.subscriptions.insert(id.clone());
+        self.route(RouterCmd::Subscribe { conn: self.conn, id: Arc::from(id), dest, selector, ack }).await
+    }
+
+    async fn unsubscribe(&mut self, frame: Frame) -> Result<(), Refusal> {
+        let id = match (frame.get("id"), frame.get("destination"), self.version) {
+            (Some(id), _, _) => id.to_string(),
+            (None, Some(dest), Version::V1_0) => dest.to_string(),
+            (None, _, _) => return Err(Refusal::missing(&frame, "id")),
+        };
+        if !self.subscriptions.remove(&id) {
+            return Err(Refusal::new(BadInput::BadHeader, format!("no subscription with id {id:?}")).for_frame(&frame));
+        }
+        self.info.remove_subscription(&id);
+        self.route(RouterCmd::Unsubscribe { conn: self.conn, id }).await
+    }
+}
+
+fn required<'a>(frame: &'a Frame, header: &str) -> Result<&'a str, Refusal> {
+    frame.get(header).ok_or_else(|| Refusal::missing(frame, header))
+}
+
+fn destination(frame: &Frame) -> Result<Destination, Refusal> {
+    let text = required(frame, "destination")?;
+    Destination::parse(text).map_err(|e| Refusal::new(BadInput::BadDestination, e.to_string()).for_frame(frame))
+}

@@ -1,0 +1,167 @@
+//! A published message as the router holds it, and how it becomes a MESSAGE frame.
+
+use bytes::Bytes;
+use marionette_stomp::{Command, Frame, Headers};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Headers of a SEND that belong to the transport, not to the message; they are not
+/// passed on to subscribers.
+const TRANSPORT_HEADERS: [&str; 7] = [
+    "destination",
+    "receipt",
+    "transaction",
+    "content-length",
+    "message-id",
+    "subscription",
+    "ack",
+];
+
+/// One message, shared by every subscription it is delivered to.
+#[derive(Debug)]
+pub struct Message {
+    /// `message-id` header value.
+    pub id: String,
+    /// The destination as it was sent.
+    pub destination: String,
+    /// The sender's own headers, in order (transport headers removed).
+    pub headers: Headers,
+    pub body: Bytes,
+    /// Absolute expiry, in milliseconds since the epoch.
+    pub expires_ms: Option<u64>,
+}
+
+impl Message {
+    /// Builds a message from a SEND frame; `now_ms` resolves RabbitMQ's relative
+    /// `expiration` header.
+    pub fn from_send(id: String, destination: String, frame: Frame, now_ms: u64) -> Message {
+        let mut headers = Headers::new();
+        for (k, v) in frame.headers.iter() {
+            if !TRANSPORT_HEADERS.contains(&k) && headers.get(k).is_none() {
+                headers.push(k, v);
+            }
+        }
+        let absolute = headers
+            .get("expires")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&ms| ms > 0);
+        let relative = headers
+            .get("expiration")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|ms| now_ms.saturating_add(ms));
+        Message {
+            id,
+            destination,
+            headers,
+            body: frame.body,
+            expires_ms: absolute.or(relative),
+        }
+    }
+
+    /// Whether the message has expired at `now_ms`.
+    pub fn expired(&self, now_ms: u64) -> bool {
+        self.expires_ms.is_some_and(|e| e <= now_ms)
+    }
+
+    /// Bytes this message holds, for memory accounting.
+    pub fn size(&self) -> usize {
+        self.body.len()
+            + self
+                .headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum::<usize>()
+            + self.id.len()
+            + self.destination.len()
+    }
+
+    /// The MESSAGE frame for one subscription. `subscription` is `None` for STOMP 1.0,
+    /// which has no such header; `ack` is the 1.2 `ack` header for client acknowledgement.
+    pub fn to_frame(&self, destination: &str, subscription: Option<&str>, ack: Option<&str>) -> Frame {
+        let mut frame = Frame::new(Command::Message)
+            .header("destination", destination)
+            .header("message-id", self.id.as_str());
+        if let Some(sub) = subscription {
+            frame.headers.push("subscription", sub);
+        }
+        if let Some(ack) = ack {
+            frame.headers.push("ack", ack);
+        }
+        for (k, v) in self.headers.iter() {
+            frame.headers.push(k, v);
+        }
+        frame.body = self.body.clone();
+        frame.set_content_length();
+        frame
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(headers: &[(&str, &str)], body: &'static [u8]) -> Frame {
+        let mut f = Frame::new(Command::Send);
+        for (k, v) in headers {
+            f.headers.push(*k, *v);
+        }
+        f.body = Bytes::from_static(body);
+        f
+    }
+
+    #[test]
+    fn keeps_sender_headers_and_drops_transport_ones() {
+        let f = send(
+            &[
+                ("destination", "/queue/a"),
+                ("receipt", "r1"),
+                ("mc_identity", "node1"),
+                ("reply-to", "/queue/r"),
+                ("content-length", "3"),
+                ("mc_identity", "second"),
+            ],
+            b"a\0b",
+        );
+        let m = Message::from_send("ID:1".into(), "/queue/a".into(), f, 0);
+        let got: Vec<_> = m.headers.iter().collect();
+        assert_eq!(got, vec![("mc_identity", "node1"), ("reply-to", "/queue/r")]);
+        let out = m.to_frame("/queue/a", Some("s1"), None);
+        let got: Vec<_> = out.headers.iter().collect();
+        assert_eq!(
+            got,
+            vec![
+                ("destination", "/queue/a"),
+                ("message-id", "ID:1"),
+                ("subscription", "s1"),
+                ("mc_identity", "node1"),
+                ("reply-to", "/queue/r"),
+                ("content-length", "3"),
+            ]
+        );
+        assert_eq!(&out.body[..], b"a\0b");
+    }
+
+    #[test]
+    fn expiry_from_expires_or_expiration() {
+        let m = Message::from_send("i".into(), "d".into(), send(&[("expires", "5000")], b""), 0);
+        assert_eq!(m.expires_ms, Some(5000));
+        assert!(!m.expired(4999));
+        assert!(m.expired(5000));
+        let m = Message::from_send(
+            "i".into(),
+            "d".into(),
+            send(&[("expiration", "70000")], b""),
+            1000,
+        );
+        assert_eq!(m.expires_ms, Some(71000));
+        let m = Message::from_send("i".into(), "d".into(), send(&[("expires", "0")], b""), 9);
+        assert_eq!(m.expires_ms, None);
+    }
+}
