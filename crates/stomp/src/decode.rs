@@ -141,7 +141,8 @@ impl Decoder {
                 None => return Ok(None),
                 Some(CommandLine::Heartbeat) => return Ok(Some(Item::Heartbeat)),
                 Some(CommandLine::Command(command, consumed)) => {
-                    self.partial.insert(Partial::new(command, self.version, consumed))
+                    self.partial
+                        .insert(Partial::new(command, self.version, consumed))
                 }
             },
         };
@@ -170,16 +171,18 @@ enum CommandLine {
 }
 
 /// Reads a heart-beat EOL or a command line; `Ok(None)` if its LF has not arrived yet.
-fn read_command_line(buf: &mut BytesMut, limits: &Limits) -> Result<Option<CommandLine>, DecodeError> {
+/// A lone CR may still become a heart-beat, so it does not count towards the frame size.
+fn read_command_line(
+    buf: &mut BytesMut,
+    limits: &Limits,
+) -> Result<Option<CommandLine>, DecodeError> {
     let window = &buf[..buf.len().min(MAX_COMMAND_LINE + 1)];
     let Some(lf) = memchr(b'\n', window) else {
+        if window.len() > limits.max_frame_bytes && window != b"\r" {
+            return Err(frame_too_large(limits));
+        }
         if window.len() > MAX_COMMAND_LINE {
             return Err(unknown_command(window));
-        }
-        if buf.len() > limits.max_frame_bytes {
-            return Err(DecodeError::FrameTooLarge {
-                limit: limits.max_frame_bytes,
-            });
         }
         return Ok(None);
     };
@@ -188,12 +191,10 @@ fn read_command_line(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Comma
         buf.advance(lf + 1);
         return Ok(Some(CommandLine::Heartbeat));
     }
-    let command = Command::parse(line).ok_or_else(|| unknown_command(line))?;
     if lf + 1 > limits.max_frame_bytes {
-        return Err(DecodeError::FrameTooLarge {
-            limit: limits.max_frame_bytes,
-        });
+        return Err(frame_too_large(limits));
     }
+    let command = Command::parse(line).ok_or_else(|| unknown_command(line))?;
     buf.advance(lf + 1);
     Ok(Some(CommandLine::Command(command, lf + 1)))
 }
@@ -218,8 +219,8 @@ impl Partial {
             let unscanned = buf.get(self.scanned..).unwrap_or_default();
             let Some(lf) = memchr(b'\n', unscanned).map(|i| self.scanned + i) else {
                 self.scanned = buf.len();
-                check_open_line(buf, limits)?;
                 self.check_size(buf.len(), limits)?;
+                check_open_line(buf, limits)?;
                 return Ok(false);
             };
             self.scanned = 0;
@@ -259,12 +260,20 @@ impl Partial {
     }
 
     /// Takes the body and its NUL off `buf`, once they have all arrived.
-    fn read_body(&mut self, buf: &mut BytesMut, limits: &Limits) -> Result<Option<Bytes>, DecodeError> {
+    fn read_body(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<Bytes>, DecodeError> {
         let length = match self.content_length {
             Some(length) => match buf.get(length) {
                 None => return Ok(None),
                 Some(0) => length,
-                Some(_) => return Err(DecodeError::MissingNul { content_length: length }),
+                Some(_) => {
+                    return Err(DecodeError::MissingNul {
+                        content_length: length,
+                    });
+                }
             },
             None => {
                 let unscanned = buf.get(self.scanned..).unwrap_or_default();
@@ -285,9 +294,7 @@ impl Partial {
     /// frame-size limit.
     fn check_size(&self, more: usize, limits: &Limits) -> Result<(), DecodeError> {
         if self.consumed.saturating_add(more) > limits.max_frame_bytes {
-            return Err(DecodeError::FrameTooLarge {
-                limit: limits.max_frame_bytes,
-            });
+            return Err(frame_too_large(limits));
         }
         Ok(())
     }
@@ -311,6 +318,12 @@ fn check_open_line(buf: &[u8], limits: &Limits) -> Result<(), DecodeError> {
 /// A line without the CR of a CRLF ending.
 fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn frame_too_large(limits: &Limits) -> DecodeError {
+    DecodeError::FrameTooLarge {
+        limit: limits.max_frame_bytes,
+    }
 }
 
 fn unknown_command(line: &[u8]) -> DecodeError {

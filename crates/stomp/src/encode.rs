@@ -16,7 +16,11 @@ use bytes::BytesMut;
 pub fn encode(frame: &Frame, version: Version, out: &mut BytesMut) {
     let escaping = Escaping::for_frame(version, frame.command);
     let command = frame.command.as_str().as_bytes();
-    let headers_len: usize = frame.headers.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let headers_len: usize = frame
+        .headers
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 2)
+        .sum();
     out.reserve(command.len() + headers_len + frame.body.len() + 3);
     out.extend_from_slice(command);
     out.extend_from_slice(b"\n");

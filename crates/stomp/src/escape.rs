@@ -115,15 +115,27 @@ mod tests {
                 assert_eq!(Escaping::for_frame(version, command), Escaping::Raw);
             }
         }
-        assert_eq!(Escaping::for_frame(Version::V1_0, Command::Send), Escaping::Raw);
-        assert_eq!(Escaping::for_frame(Version::V1_1, Command::Send), Escaping::V1_1);
-        assert_eq!(Escaping::for_frame(Version::V1_2, Command::Send), Escaping::V1_2);
+        assert_eq!(
+            Escaping::for_frame(Version::V1_0, Command::Send),
+            Escaping::Raw
+        );
+        assert_eq!(
+            Escaping::for_frame(Version::V1_1, Command::Send),
+            Escaping::V1_1
+        );
+        assert_eq!(
+            Escaping::for_frame(Version::V1_2, Command::Send),
+            Escaping::V1_2
+        );
     }
 
     #[test]
     fn unescape_undoes_escape() {
         let text = "a:b\\c\nd\re";
-        assert_eq!(unescape("a\\cb\\\\c\\nd\\re", Escaping::V1_2).unwrap(), text);
+        assert_eq!(
+            unescape("a\\cb\\\\c\\nd\\re", Escaping::V1_2).unwrap(),
+            text
+        );
         assert_eq!(unescape("a\\cb\\\\c\\nd\re", Escaping::V1_1).unwrap(), text);
         assert_eq!(unescape("ID\\cx", Escaping::Raw).unwrap(), "ID\\cx");
     }

@@ -23,7 +23,8 @@ pub(crate) fn parse_content_length(value: &str) -> Result<usize, DecodeError> {
         return Err(DecodeError::InvalidContentLength(value.to_owned()));
     }
     Ok(value.bytes().fold(0usize, |n, digit| {
-        n.saturating_mul(10).saturating_add(usize::from(digit - b'0'))
+        n.saturating_mul(10)
+            .saturating_add(usize::from(digit - b'0'))
     }))
 }
 
@@ -34,7 +35,10 @@ mod tests {
     #[test]
     fn only_the_first_colon_splits() {
         let (name, value) = parse_line(b"message-id:ID:host-1:1:1", Escaping::Raw).unwrap();
-        assert_eq!((name.as_str(), value.as_str()), ("message-id", "ID:host-1:1:1"));
+        assert_eq!(
+            (name.as_str(), value.as_str()),
+            ("message-id", "ID:host-1:1:1")
+        );
         let (name, value) = parse_line(b"path:C:\\temp", Escaping::Raw).unwrap();
         assert_eq!((name.as_str(), value.as_str()), ("path", "C:\\temp"));
     }
@@ -49,17 +53,32 @@ mod tests {
 
     #[test]
     fn malformed_lines() {
-        assert_eq!(parse_line(b"novalue", Escaping::Raw), Err(DecodeError::MissingColon));
-        assert_eq!(parse_line(b":v", Escaping::Raw), Err(DecodeError::EmptyHeaderName));
-        assert_eq!(parse_line(b"a:\xff", Escaping::Raw), Err(DecodeError::InvalidUtf8));
-        assert_eq!(parse_line(b"\xc3:v", Escaping::V1_1), Err(DecodeError::InvalidUtf8));
+        assert_eq!(
+            parse_line(b"novalue", Escaping::Raw),
+            Err(DecodeError::MissingColon)
+        );
+        assert_eq!(
+            parse_line(b":v", Escaping::Raw),
+            Err(DecodeError::EmptyHeaderName)
+        );
+        assert_eq!(
+            parse_line(b"a:\xff", Escaping::Raw),
+            Err(DecodeError::InvalidUtf8)
+        );
+        assert_eq!(
+            parse_line(b"\xc3:v", Escaping::V1_1),
+            Err(DecodeError::InvalidUtf8)
+        );
     }
 
     #[test]
     fn content_length_values() {
         assert_eq!(parse_content_length("0"), Ok(0));
         assert_eq!(parse_content_length("334"), Ok(334));
-        assert_eq!(parse_content_length("99999999999999999999999"), Ok(usize::MAX));
+        assert_eq!(
+            parse_content_length("99999999999999999999999"),
+            Ok(usize::MAX)
+        );
         for bad in ["", " 1", "1 ", "-1", "+1", "0x10", "1e3"] {
             assert_eq!(
                 parse_content_length(bad),

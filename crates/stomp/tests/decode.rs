@@ -297,8 +297,7 @@ fn large_body_in_small_chunks() {
     let mut bytes = b"SEND\ndestination:/queue/big\n\n".to_vec();
     bytes.extend_from_slice(&body);
     bytes.push(0);
-    let (items, rest) =
-        decode_chunks(Version::V1_2, Limits::default(), bytes.chunks(61)).unwrap();
+    let (items, rest) = decode_chunks(Version::V1_2, Limits::default(), bytes.chunks(61)).unwrap();
     assert!(rest.is_empty());
     let [Item::Frame(frame)] = &items[..] else {
         panic!("expected one frame, got {} items", items.len());
@@ -323,8 +322,7 @@ fn body_shares_the_input_buffer() {
 fn incomplete_input_needs_more_bytes() {
     let bytes: &[u8] = b"SEND\ncontent-length:3\n\nabc\0";
     for end in 0..bytes.len() {
-        let (items, _) =
-            decode_chunks(Version::V1_2, Limits::default(), [&bytes[..end]]).unwrap();
+        let (items, _) = decode_chunks(Version::V1_2, Limits::default(), [&bytes[..end]]).unwrap();
         assert!(items.is_empty(), "decoded an item from {end} bytes");
     }
 }

@@ -21,7 +21,10 @@ fn layout_with_lf_endings() {
         encoded(&frame, Version::V1_2),
         b"SEND\ndestination:/queue/a\nk:v\n\n\0"
     );
-    assert_eq!(encoded(&Frame::new(Command::Disconnect), Version::V1_0), b"DISCONNECT\n\n\0");
+    assert_eq!(
+        encoded(&Frame::new(Command::Disconnect), Version::V1_0),
+        b"DISCONNECT\n\n\0"
+    );
 }
 
 #[test]
@@ -35,12 +38,17 @@ fn appends_to_what_is_already_there() {
 fn writes_headers_as_given_and_adds_none() {
     let mut frame = Frame::new(Command::Send).header("k", "1").header("k", "2");
     frame.body = "no length".into();
-    assert_eq!(encoded(&frame, Version::V1_1), b"SEND\nk:1\nk:2\n\nno length\0");
+    assert_eq!(
+        encoded(&frame, Version::V1_1),
+        b"SEND\nk:1\nk:2\n\nno length\0"
+    );
 }
 
 #[test]
 fn with_body_sets_content_length() {
-    let frame = Frame::new(Command::Send).header("k", "v").with_body(&b"a\0b"[..]);
+    let frame = Frame::new(Command::Send)
+        .header("k", "v")
+        .with_body(&b"a\0b"[..]);
     assert_eq!(
         encoded(&frame, Version::V1_2),
         b"SEND\nk:v\ncontent-length:3\n\na\0b\0"
@@ -50,7 +58,10 @@ fn with_body_sets_content_length() {
 #[test]
 fn escaping_per_version() {
     let frame = Frame::new(Command::Message).header("a:b", "x\\y\nz:\r");
-    assert_eq!(encoded(&frame, Version::V1_0), b"MESSAGE\na:b:x\\y\nz:\r\n\n\0");
+    assert_eq!(
+        encoded(&frame, Version::V1_0),
+        b"MESSAGE\na:b:x\\y\nz:\r\n\n\0"
+    );
     assert_eq!(
         encoded(&frame, Version::V1_1),
         b"MESSAGE\na\\cb:x\\\\y\\nz\\c\r\n\n\0"
@@ -72,7 +83,10 @@ fn stomp_1_1_writes_cr_raw() {
     let trailing = Frame::new(Command::Send).header("k", "a\r");
     let bytes = encoded(&trailing, Version::V1_1);
     assert_eq!(bytes, b"SEND\nk:a\r\n\n\0");
-    assert_eq!(decode_one(Version::V1_1, &bytes).unwrap().get("k"), Some("a"));
+    assert_eq!(
+        decode_one(Version::V1_1, &bytes).unwrap().get("k"),
+        Some("a")
+    );
 }
 
 #[test]

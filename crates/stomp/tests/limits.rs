@@ -25,7 +25,10 @@ fn count(limits: Limits, bytes: &[u8]) -> Result<usize, DecodeError> {
 #[test]
 fn error_messages_name_the_limit() {
     let cases = [
-        (DecodeError::FrameTooLarge { limit: 1024 }, "frame exceeds 1024 bytes"),
+        (
+            DecodeError::FrameTooLarge { limit: 1024 },
+            "frame exceeds 1024 bytes",
+        ),
         (
             DecodeError::TooManyHeaders { limit: 16 },
             "frame has more than 16 headers",
@@ -52,7 +55,10 @@ fn frame_of_exactly_the_limit_is_accepted() {
 
 #[test]
 fn heartbeats_do_not_count_towards_the_frame() {
-    assert_eq!(count(frame_limit(15), b"\n\r\n\nSEND\nk:v\n\nbody\0\n"), Ok(5));
+    assert_eq!(
+        count(frame_limit(15), b"\n\r\n\nSEND\nk:v\n\nbody\0\n"),
+        Ok(5)
+    );
 }
 
 #[test]
@@ -113,7 +119,10 @@ fn large_content_length_fails_before_the_body_arrives() {
 #[test]
 fn content_length_that_fits_alone_but_not_with_the_headers() {
     // Command line (5), header (19), blank line (1), body (970), NUL (1) = 996 bytes.
-    for bytes in [&b"SEND\ncontent-length:970\n"[..], b"SEND\ncontent-length:970\n\n"] {
+    for bytes in [
+        &b"SEND\ncontent-length:970\n"[..],
+        b"SEND\ncontent-length:970\n\n",
+    ] {
         assert_eq!(decode_error(Version::V1_2, frame_limit(996), bytes), None);
         assert_eq!(
             decode_error(Version::V1_2, frame_limit(995), bytes),
@@ -155,9 +164,15 @@ fn header_line_of_exactly_the_limit_is_accepted() {
 fn overlong_header_line_fails_before_its_eol() {
     let limits = limits(1 << 20, 8, 14);
     // 14 bytes buffered: may still be a complete line.
-    assert_eq!(decode_error(Version::V1_2, limits, b"SEND\nkey:0123456789"), None);
+    assert_eq!(
+        decode_error(Version::V1_2, limits, b"SEND\nkey:0123456789"),
+        None
+    );
     // 14 bytes and a CR: may still be a CRLF.
-    assert_eq!(decode_error(Version::V1_2, limits, b"SEND\nkey:0123456789\r"), None);
+    assert_eq!(
+        decode_error(Version::V1_2, limits, b"SEND\nkey:0123456789\r"),
+        None
+    );
     // 15 bytes: too long, whatever comes next.
     assert_eq!(
         decode_error(Version::V1_2, limits, b"SEND\nkey:0123456789X"),

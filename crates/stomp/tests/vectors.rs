@@ -170,7 +170,12 @@ fn recorded_frames_decode() {
     for vector in VECTORS {
         let frame = decode_vector(vector);
         assert_eq!(frame.command, vector.command, "{}", vector.file);
-        assert_eq!(header_pairs(&frame), pairs(vector.headers), "{}", vector.file);
+        assert_eq!(
+            header_pairs(&frame),
+            pairs(vector.headers),
+            "{}",
+            vector.file
+        );
         assert_eq!(frame.body.len(), vector.body_len, "{}", vector.file);
     }
 }
