@@ -189,6 +189,15 @@ class Checks
     @failures += 1
     puts "FAIL #{name}: #{e.message} (#{e.class})"
     warn e.backtrace.join("\n") if ENV['INTEROP_DEBUG']
+    # Keep the remaining checks meaningful if the broker dropped the shared connection.
+    if @main&.eof?
+      begin
+        @main = peer
+        puts 'note: the broker closed the shared connection; reconnected'
+      rescue StandardError => e2
+        puts "note: the broker closed the shared connection; reconnect failed: #{e2.message}"
+      end
+    end
   ensure
     $stdout.flush
   end

@@ -1,0 +1,444 @@
+//! Shared plumbing for the interoperability tests (`tests/interop_*.rs`): starting
+//! `mco broker` on an ephemeral port, running peer programs with a deadline, temporary
+//! directories, and the skip-or-fail policy when a peer is not installed.
+//!
+//! Included by each test with `#[path = "peers/harness.rs"] mod harness;`.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Set to `1` (CI does) to turn a missing peer into a test failure instead of a skip.
+pub const REQUIRE_ENV: &str = "MARIONETTE_REQUIRE_INTEROP";
+
+/// Set to `HOST:PORT` to run the peers against an already running broker (for example a
+/// real ActiveMQ with the MCollective lab configuration) instead of starting `mco broker`.
+pub const EXTERNAL_BROKER_ENV: &str = "MARIONETTE_INTEROP_BROKER";
+
+/// The crate directory (crates/mco).
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    manifest_dir()
+        .ancestors()
+        .nth(2)
+        .expect("crates/mco has two parents")
+        .to_path_buf()
+}
+
+pub fn peers_dir() -> PathBuf {
+    manifest_dir().join("tests").join("peers")
+}
+
+/// Decides what to do when something a test needs is not installed: with
+/// `MARIONETTE_REQUIRE_INTEROP=1` the test fails, otherwise it prints `skipped: ...` and
+/// the caller returns early.  Returns true when the test may run.
+pub fn require(missing: &[String]) -> bool {
+    if missing.is_empty() {
+        return true;
+    }
+    let what = missing.join(", ");
+    if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1") {
+        panic!("{REQUIRE_ENV}=1 but a peer is missing: {what}");
+    }
+    eprintln!("skipped: {what}");
+    false
+}
+
+/// Every executable called `name` on PATH, in PATH order.
+pub fn find_on_path(name: &str) -> Vec<PathBuf> {
+    let Some(path) = std::env::var_os("PATH") else {
+        return Vec::new();
+    };
+    let mut seen = Vec::new();
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(name);
+        if is_executable(&candidate) && !seen.contains(&candidate) {
+            seen.push(candidate);
+        }
+    }
+    seen
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// True when `program args...` exits 0 within 20 s (used to probe for libraries).
+pub fn probe(program: &Path, args: &[&str]) -> bool {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    run(cmd, Duration::from_secs(20)).is_ok_and(|o| o.success())
+}
+
+/// A unique temporary directory, removed on drop unless the thread is panicking (so a
+/// failed test leaves its logs behind; the path is printed).
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(prefix: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "{prefix}-{}-{nanos}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+        TempDir { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            eprintln!("kept {} for inspection", self.path.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// The result of running a program to completion (or to its deadline).
+#[derive(Debug)]
+pub struct Output {
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+    pub elapsed: Duration,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        !self.timed_out && self.status.is_some_and(|s| s.success())
+    }
+
+    pub fn code(&self) -> Option<i32> {
+        self.status.and_then(|s| s.code())
+    }
+
+    /// Everything worth showing when a check fails.
+    pub fn describe(&self) -> String {
+        format!(
+            "status: {}{}, after {:.1} s\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "none".into()),
+            if self.timed_out {
+                " (killed: timed out)"
+            } else {
+                ""
+            },
+            self.elapsed.as_secs_f64(),
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+fn drain<R: Read + Send + 'static>(r: Option<R>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut r) = r {
+            let _ = r.read_to_end(&mut buf);
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+/// Runs `cmd` (stdin from /dev/null, output captured), killing it after `timeout`.
+pub fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Output> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break Some(s);
+        }
+        if start.elapsed() >= timeout {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().ok();
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    Ok(Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+        timed_out,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// A child process that is always stopped when dropped: SIGTERM first, then SIGKILL if
+/// it has not exited within `grace`.
+pub struct Guard {
+    pub name: String,
+    child: Option<Child>,
+    grace: Duration,
+}
+
+impl Guard {
+    pub fn new(name: impl Into<String>, child: Child, grace: Duration) -> Guard {
+        Guard {
+            name: name.into(),
+            child: Some(child),
+            grace,
+        }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// Some(status) if the process has already exited.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    /// Stops the process (SIGTERM, then SIGKILL after the grace period) and returns its
+    /// exit status.
+    pub fn stop(&mut self) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
+        if let Ok(Some(s)) = child.try_wait() {
+            return Some(s);
+        }
+        terminate(child.id());
+        let deadline = Instant::now() + self.grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(s)) = child.try_wait() {
+                return Some(s);
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        child.wait().ok()
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Sends SIGTERM to one process by id (std has no signal API; `kill` is POSIX).
+pub fn terminate(pid: u32) {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Where the peers connect: our `mco broker`, or an external one.
+pub struct Broker {
+    pub stomp: SocketAddr,
+    pub admin: Option<SocketAddr>,
+    guard: Option<Guard>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Broker {
+    /// Starts `mco broker` with the MCollective users on 127.0.0.1:0, plus `extra`
+    /// arguments, or uses `MARIONETTE_INTEROP_BROKER` when set.
+    pub fn start(extra: &[&str]) -> Broker {
+        if let Ok(addr) = std::env::var(EXTERNAL_BROKER_ENV) {
+            let stomp = addr
+                .parse()
+                .unwrap_or_else(|e| panic!("{EXTERNAL_BROKER_ENV}={addr:?} is not HOST:PORT: {e}"));
+            eprintln!("using the external broker at {stomp}");
+            return Broker {
+                stomp,
+                admin: None,
+                guard: None,
+                stderr: Arc::default(),
+            };
+        }
+        let exe = env!("CARGO_BIN_EXE_mco");
+        let mut cmd = Command::new(exe);
+        cmd.args([
+            "broker",
+            "--listen",
+            "127.0.0.1:0",
+            "--user",
+            "mcollective:marionette",
+            "--user",
+            "admin:secret",
+        ]);
+        if !extra.contains(&"--admin") {
+            cmd.args(["--admin", "off"]);
+        }
+        cmd.args(extra);
+        cmd.env("NO_COLOR", "1");
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {exe} broker: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr_pipe = child.stderr.take().expect("piped stderr");
+        let guard = Guard::new("mco broker", child, Duration::from_secs(5));
+
+        let stderr = Arc::new(Mutex::new(String::new()));
+        {
+            let stderr = Arc::clone(&stderr);
+            thread::spawn(move || {
+                for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                    let mut s = stderr.lock().unwrap();
+                    // keep the log bounded
+                    if s.len() < 1 << 20 {
+                        s.push_str(&line);
+                        s.push('\n');
+                    }
+                }
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let first = lines.next();
+            let _ = tx.send(first);
+            // keep reading so the broker never blocks on a full pipe
+            for _ in lines {}
+        });
+        let first = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(Some(Ok(line))) => line,
+            other => {
+                drop(guard);
+                panic!(
+                    "mco broker did not print its listening line within 20 s ({other:?}); stderr:\n{}",
+                    stderr.lock().unwrap()
+                );
+            }
+        };
+        let (stomp, admin) = parse_listening(&first)
+            .unwrap_or_else(|| panic!("unexpected first line from mco broker: {first:?}"));
+        Broker {
+            stomp,
+            admin,
+            guard: Some(guard),
+            stderr,
+        }
+    }
+
+    pub fn is_external(&self) -> bool {
+        self.guard.is_none()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.stomp.port()
+    }
+
+    /// The broker's log so far (stderr), for failure messages.
+    pub fn log(&self) -> String {
+        strip_ansi(&self.stderr.lock().unwrap())
+    }
+
+    /// Panics if our broker has exited (it must survive everything the peers do).
+    pub fn assert_alive(&mut self) {
+        if let Some(g) = self.guard.as_mut()
+            && let Some(status) = g.exited()
+        {
+            panic!("mco broker exited with {status}; log:\n{}", self.log());
+        }
+    }
+
+    /// Stops our broker with SIGTERM and returns its exit status.
+    pub fn stop(&mut self) -> Option<ExitStatus> {
+        self.guard.as_mut().and_then(|g| g.stop())
+    }
+}
+
+/// Removes ANSI colour escapes (ESC [ ... letter) from a log.
+pub fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Parses `listening stomp=127.0.0.1:PORT admin=127.0.0.1:PORT|off`.
+pub fn parse_listening(line: &str) -> Option<(SocketAddr, Option<SocketAddr>)> {
+    let rest = line.strip_prefix("listening ")?;
+    let mut stomp = None;
+    let mut admin = None;
+    let mut admin_seen = false;
+    for part in rest.split_whitespace() {
+        if let Some(v) = part.strip_prefix("stomp=") {
+            stomp = Some(v.parse().ok()?);
+        } else if let Some(v) = part.strip_prefix("admin=") {
+            admin_seen = true;
+            admin = if v == "off" {
+                None
+            } else {
+                Some(v.parse().ok()?)
+            };
+        } else {
+            return None;
+        }
+    }
+    if !admin_seen {
+        return None;
+    }
+    Some((stomp?, admin))
+}
+
+#[cfg(test)]
+mod harness_tests {
+    use super::parse_listening;
+
+    #[test]
+    fn listening_line() {
+        let (s, a) =
+            parse_listening("listening stomp=127.0.0.1:4000 admin=127.0.0.1:4001").unwrap();
+        assert_eq!(s.port(), 4000);
+        assert_eq!(a.unwrap().port(), 4001);
+        let (_, a) = parse_listening("listening stomp=127.0.0.1:4000 admin=off").unwrap();
+        assert!(a.is_none());
+        assert!(parse_listening("listening stomp=127.0.0.1:4000").is_none());
+        assert!(parse_listening("hello").is_none());
+    }
+}
