@@ -199,8 +199,14 @@ mod tests {
     fn activemq_wildcards() {
         assert!(topic_matches("mcollective.>", "mcollective.rpcutil.agent"));
         assert!(!topic_matches("mcollective.>", "mcollective"));
-        assert!(topic_matches("mcollective.*.agent", "mcollective.rpcutil.agent"));
-        assert!(!topic_matches("mcollective.*.agent", "mcollective.a.b.agent"));
+        assert!(topic_matches(
+            "mcollective.*.agent",
+            "mcollective.rpcutil.agent"
+        ));
+        assert!(!topic_matches(
+            "mcollective.*.agent",
+            "mcollective.a.b.agent"
+        ));
         assert!(topic_matches("a.b", "a.b"));
         assert!(!topic_matches("a.b", "a.b.c"));
         assert!(is_topic_pattern("a.*"));

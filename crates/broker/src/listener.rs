@@ -35,7 +35,7 @@ pub fn raise_nofile_limit() -> std::io::Result<(u64, u64)> {
             lim = wanted;
         }
     }
-    Ok((lim.rlim_cur as u64, lim.rlim_max as u64))
+    Ok((lim.rlim_cur, lim.rlim_max))
 }
 
 /// Accepts connections until shutdown. Accept errors (EMFILE and friends) never end the
@@ -60,7 +60,9 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 let id = next_id;
                 next_id += 1;
                 let shared2 = shared.clone();
-                shared.tasks.spawn(connection::serve(stream, peer, id, shared2));
+                shared
+                    .tasks
+                    .spawn(connection::serve(stream, peer, id, shared2));
             }
             Err(e) => {
                 shared.metrics.accept_errors.fetch_add(1, Relaxed);

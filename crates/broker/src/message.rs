@@ -76,7 +76,12 @@ impl Message {
 
     /// The MESSAGE frame for one subscription. `subscription` is `None` for STOMP 1.0,
     /// which has no such header; `ack` is the 1.2 `ack` header for client acknowledgement.
-    pub fn to_frame(&self, destination: &str, subscription: Option<&str>, ack: Option<&str>) -> Frame {
+    pub fn to_frame(
+        &self,
+        destination: &str,
+        subscription: Option<&str>,
+        ack: Option<&str>,
+    ) -> Frame {
         let mut frame = Frame::new(Command::Message)
             .header("destination", destination)
             .header("message-id", self.id.as_str());
@@ -131,7 +136,10 @@ mod tests {
         );
         let m = Message::from_send("ID:1".into(), "/queue/a".into(), f, 0);
         let got: Vec<_> = m.headers.iter().collect();
-        assert_eq!(got, vec![("mc_identity", "node1"), ("reply-to", "/queue/r")]);
+        assert_eq!(
+            got,
+            vec![("mc_identity", "node1"), ("reply-to", "/queue/r")]
+        );
         let out = m.to_frame("/queue/a", Some("s1"), None);
         let got: Vec<_> = out.headers.iter().collect();
         assert_eq!(

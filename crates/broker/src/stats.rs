@@ -96,14 +96,22 @@ impl Metrics {
     /// Every counter by name, for JSON and Prometheus output.
     pub fn counters(&self) -> Vec<(&'static str, Option<&'static str>, u64)> {
         let mut out = vec![
-            ("connections_accepted_total", None, &self.connections_accepted),
+            (
+                "connections_accepted_total",
+                None,
+                &self.connections_accepted,
+            ),
             ("connections_closed_total", None, &self.connections_closed),
             ("accept_errors_total", None, &self.accept_errors),
             ("messages_published_total", None, &self.messages_published),
             ("messages_delivered_total", None, &self.messages_delivered),
             ("messages_expired_total", None, &self.messages_expired),
             ("messages_held_total", None, &self.messages_held),
-            ("messages_dropped_queue_full_total", None, &self.messages_dropped_queue_full),
+            (
+                "messages_dropped_queue_full_total",
+                None,
+                &self.messages_dropped_queue_full,
+            ),
             ("messages_unroutable_total", None, &self.messages_unroutable),
             ("slow_consumers_cut_total", None, &self.slow_consumers_cut),
             ("heartbeat_timeouts_total", None, &self.heartbeat_timeouts),
@@ -112,7 +120,11 @@ impl Metrics {
         .map(|(n, l, c)| (n, l, c.load(Relaxed)))
         .collect::<Vec<_>>();
         for kind in BadInput::ALL {
-            out.push(("bad_input_total", Some(kind.label()), self.bad_input_count(kind)));
+            out.push((
+                "bad_input_total",
+                Some(kind.label()),
+                self.bad_input_count(kind),
+            ));
         }
         out
     }
@@ -184,7 +196,11 @@ impl ConnInfo {
 
     /// Records one decoded frame (or heart-beat) from the peer.
     pub fn frame_in(&self, heartbeat: bool) {
-        let counter = if heartbeat { &self.heartbeats_in } else { &self.frames_in };
+        let counter = if heartbeat {
+            &self.heartbeats_in
+        } else {
+            &self.frames_in
+        };
         counter.fetch_add(1, Relaxed);
         self.last_in_ms.store(now_ms(), Relaxed);
     }

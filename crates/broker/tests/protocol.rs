@@ -53,12 +53,21 @@ async fn topic_fans_out_to_every_version() {
     let mut s11 = Client::connect(b.stomp_addr, Some("1.1")).await;
     let mut s12 = Client::connect(b.stomp_addr, Some("1.2")).await;
     for c in [&mut s10, &mut s11, &mut s12] {
-        c.subscribe("/topic/mcollective.discovery.agent", "/topic/mcollective.discovery.agent", &[]).await;
+        c.subscribe(
+            "/topic/mcollective.discovery.agent",
+            "/topic/mcollective.discovery.agent",
+            &[],
+        )
+        .await;
     }
     let mut p = Client::connect(b.stomp_addr, None).await;
     p.publish(
         "/topic/mcollective.discovery.agent",
-        &[("reply-to", "/queue/mcollective.reply.mcoclient_1.1"), ("mc_sender", "mcoclient"), ("expires", "99999999999999")],
+        &[
+            ("reply-to", "/queue/mcollective.reply.mcoclient_1.1"),
+            ("mc_sender", "mcoclient"),
+            ("expires", "99999999999999"),
+        ],
         b"\x04\x08I\"\tping\x06:\x06ET\0tail",
     )
     .await;
@@ -67,17 +76,38 @@ async fn topic_fans_out_to_every_version() {
     let f12 = s12.frame().await;
     for f in [&f10, &f11, &f12] {
         assert_eq!(f.command, Command::Message);
-        assert_eq!(f.get("destination"), Some("/topic/mcollective.discovery.agent"));
-        assert_eq!(f.get("reply-to"), Some("/queue/mcollective.reply.mcoclient_1.1"));
+        assert_eq!(
+            f.get("destination"),
+            Some("/topic/mcollective.discovery.agent")
+        );
+        assert_eq!(
+            f.get("reply-to"),
+            Some("/queue/mcollective.reply.mcoclient_1.1")
+        );
         assert_eq!(f.get("mc_sender"), Some("mcoclient"));
         assert_eq!(&f.body[..], b"\x04\x08I\"\tping\x06:\x06ET\0tail");
         assert!(f.get("message-id").unwrap().starts_with("ID:marionette-"));
     }
-    assert_eq!(f10.get("subscription"), None, "1.0 has no subscription header");
-    assert_eq!(f11.get("subscription"), Some("/topic/mcollective.discovery.agent"));
-    assert_eq!(f12.get("subscription"), Some("/topic/mcollective.discovery.agent"));
+    assert_eq!(
+        f10.get("subscription"),
+        None,
+        "1.0 has no subscription header"
+    );
+    assert_eq!(
+        f11.get("subscription"),
+        Some("/topic/mcollective.discovery.agent")
+    );
+    assert_eq!(
+        f12.get("subscription"),
+        Some("/topic/mcollective.discovery.agent")
+    );
     assert_eq!(f10.get("message-id"), f11.get("message-id"));
-    assert_eq!(b.metrics().messages_delivered.load(std::sync::atomic::Ordering::Relaxed), 3);
+    assert_eq!(
+        b.metrics()
+            .messages_delivered
+            .load(std::sync::atomic::Ordering::Relaxed),
+        3
+    );
 }
 
 #[tokio::test]
@@ -95,19 +125,55 @@ async fn queue_selector_routes_by_identity_and_holds_until_a_consumer_appears() 
     let b = broker(|_| {}).await;
     let mut node1 = Client::connect(b.stomp_addr, None).await;
     let mut node2 = Client::connect(b.stomp_addr, Some("1.1")).await;
-    node1.subscribe("q", "/queue/mcollective.nodes", &[("selector", "mc_identity = 'node1'")]).await;
-    node2.subscribe("q", "/queue/mcollective.nodes", &[("selector", "mc_identity = 'node2'")]).await;
+    node1
+        .subscribe(
+            "q",
+            "/queue/mcollective.nodes",
+            &[("selector", "mc_identity = 'node1'")],
+        )
+        .await;
+    node2
+        .subscribe(
+            "q",
+            "/queue/mcollective.nodes",
+            &[("selector", "mc_identity = 'node2'")],
+        )
+        .await;
     let mut client = Client::connect(b.stomp_addr, None).await;
-    client.publish("/queue/mcollective.nodes", &[("mc_identity", "node2")], b"for 2").await;
-    client.publish("/queue/mcollective.nodes", &[("mc_identity", "node1")], b"for 1").await;
-    client.publish("/queue/mcollective.nodes", &[("mc_identity", "node3")], b"for 3").await;
+    client
+        .publish(
+            "/queue/mcollective.nodes",
+            &[("mc_identity", "node2")],
+            b"for 2",
+        )
+        .await;
+    client
+        .publish(
+            "/queue/mcollective.nodes",
+            &[("mc_identity", "node1")],
+            b"for 1",
+        )
+        .await;
+    client
+        .publish(
+            "/queue/mcollective.nodes",
+            &[("mc_identity", "node3")],
+            b"for 3",
+        )
+        .await;
     assert_eq!(&node1.frame().await.body[..], b"for 1");
     assert_eq!(&node2.frame().await.body[..], b"for 2");
     node1.quiet_for(Duration::from_millis(200)).await;
     node2.quiet_for(Duration::from_millis(200)).await;
     // node3 connects later and still gets its request (MCollective relies on this).
     let mut node3 = Client::connect(b.stomp_addr, None).await;
-    node3.subscribe("q", "/queue/mcollective.nodes", &[("selector", "mc_identity = 'node3'")]).await;
+    node3
+        .subscribe(
+            "q",
+            "/queue/mcollective.nodes",
+            &[("selector", "mc_identity = 'node3'")],
+        )
+        .await;
     let f = node3.frame().await;
     assert_eq!(&f.body[..], b"for 3");
     assert_eq!(f.get("mc_identity"), Some("node3"));
@@ -119,10 +185,16 @@ async fn queue_round_robin_and_general_selectors() {
     let mut a = Client::connect(b.stomp_addr, None).await;
     let mut c = Client::connect(b.stomp_addr, None).await;
     a.subscribe("q", "/queue/work", &[]).await;
-    c.subscribe("q", "/queue/work", &[("selector", "prio > 3 AND kind IN ('x','y')")]).await;
+    c.subscribe(
+        "q",
+        "/queue/work",
+        &[("selector", "prio > 3 AND kind IN ('x','y')")],
+    )
+    .await;
     let mut p = Client::connect(b.stomp_addr, None).await;
     for _ in 0..4 {
-        p.publish("/queue/work", &[("prio", "5"), ("kind", "x")], b"m").await;
+        p.publish("/queue/work", &[("prio", "5"), ("kind", "x")], b"m")
+            .await;
     }
     p.publish("/queue/work", &[("prio", "1")], b"low").await;
     p.sync().await;
@@ -147,16 +219,24 @@ async fn expired_messages_are_never_delivered() {
     let b = broker(|_| {}).await;
     let mut p = Client::connect(b.stomp_addr, None).await;
     let soon = (marionette_broker::message::now_ms() + 300).to_string();
-    p.publish("/queue/later", &[("expires", "1000")], b"past").await;
-    p.publish("/queue/later", &[("expires", soon.as_str())], b"soon").await;
-    p.publish("/queue/later", &[("expiration", "60000")], b"keep").await;
+    p.publish("/queue/later", &[("expires", "1000")], b"past")
+        .await;
+    p.publish("/queue/later", &[("expires", soon.as_str())], b"soon")
+        .await;
+    p.publish("/queue/later", &[("expiration", "60000")], b"keep")
+        .await;
     p.sync().await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut s = Client::connect(b.stomp_addr, None).await;
     s.subscribe("q", "/queue/later", &[]).await;
     assert_eq!(&s.frame().await.body[..], b"keep");
     s.quiet_for(Duration::from_millis(200)).await;
-    assert_eq!(b.metrics().messages_expired.load(std::sync::atomic::Ordering::Relaxed), 2);
+    assert_eq!(
+        b.metrics()
+            .messages_expired
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
 }
 
 #[tokio::test]
@@ -164,9 +244,14 @@ async fn receipts_for_every_client_frame() {
     let b = broker(|_| {}).await;
     let mut c = Client::connect(b.stomp_addr, Some("1.2")).await;
     let frames = [
-        Frame::new(Command::Subscribe).header("id", "s").header("destination", "/queue/r").header("ack", "client-individual"),
+        Frame::new(Command::Subscribe)
+            .header("id", "s")
+            .header("destination", "/queue/r")
+            .header("ack", "client-individual"),
         Frame::new(Command::Begin).header("transaction", "t1"),
-        Frame::new(Command::Send).header("destination", "/queue/r").header("transaction", "t1"),
+        Frame::new(Command::Send)
+            .header("destination", "/queue/r")
+            .header("transaction", "t1"),
         Frame::new(Command::Commit).header("transaction", "t1"),
     ];
     for (i, f) in frames.into_iter().enumerate() {
@@ -184,12 +269,26 @@ async fn receipts_for_every_client_frame() {
     }
     assert_eq!(receipts, ["r0", "r1", "r2", "r3"]);
     let m = message.unwrap();
-    let ack = m.get("ack").expect("1.2 client-individual MESSAGE carries ack").to_string();
-    c.send(&Frame::new(Command::Ack).header("id", ack).header("receipt", "r4")).await;
+    let ack = m
+        .get("ack")
+        .expect("1.2 client-individual MESSAGE carries ack")
+        .to_string();
+    c.send(
+        &Frame::new(Command::Ack)
+            .header("id", ack)
+            .header("receipt", "r4"),
+    )
+    .await;
     assert_eq!(c.frame().await.get("receipt-id"), Some("r4"));
-    c.send(&Frame::new(Command::Unsubscribe).header("id", "s").header("receipt", "r5")).await;
+    c.send(
+        &Frame::new(Command::Unsubscribe)
+            .header("id", "s")
+            .header("receipt", "r5"),
+    )
+    .await;
     assert_eq!(c.frame().await.get("receipt-id"), Some("r5"));
-    c.send(&Frame::new(Command::Disconnect).header("receipt", "bye")).await;
+    c.send(&Frame::new(Command::Disconnect).header("receipt", "bye"))
+        .await;
     assert_eq!(c.frame().await.get("receipt-id"), Some("bye"));
     assert!(c.item().await.is_none());
 }
@@ -200,13 +299,29 @@ async fn aborted_transactions_send_nothing() {
     let mut s = Client::connect(b.stomp_addr, None).await;
     s.subscribe("t", "/topic/tx", &[]).await;
     let mut p = Client::connect(b.stomp_addr, Some("1.1")).await;
-    p.send(&Frame::new(Command::Begin).header("transaction", "a")).await;
-    p.send(&Frame::new(Command::Send).header("destination", "/topic/tx").header("transaction", "a").with_body("no")).await;
-    p.send(&Frame::new(Command::Abort).header("transaction", "a")).await;
-    p.send(&Frame::new(Command::Begin).header("transaction", "b")).await;
-    p.send(&Frame::new(Command::Send).header("destination", "/topic/tx").header("transaction", "b").with_body("yes")).await;
+    p.send(&Frame::new(Command::Begin).header("transaction", "a"))
+        .await;
+    p.send(
+        &Frame::new(Command::Send)
+            .header("destination", "/topic/tx")
+            .header("transaction", "a")
+            .with_body("no"),
+    )
+    .await;
+    p.send(&Frame::new(Command::Abort).header("transaction", "a"))
+        .await;
+    p.send(&Frame::new(Command::Begin).header("transaction", "b"))
+        .await;
+    p.send(
+        &Frame::new(Command::Send)
+            .header("destination", "/topic/tx")
+            .header("transaction", "b")
+            .with_body("yes"),
+    )
+    .await;
     s.quiet_for(Duration::from_millis(200)).await;
-    p.send(&Frame::new(Command::Commit).header("transaction", "b")).await;
+    p.send(&Frame::new(Command::Commit).header("transaction", "b"))
+        .await;
     assert_eq!(&s.frame().await.body[..], b"yes");
     s.quiet_for(Duration::from_millis(200)).await;
 }
@@ -215,14 +330,22 @@ async fn aborted_transactions_send_nothing() {
 async fn unacked_queue_messages_go_to_the_next_consumer() {
     let b = broker(|_| {}).await;
     let mut first = Client::connect(b.stomp_addr, Some("1.1")).await;
-    first.subscribe("s", "/queue/jobs", &[("ack", "client")]).await;
+    first
+        .subscribe("s", "/queue/jobs", &[("ack", "client")])
+        .await;
     let mut p = Client::connect(b.stomp_addr, None).await;
     p.publish("/queue/jobs", &[], b"one").await;
     p.publish("/queue/jobs", &[], b"two").await;
     let one = first.frame().await;
     let _two = first.frame().await;
     // Cumulative ACK of "one" only; then the consumer leaves without acking "two".
-    first.send(&Frame::new(Command::Ack).header("subscription", "s").header("message-id", one.get("message-id").unwrap())).await;
+    first
+        .send(
+            &Frame::new(Command::Ack)
+                .header("subscription", "s")
+                .header("message-id", one.get("message-id").unwrap()),
+        )
+        .await;
     first.send(&Frame::new(Command::Disconnect)).await;
     assert!(first.item().await.is_none());
     let mut second = Client::connect(b.stomp_addr, None).await;
@@ -235,7 +358,8 @@ async fn unacked_queue_messages_go_to_the_next_consumer() {
 async fn prefetch_bounds_unacked_deliveries() {
     let b = broker(|c| c.prefetch = 2).await;
     let mut s = Client::connect(b.stomp_addr, Some("1.1")).await;
-    s.subscribe("s", "/queue/pf", &[("ack", "client-individual")]).await;
+    s.subscribe("s", "/queue/pf", &[("ack", "client-individual")])
+        .await;
     let mut p = Client::connect(b.stomp_addr, None).await;
     for body in [b"1", b"2", b"3"] {
         p.publish("/queue/pf", &[], body).await;
@@ -243,7 +367,12 @@ async fn prefetch_bounds_unacked_deliveries() {
     let m1 = s.frame().await;
     let _m2 = s.frame().await;
     s.quiet_for(Duration::from_millis(200)).await;
-    s.send(&Frame::new(Command::Ack).header("subscription", "s").header("message-id", m1.get("message-id").unwrap())).await;
+    s.send(
+        &Frame::new(Command::Ack)
+            .header("subscription", "s")
+            .header("message-id", m1.get("message-id").unwrap()),
+    )
+    .await;
     assert_eq!(&s.frame().await.body[..], b"3");
 }
 
@@ -252,26 +381,66 @@ async fn rabbitmq_exchanges_and_temp_queues() {
     let b = broker(|_| {}).await;
     // A node of MCollective's rabbitmq connector: broadcast and directed exchanges.
     let mut node = Client::connect(b.stomp_addr, Some("1.1")).await;
-    node.subscribe("mcollective_broadcast_rpcutil", "/exchange/mcollective_broadcast/rpcutil", &[]).await;
-    node.subscribe("mcollective_node1_directed_to_identity", "/exchange/mcollective_directed/node1", &[]).await;
+    node.subscribe(
+        "mcollective_broadcast_rpcutil",
+        "/exchange/mcollective_broadcast/rpcutil",
+        &[],
+    )
+    .await;
+    node.subscribe(
+        "mcollective_node1_directed_to_identity",
+        "/exchange/mcollective_directed/node1",
+        &[],
+    )
+    .await;
     let mut client = Client::connect(b.stomp_addr, Some("1.1")).await;
-    client.publish("/exchange/mcollective_directed/node2", &[("reply-to", "/temp-queue/mcollective_reply_rpcutil")], b"not for node1").await;
-    client.publish("/exchange/mcollective_directed/node1", &[("reply-to", "/temp-queue/mcollective_reply_rpcutil"), ("expiration", "70000")], b"direct").await;
+    client
+        .publish(
+            "/exchange/mcollective_directed/node2",
+            &[("reply-to", "/temp-queue/mcollective_reply_rpcutil")],
+            b"not for node1",
+        )
+        .await;
+    client
+        .publish(
+            "/exchange/mcollective_directed/node1",
+            &[
+                ("reply-to", "/temp-queue/mcollective_reply_rpcutil"),
+                ("expiration", "70000"),
+            ],
+            b"direct",
+        )
+        .await;
     let req = node.frame().await;
     assert_eq!(&req.body[..], b"direct");
-    assert_eq!(req.get("subscription"), Some("mcollective_node1_directed_to_identity"));
+    assert_eq!(
+        req.get("subscription"),
+        Some("mcollective_node1_directed_to_identity")
+    );
     let reply_to = req.get("reply-to").unwrap().to_string();
     assert!(reply_to.starts_with("/reply-queue/"), "{reply_to}");
     // The node replies to the rewritten name; the client gets it on its temp queue.
     node.publish(&reply_to, &[], b"reply").await;
     let rep = client.frame().await;
     assert_eq!(&rep.body[..], b"reply");
-    assert_eq!(rep.get("subscription"), Some("/temp-queue/mcollective_reply_rpcutil"));
+    assert_eq!(
+        rep.get("subscription"),
+        Some("/temp-queue/mcollective_reply_rpcutil")
+    );
     // A second request reuses the same temp queue.
-    client.publish("/exchange/mcollective_broadcast/rpcutil", &[("reply-to", "/temp-queue/mcollective_reply_rpcutil")], b"bcast").await;
+    client
+        .publish(
+            "/exchange/mcollective_broadcast/rpcutil",
+            &[("reply-to", "/temp-queue/mcollective_reply_rpcutil")],
+            b"bcast",
+        )
+        .await;
     let req2 = node.frame().await;
     assert_eq!(req2.get("reply-to"), Some(reply_to.as_str()));
-    assert_eq!(req2.get("subscription"), Some("mcollective_broadcast_rpcutil"));
+    assert_eq!(
+        req2.get("subscription"),
+        Some("mcollective_broadcast_rpcutil")
+    );
 }
 
 #[tokio::test]
@@ -281,8 +450,12 @@ async fn topic_wildcards() {
     s.subscribe("all", "/topic/mcollective.>", &[]).await;
     let mut p = Client::connect(b.stomp_addr, None).await;
     p.publish("/topic/other.rpcutil.agent", &[], b"no").await;
-    p.publish("/topic/mcollective.rpcutil.agent", &[], b"yes").await;
+    p.publish("/topic/mcollective.rpcutil.agent", &[], b"yes")
+        .await;
     let f = s.frame().await;
     assert_eq!(&f.body[..], b"yes");
-    assert_eq!(f.get("destination"), Some("/topic/mcollective.rpcutil.agent"));
+    assert_eq!(
+        f.get("destination"),
+        Some("/topic/mcollective.rpcutil.agent")
+    );
 }

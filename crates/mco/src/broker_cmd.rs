@@ -117,7 +117,10 @@ pub fn run(args: BrokerArgs) -> anyhow::Result<()> {
 
 pub fn up(args: UpArgs) -> anyhow::Result<()> {
     let users = if args.users.is_empty() {
-        vec!["mcollective:marionette".to_string(), "admin:secret".to_string()]
+        vec![
+            "mcollective:marionette".to_string(),
+            "admin:secret".to_string(),
+        ]
     } else {
         args.users
     };
@@ -129,8 +132,8 @@ pub fn up(args: UpArgs) -> anyhow::Result<()> {
 }
 
 fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("invalid settings in {}", path.display()))
 }
 
@@ -142,8 +145,14 @@ fn parse_heartbeat(text: &str) -> anyhow::Result<HeartbeatPolicy> {
         .split_once(',')
         .with_context(|| format!("heart-beat {text:?} is neither \"auto\" nor SEND_MS,RECV_MS"))?;
     Ok(HeartbeatPolicy::Fixed {
-        send_ms: a.trim().parse().with_context(|| format!("bad heart-beat send value {a:?}"))?,
-        recv_ms: b.trim().parse().with_context(|| format!("bad heart-beat receive value {b:?}"))?,
+        send_ms: a
+            .trim()
+            .parse()
+            .with_context(|| format!("bad heart-beat send value {a:?}"))?,
+        recv_ms: b
+            .trim()
+            .parse()
+            .with_context(|| format!("bad heart-beat receive value {b:?}"))?,
     })
 }
 
@@ -166,7 +175,12 @@ fn build_config(o: &BrokerOptions) -> anyhow::Result<BrokerConfig> {
         .or(file.listen)
         .unwrap_or_else(|| ([127, 0, 0, 1], marionette_broker::DEFAULT_PORT).into());
     let mut c = BrokerConfig::new(listen);
-    c.admin = parse_admin(o.admin.as_deref().or(file.admin.as_deref()).unwrap_or(DEFAULT_ADMIN))?;
+    c.admin = parse_admin(
+        o.admin
+            .as_deref()
+            .or(file.admin.as_deref())
+            .unwrap_or(DEFAULT_ADMIN),
+    )?;
     c.anonymous = o.anonymous || file.anonymous;
     if let Some(hb) = o.heartbeat.as_deref().or(file.heartbeat.as_deref()) {
         c.heartbeat = parse_heartbeat(hb)?;
@@ -196,11 +210,17 @@ fn build_config(o: &BrokerOptions) -> anyhow::Result<BrokerConfig> {
             *slot = v;
         }
     };
-    set(&mut c.frame_limits.max_frame_bytes, o.max_frame_bytes.or(l.max_frame_bytes));
+    set(
+        &mut c.frame_limits.max_frame_bytes,
+        o.max_frame_bytes.or(l.max_frame_bytes),
+    );
     set(&mut c.frame_limits.max_headers, l.max_headers);
     set(&mut c.frame_limits.max_header_line, l.max_header_line);
     set(&mut c.outbound_messages, l.outbound_messages);
-    set(&mut c.outbound_bytes, o.max_outbound_bytes.or(l.outbound_bytes));
+    set(
+        &mut c.outbound_bytes,
+        o.max_outbound_bytes.or(l.outbound_bytes),
+    );
     set(&mut c.queue_messages, l.queue_messages);
     set(&mut c.held_bytes, l.held_bytes);
     set(&mut c.prefetch, l.prefetch);

@@ -73,8 +73,17 @@ fn secs(ms: u64) -> String {
 fn render(rows: &[Row]) -> String {
     let mut table = Table::new();
     table.load_style(NOTHING).set_header(vec![
-        "ID", "PEER", "OPENED BY", "AGE", "LOGIN", "STOMP", "HEART-BEAT in/out", "IDLE in/out",
-        "FRAMES in/out", "BYTES in/out", "SUBSCRIPTIONS",
+        "ID",
+        "PEER",
+        "OPENED BY",
+        "AGE",
+        "LOGIN",
+        "STOMP",
+        "HEART-BEAT in/out",
+        "IDLE in/out",
+        "FRAMES in/out",
+        "BYTES in/out",
+        "SUBSCRIPTIONS",
     ]);
     for r in rows {
         let hb = match &r.heartbeat {

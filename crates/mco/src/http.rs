@@ -15,7 +15,10 @@ pub fn get(addr: SocketAddr, path: &str, timeout: Duration) -> anyhow::Result<St
         .with_context(|| format!("cannot reach the broker admin endpoint at {addr}"))?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut raw = Vec::new();
     stream
         .take(MAX_RESPONSE)

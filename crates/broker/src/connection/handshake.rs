@@ -148,7 +148,11 @@ mod tests {
 
     #[test]
     fn stomp_1_0_ignores_heartbeat() {
-        let f = connect(&[("login", "mcollective"), ("passcode", "marionette"), ("heart-beat", "x")]);
+        let f = connect(&[
+            ("login", "mcollective"),
+            ("passcode", "marionette"),
+            ("heart-beat", "x"),
+        ]);
         let a = accept(&f, &config(), "s").unwrap();
         assert_eq!(a.version, Version::V1_0);
         assert_eq!(a.connected.get("heart-beat"), Some("0,0"));
@@ -158,15 +162,23 @@ mod tests {
     #[test]
     fn refusals() {
         let c = config();
-        let bad = accept(&connect(&[("login", "mcollective"), ("passcode", "x")]), &c, "s");
+        let bad = accept(
+            &connect(&[("login", "mcollective"), ("passcode", "x")]),
+            &c,
+            "s",
+        );
         assert_eq!(bad.unwrap_err().kind, BadInput::BadCredentials);
         let anon = accept(&connect(&[]), &c, "s");
         assert_eq!(anon.unwrap_err().kind, BadInput::BadCredentials);
         let mut open = config();
         open.anonymous = true;
         assert!(accept(&connect(&[]), &open, "s").is_ok());
-        let v = accept(&connect(&[("accept-version", "3.0"), ("receipt", "r")]), &c, "s")
-            .unwrap_err();
+        let v = accept(
+            &connect(&[("accept-version", "3.0"), ("receipt", "r")]),
+            &c,
+            "s",
+        )
+        .unwrap_err();
         assert_eq!(v.kind, BadInput::UnsupportedVersion);
         assert_eq!(v.to_frame().get("receipt-id"), Some("r"));
         let hb = accept(

@@ -52,7 +52,18 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
     let mut buf = BytesMut::with_capacity(READ_BUF);
     let cancel = shared.shutdown.child_token();
 
-    let end = match handshake(&mut rd, &mut wr, &mut decoder, &mut buf, &info, &shared, id, &cancel).await {
+    let end = match handshake(
+        &mut rd,
+        &mut wr,
+        &mut decoder,
+        &mut buf,
+        &info,
+        &shared,
+        id,
+        &cancel,
+    )
+    .await
+    {
         Ok(accepted) => {
             let (tx, rx) = mpsc::channel(shared.config.outbound_messages);
             let queued_bytes = Arc::new(AtomicUsize::new(0));
@@ -62,7 +73,11 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
                 cancel: cancel.clone(),
                 info: info.clone(),
             };
-            let registered = shared.router.send(RouterCmd::Open { conn: id, handle }).await.is_ok();
+            let registered = shared
+                .router
+                .send(RouterCmd::Open { conn: id, handle })
+                .await
+                .is_ok();
             decoder.set_version(accepted.version);
             let writer = Writer {
                 socket: wr,
@@ -76,7 +91,18 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
             let writer = tokio::spawn(writer.run());
             let mut session = Session::new(id, accepted.version, shared.clone(), info.clone());
             let end = if registered {
-                read_loop(&mut rd, &mut decoder, &mut buf, &mut session, &tx, &info, &shared, &cancel, accepted.heartbeat.expect_every()).await
+                read_loop(
+                    &mut rd,
+                    &mut decoder,
+                    &mut buf,
+                    &mut session,
+                    &tx,
+                    &info,
+                    &shared,
+                    &cancel,
+                    accepted.heartbeat.expect_every(),
+                )
+                .await
             } else {
                 End::Cancelled
             };
@@ -91,7 +117,13 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
             drop(tx);
             let _ = shared.router.send(RouterCmd::Close { conn: id }).await;
             // The writer flushes what is queued (an ERROR, a RECEIPT) and exits; bounded.
-            let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+            let abort = writer.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), writer)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
             end
         }
         Err(end) => {
@@ -171,7 +203,8 @@ async fn handshake(
                     ));
                 }
                 let session_id = format!("marionette-session-{id}");
-                let accepted = handshake::accept(&frame, &shared.config, &session_id).map_err(End::Refused)?;
+                let accepted =
+                    handshake::accept(&frame, &shared.config, &session_id).map_err(End::Refused)?;
                 let mut out = BytesMut::new();
                 encode(&accepted.connected, accepted.version, &mut out);
                 wr.write_all(&out).await.map_err(End::Io)?;

@@ -55,14 +55,11 @@ impl From<DecodeError> for Refusal {
     fn from(e: DecodeError) -> Refusal {
         let kind = match &e {
             DecodeError::UnknownCommand(_) => BadInput::UnknownCommand,
-            e if is_oversized(e) => BadInput::Oversized,
+            DecodeError::FrameTooLarge { .. }
+            | DecodeError::TooManyHeaders { .. }
+            | DecodeError::HeaderLineTooLong { .. } => BadInput::Oversized,
             _ => BadInput::Malformed,
         };
         Refusal::new(kind, e.to_string())
     }
-}
-
-fn is_oversized(e: &DecodeError) -> bool {
-    let text = e.to_string();
-    text.contains("exceeds") || text.contains("too many") || text.contains("too long")
 }

@@ -25,7 +25,12 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(conn: ConnId, version: Version, shared: Arc<Shared>, info: Arc<ConnInfo>) -> Session {
+    pub fn new(
+        conn: ConnId,
+        version: Version,
+        shared: Arc<Shared>,
+        info: Arc<ConnInfo>,
+    ) -> Session {
         Session {
             conn,
             version,
@@ -37,7 +42,11 @@ impl Session {
     }
 
     /// Handles one frame. `Ok(false)` means the client disconnected.
-    pub async fn handle(&mut self, frame: Frame, tx: &mpsc::Sender<Outbound>) -> Result<bool, Refusal> {
+    pub async fn handle(
+        &mut self,
+        frame: Frame,
+        tx: &mpsc::Sender<Outbound>,
+    ) -> Result<bool, Refusal> {
         let receipt = frame.get("receipt").map(str::to_string);
         let keep_open = match frame.command {
             Command::Send | Command::Ack | Command::Nack => {
@@ -59,10 +68,18 @@ impl Session {
             Command::Begin => {
                 let id = required(&frame, "transaction")?.to_string();
                 if self.transactions.contains_key(&id) {
-                    return Err(Refusal::new(BadInput::BadHeader, format!("transaction {id:?} already begun")).for_frame(&frame));
+                    return Err(Refusal::new(
+                        BadInput::BadHeader,
+                        format!("transaction {id:?} already begun"),
+                    )
+                    .for_frame(&frame));
                 }
                 if self.transactions.len() >= MAX_TRANSACTIONS {
-                    return Err(Refusal::new(BadInput::Limit, format!("more than {MAX_TRANSACTIONS} open transactions")).for_frame(&frame));
+                    return Err(Refusal::new(
+                        BadInput::Limit,
+                        format!("more than {MAX_TRANSACTIONS} open transactions"),
+                    )
+                    .for_frame(&frame));
                 }
                 self.transactions.insert(id, Vec::new());
                 true
@@ -70,7 +87,11 @@ impl Session {
             Command::Commit | Command::Abort => {
                 let id = required(&frame, "transaction")?;
                 let Some(frames) = self.transactions.remove(id) else {
-                    return Err(Refusal::new(BadInput::BadHeader, format!("no transaction {id:?}")).for_frame(&frame));
+                    return Err(Refusal::new(
+                        BadInput::BadHeader,
+                        format!("no transaction {id:?}"),
+                    )
+                    .for_frame(&frame));
                 };
                 if frame.command == Command::Commit {
                     for f in frames {
@@ -81,12 +102,17 @@ impl Session {
             }
             Command::Disconnect => false,
             Command::Connect | Command::Stomp => {
-                return Err(Refusal::new(BadInput::BadHeader, "already connected").for_frame(&frame));
+                return Err(
+                    Refusal::new(BadInput::BadHeader, "already connected").for_frame(&frame)
+                );
             }
             Command::Connected | Command::Message | Command::Receipt | Command::Error => {
                 return Err(Refusal::new(
                     BadInput::UnknownCommand,
-                    format!("{} is a server frame; clients may not send it", frame.command),
+                    format!(
+                        "{} is a server frame; clients may not send it",
+                        frame.command
+                    ),
                 )
                 .for_frame(&frame));
             }
@@ -100,10 +126,17 @@ impl Session {
     fn buffer(&mut self, id: String, frame: Frame) -> Result<(), Refusal> {
         let limit = self.shared.config.transaction_frames;
         let Some(frames) = self.transactions.get_mut(&id) else {
-            return Err(Refusal::new(BadInput::BadHeader, format!("no transaction {id:?}")).for_frame(&frame));
+            return Err(
+                Refusal::new(BadInput::BadHeader, format!("no transaction {id:?}"))
+                    .for_frame(&frame),
+            );
         };
         if frames.len() >= limit {
-            return Err(Refusal::new(BadInput::Limit, format!("transaction {id:?} holds more than {limit} frames")).for_frame(&frame));
+            return Err(Refusal::new(
+                BadInput::Limit,
+                format!("transaction {id:?} holds more than {limit} frames"),
+            )
+            .for_frame(&frame));
         }
         frames.push(frame);
         Ok(())
@@ -114,12 +147,24 @@ impl Session {
         let cmd = match frame.command {
             Command::Send => {
                 let dest = destination(&frame)?;
-                RouterCmd::Publish { conn: self.conn, dest, frame }
+                RouterCmd::Publish {
+                    conn: self.conn,
+                    dest,
+                    frame,
+                }
             }
             _ => {
-                let header = if self.version == Version::V1_2 { "id" } else { "message-id" };
+                let header = if self.version == Version::V1_2 {
+                    "id"
+                } else {
+                    "message-id"
+                };
                 let message_id = required(&frame, header)?.to_string();
-                RouterCmd::Ack { conn: self.conn, message_id, nack: frame.command == Command::Nack }
+                RouterCmd::Ack {
+                    conn: self.conn,
+                    message_id,
+                    nack: frame.command == Command::Nack,
+                }
             }
         };
         self.route(cmd).await
@@ -136,7 +181,11 @@ impl Session {
     async fn subscribe(&mut self, frame: Frame) -> Result<(), Refusal> {
         let dest = destination(&frame)?;
         if matches!(dest, Destination::ReplyQueue(_)) {
-            return Err(Refusal::new(BadInput::BadDestination, "reply queues are created by the broker; subscribe to /temp-queue/ instead").for_frame(&frame));
+            return Err(Refusal::new(
+                BadInput::BadDestination,
+                "reply queues are created by the broker; subscribe to /temp-queue/ instead",
+            )
+            .for_frame(&frame));
         }
         let id = match (frame.get("id"), self.version) {
             (Some(id), _) => id.to_string(),
@@ -144,18 +193,33 @@ impl Session {
             (None, _) => return Err(Refusal::missing(&frame, "id")),
         };
         if self.subscriptions.contains(&id) {
-            return Err(Refusal::new(BadInput::BadHeader, format!("subscription id {id:?} is already in use")).for_frame(&frame));
+            return Err(Refusal::new(
+                BadInput::BadHeader,
+                format!("subscription id {id:?} is already in use"),
+            )
+            .for_frame(&frame));
         }
         let max = self.shared.config.max_subscriptions;
         if self.subscriptions.len() >= max {
-            return Err(Refusal::new(BadInput::Limit, format!("more than {max} subscriptions")).for_frame(&frame));
+            return Err(
+                Refusal::new(BadInput::Limit, format!("more than {max} subscriptions"))
+                    .for_frame(&frame),
+            );
         }
         let ack = AckMode::parse(frame.get("ack")).ok_or_else(|| {
-            Refusal::new(BadInput::BadHeader, format!("unknown ack mode {:?}", frame.get("ack").unwrap_or(""))).for_frame(&frame)
+            Refusal::new(
+                BadInput::BadHeader,
+                format!("unknown ack mode {:?}", frame.get("ack").unwrap_or("")),
+            )
+            .for_frame(&frame)
         })?;
         let selector = match frame.get("selector") {
             Some(text) if !text.trim().is_empty() => Some(Selector::parse(text).map_err(|e| {
-                Refusal::new(BadInput::BadSelector, format!("invalid selector {text:?}: {e}")).for_frame(&frame)
+                Refusal::new(
+                    BadInput::BadSelector,
+                    format!("invalid selector {text:?}: {e}"),
+                )
+                .for_frame(&frame)
             })?),
             _ => None,
         };
@@ -166,7 +230,14 @@ impl Session {
             ack: ack.as_str(),
         });
         self.subscriptions.insert(id.clone());
-        self.route(RouterCmd::Subscribe { conn: self.conn, id: Arc::from(id), dest, selector, ack }).await
+        self.route(RouterCmd::Subscribe {
+            conn: self.conn,
+            id: Arc::from(id),
+            dest,
+            selector,
+            ack,
+        })
+        .await
     }
 
     async fn unsubscribe(&mut self, frame: Frame) -> Result<(), Refusal> {
@@ -176,18 +247,29 @@ impl Session {
             (None, _, _) => return Err(Refusal::missing(&frame, "id")),
         };
         if !self.subscriptions.remove(&id) {
-            return Err(Refusal::new(BadInput::BadHeader, format!("no subscription with id {id:?}")).for_frame(&frame));
+            return Err(Refusal::new(
+                BadInput::BadHeader,
+                format!("no subscription with id {id:?}"),
+            )
+            .for_frame(&frame));
         }
         self.info.remove_subscription(&id);
-        self.route(RouterCmd::Unsubscribe { conn: self.conn, id }).await
+        self.route(RouterCmd::Unsubscribe {
+            conn: self.conn,
+            id,
+        })
+        .await
     }
 }
 
 fn required<'a>(frame: &'a Frame, header: &str) -> Result<&'a str, Refusal> {
-    frame.get(header).ok_or_else(|| Refusal::missing(frame, header))
+    frame
+        .get(header)
+        .ok_or_else(|| Refusal::missing(frame, header))
 }
 
 fn destination(frame: &Frame) -> Result<Destination, Refusal> {
     let text = required(frame, "destination")?;
-    Destination::parse(text).map_err(|e| Refusal::new(BadInput::BadDestination, e.to_string()).for_frame(frame))
+    Destination::parse(text)
+        .map_err(|e| Refusal::new(BadInput::BadDestination, e.to_string()).for_frame(frame))
 }

@@ -39,7 +39,7 @@ impl Writer {
             let item = tokio::select! {
                 item = self.rx.recv() => item,
                 _ = sleep_until(beat_at) => {
-                    if self.socket.write_all(b"\n").await.is_err() {
+                    if !self.write(b"\n").await {
                         break;
                     }
                     self.info.wrote(0, 1, 1);
@@ -74,7 +74,7 @@ impl Writer {
             }
             if !buf.is_empty() {
                 let n = buf.len();
-                if self.socket.write_all(&buf).await.is_err() {
+                if !self.write(&buf).await {
                     break;
                 }
                 buf.clear();
@@ -91,6 +91,15 @@ impl Writer {
             }
         }
         self.cancel.cancel();
+    }
+
+    /// Writes all of `bytes`; false when the write failed or the connection is being
+    /// torn down (a slow consumer's full socket must not keep its task alive).
+    async fn write(&mut self, bytes: &[u8]) -> bool {
+        tokio::select! {
+            r = self.socket.write_all(bytes) => r.is_ok(),
+            _ = self.cancel.cancelled() => false,
+        }
     }
 
     fn encode(&self, item: &Outbound, buf: &mut BytesMut) {

@@ -14,7 +14,7 @@ use crate::config::BrokerConfig;
 use crate::destination::{Destination, binding_matches, is_topic_pattern, topic_matches};
 use crate::message::{Message, now_ms};
 use crate::selector::Selector;
-use crate::stats::{ConnInfo, Metrics};
+use crate::stats::{ConnInfo, Metrics, SubscriptionView};
 use marionette_stomp::Frame;
 use queue::Queue;
 use std::collections::HashMap;
@@ -223,7 +223,10 @@ impl Router {
                 let eq = selector.as_ref().and_then(|s| s.equality_key());
                 self.queues.entry(name.clone()).or_default().add(key, eq);
             }
-            Destination::Exchange { exchange, key: pattern } => self
+            Destination::Exchange {
+                exchange,
+                key: pattern,
+            } => self
                 .exchanges
                 .entry(exchange.clone())
                 .or_default()
@@ -292,10 +295,10 @@ impl Router {
                 }
             }
             Destination::TempQueue(name) => {
-                if let Some(state) = self.conns.get_mut(&sub.conn) {
-                    if let Some(public) = state.temp_queues.remove(name) {
-                        self.reply_queues.remove(&public);
-                    }
+                if let Some(state) = self.conns.get_mut(&sub.conn)
+                    && let Some(public) = state.temp_queues.remove(name)
+                {
+                    self.reply_queues.remove(&public);
                 }
             }
             Destination::ReplyQueue(_) => {}
@@ -303,7 +306,11 @@ impl Router {
         let mut touched = Vec::new();
         for u in sub.unacked.into_iter().rev() {
             if let Some(queue) = u.queue {
-                self.queues.entry(queue.clone()).or_default().held.push_front(u.msg);
+                self.queues
+                    .entry(queue.clone())
+                    .or_default()
+                    .held
+                    .push_front(u.msg);
                 touched.push(queue);
             }
         }
@@ -311,10 +318,10 @@ impl Router {
         for queue in touched {
             self.dispatch_held(&queue);
         }
-        if let Destination::Queue(name) = &sub.dest {
-            if self.queues.get(name).is_some_and(|q| q.is_unused()) {
-                self.queues.remove(name);
-            }
+        if let Destination::Queue(name) = &sub.dest
+            && self.queues.get(name).is_some_and(|q| q.is_unused())
+        {
+            self.queues.remove(name);
         }
     }
 
@@ -358,12 +365,13 @@ impl Router {
 
     fn publish(&mut self, conn: ConnId, dest: Destination, mut frame: Frame) {
         let now = now_ms();
-        if let Some(reply_to) = frame.get("reply-to") {
-            if let Ok(Destination::TempQueue(name)) = Destination::parse(reply_to) {
-                if let Some(public) = self.ensure_temp_queue(conn, &name) {
-                    frame.headers.set("reply-to", format!("/reply-queue/{public}"));
-                }
-            }
+        if let Some(reply_to) = frame.get("reply-to")
+            && let Ok(Destination::TempQueue(name)) = Destination::parse(reply_to)
+            && let Some(public) = self.ensure_temp_queue(conn, &name)
+        {
+            frame
+                .headers
+                .set("reply-to", format!("/reply-queue/{public}"));
         }
         let id = self.next_id();
         let msg = Arc::new(Message::from_send(id, dest.to_string(), frame, now));
@@ -430,6 +438,12 @@ impl Router {
         if state.subs.contains_key(&id) {
             return None;
         }
+        state.handle.info.add_subscription(SubscriptionView {
+            id: id.to_string(),
+            destination: format!("/temp-queue/{name}"),
+            selector: None,
+            ack: AckMode::Auto.as_str(),
+        });
         self.subscribe(
             conn,
             id,
@@ -458,9 +472,8 @@ impl Router {
             return false;
         };
         let chosen = q.pick(&msg, |k, check_selector| {
-            subs.get(&k).is_some_and(|s| {
-                s.has_room(prefetch) && (!check_selector || s.accepts(&msg))
-            })
+            subs.get(&k)
+                .is_some_and(|s| s.has_room(prefetch) && (!check_selector || s.accepts(&msg)))
         });
         match chosen {
             Some(k) => self.deliver(k, &msg, Some(queue)),
@@ -474,7 +487,9 @@ impl Router {
         if q.held.len() >= self.config.queue_messages
             || self.held_bytes + size > self.config.held_bytes
         {
-            self.metrics.messages_dropped_queue_full.fetch_add(1, Relaxed);
+            self.metrics
+                .messages_dropped_queue_full
+                .fetch_add(1, Relaxed);
             tracing::warn!(queue, held = q.held.len(), "queue full, message dropped");
             return;
         }
@@ -518,7 +533,8 @@ impl Router {
         let handle = &state.handle;
         let size = msg.size();
         if handle.queued_bytes.load(Relaxed) + size > self.config.outbound_bytes {
-            self.to_cut.push((sub.conn, "outbound bytes over the bound"));
+            self.to_cut
+                .push((sub.conn, "outbound bytes over the bound"));
             return false;
         }
         let client_ack = sub.ack != AckMode::Auto;
@@ -552,9 +568,16 @@ impl Router {
                 continue;
             };
             if nack {
-                tracing::debug!(conn, message_id, count = settled.len(), "messages NACKed, dropped");
+                tracing::debug!(
+                    conn,
+                    message_id,
+                    count = settled.len(),
+                    "messages NACKed, dropped"
+                );
             }
-            let queues: Vec<String> = settled.into_iter().filter_map(|u| u.queue).collect();
+            let mut queues: Vec<String> = settled.into_iter().filter_map(|u| u.queue).collect();
+            queues.sort();
+            queues.dedup();
             for queue in queues {
                 self.dispatch_held(&queue);
             }

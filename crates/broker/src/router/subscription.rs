@@ -64,7 +64,9 @@ pub struct Sub {
 impl Sub {
     /// Whether the selector (if any) accepts `msg`.
     pub fn accepts(&self, msg: &Message) -> bool {
-        self.selector.as_ref().is_none_or(|s| s.matches(&msg.headers))
+        self.selector
+            .as_ref()
+            .is_none_or(|s| s.matches(&msg.headers))
     }
 
     /// Whether another message may be delivered under a prefetch bound.

@@ -18,7 +18,10 @@ pub async fn broker(tweak: impl FnOnce(&mut BrokerConfig)) -> Broker {
     c.admin = Some("127.0.0.1:0".parse().unwrap());
     c.users.insert("u", "p");
     c.users.insert("admin", "secret");
-    c.heartbeat = HeartbeatPolicy::Mirror { min_ms: 50, max_ms: 60_000 };
+    c.heartbeat = HeartbeatPolicy::Mirror {
+        min_ms: 50,
+        max_ms: 60_000,
+    };
     tweak(&mut c);
     Broker::start(c).await.expect("broker starts")
 }
@@ -44,7 +47,9 @@ impl Client {
     /// Opens, sends CONNECT with `u`/`p` and the given version list, and checks CONNECTED.
     pub async fn connect(addr: SocketAddr, accept: Option<&str>) -> Client {
         let mut c = Client::open(addr).await;
-        let mut f = Frame::new(Command::Connect).header("login", "u").header("passcode", "p");
+        let mut f = Frame::new(Command::Connect)
+            .header("login", "u")
+            .header("passcode", "p");
         if let Some(a) = accept {
             f.headers.push("accept-version", a);
         }
@@ -69,7 +74,11 @@ impl Client {
     /// The next item, or `None` when the broker closed the connection.
     pub async fn item(&mut self) -> Option<Item> {
         loop {
-            if let Some(item) = self.decoder.decode(&mut self.buf).expect("broker sends valid STOMP") {
+            if let Some(item) = self
+                .decoder
+                .decode(&mut self.buf)
+                .expect("broker sends valid STOMP")
+            {
                 return Some(item);
             }
             let n = tokio::time::timeout(WAIT, self.stream.read_buf(&mut self.buf))
@@ -129,7 +138,10 @@ impl Client {
     pub async fn error_and_close(&mut self) -> Frame {
         let f = self.frame().await;
         assert_eq!(f.command, Command::Error, "{f:?}");
-        assert!(self.item().await.is_none(), "connection stays open after ERROR");
+        assert!(
+            self.item().await.is_none(),
+            "connection stays open after ERROR"
+        );
         f
     }
 
@@ -158,13 +170,16 @@ impl Client {
     /// Sends a frame with a receipt and waits for it, so everything sent before has been
     /// routed.
     pub async fn sync(&mut self) {
-        self.send(&Frame::new(Command::Send).header("destination", "/topic/sync.nobody").header("receipt", "sync")).await;
-        loop {
-            let f = self.frame().await;
-            if f.command == Command::Receipt && f.get("receipt-id") == Some("sync") {
-                return;
-            }
-            panic!("unexpected frame while syncing: {f:?}");
-        }
+        self.send(
+            &Frame::new(Command::Send)
+                .header("destination", "/topic/sync.nobody")
+                .header("receipt", "sync"),
+        )
+        .await;
+        let f = self.frame().await;
+        assert!(
+            f.command == Command::Receipt && f.get("receipt-id") == Some("sync"),
+            "unexpected frame while syncing: {f:?}"
+        );
     }
 }
