@@ -197,6 +197,38 @@ pub fn run(mut cmd: Command, timeout: Duration) -> std::io::Result<Output> {
     })
 }
 
+/// Runs `cmd` with stdout and stderr both written to `log` (so their interleaving is
+/// kept, as with `2>&1`), stdin from /dev/null, killing it after `timeout`.  The combined
+/// text is returned in `Output::stdout`.
+pub fn run_combined(mut cmd: Command, log: &Path, timeout: Duration) -> std::io::Result<Output> {
+    let file = std::fs::File::create(log)?;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::from(file.try_clone()?))
+        .stderr(Stdio::from(file));
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break Some(s);
+        }
+        if start.elapsed() >= timeout {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().ok();
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let bytes = std::fs::read(log)?;
+    Ok(Output {
+        status,
+        stdout: String::from_utf8_lossy(&bytes).into_owned(),
+        stderr: String::new(),
+        timed_out,
+        elapsed: start.elapsed(),
+    })
+}
+
 /// A child process that is always stopped when dropped: SIGTERM first, then SIGKILL if
 /// it has not exited within `grace`.
 pub struct Guard {
