@@ -35,7 +35,8 @@ const NODES: [&str; 3] = ["node1", "node2", "node3"];
 
 /// The PSK yaml_facts.rb call that Psych 4 (Ruby 3.1) rejects, and its replacement.
 const YAML_CALL_OLD: &str = "YAML.safe_load(File.read(file), [Symbol], [], true)";
-const YAML_CALL_NEW: &str = "YAML.safe_load(File.read(file), permitted_classes: [Symbol], aliases: true)";
+const YAML_CALL_NEW: &str =
+    "YAML.safe_load(File.read(file), permitted_classes: [Symbol], aliases: true)";
 
 /// Longest any single client command may run (rpc waits at most 12 s for a missing node).
 const MCO_TIMEOUT: Duration = Duration::from_secs(40);
@@ -60,7 +61,12 @@ fn write(p: &Path, text: &str) {
 fn ruby_program(name: &str) -> Option<PathBuf> {
     harness::find_on_path(name).into_iter().find(|p| {
         std::fs::read(p)
-            .map(|b| b.starts_with(b"#!") && b.split(|c| *c == b'\n').next().is_some_and(|l| l.windows(4).any(|w| w == b"ruby")))
+            .map(|b| {
+                b.starts_with(b"#!")
+                    && b.split(|c| *c == b'\n')
+                        .next()
+                        .is_some_and(|l| l.windows(4).any(|w| w == b"ruby"))
+            })
             .unwrap_or(false)
     })
 }
@@ -96,12 +102,18 @@ fn find_peers() -> Option<Peers> {
         missing.push("the MCollective mco client (Debian package mcollective-client)".to_string());
     }
     if yaml_facts.is_none() {
-        missing.push("mcollective/facts/yaml_facts.rb (Debian package mcollective-common)".to_string());
+        missing.push(
+            "mcollective/facts/yaml_facts.rb (Debian package mcollective-common)".to_string(),
+        );
     }
     if !harness::require(&missing) {
         return None;
     }
-    Some(Peers { mcollectived: mcollectived?, mco: mco?, yaml_facts: yaml_facts? })
+    Some(Peers {
+        mcollectived: mcollectived?,
+        mco: mco?,
+        yaml_facts: yaml_facts?,
+    })
 }
 
 /// Renders the lab configuration into `run` for a broker on `port`, as the lab's
@@ -119,11 +131,20 @@ fn render(run: &Path, port: u16, yaml_facts: &Path) {
         yaml_facts.display()
     );
     let patched = src.replace(YAML_CALL_OLD, YAML_CALL_NEW);
-    assert!(patched.contains("permitted_classes: [Symbol]"), "the yaml_facts.rb patch did not apply");
-    write(&run.join("plugins/mcollective/facts/yaml_facts.rb"), &patched);
+    assert!(
+        patched.contains("permitted_classes: [Symbol]"),
+        "the yaml_facts.rb patch did not apply"
+    );
+    write(
+        &run.join("plugins/mcollective/facts/yaml_facts.rb"),
+        &patched,
+    );
 
     let server_tpl = read(&td.join("server.cfg.in"));
-    assert!(server_tpl.contains("pool.1.port = 61613"), "server.cfg.in has no port line");
+    assert!(
+        server_tpl.contains("pool.1.port = 61613"),
+        "server.cfg.in has no port line"
+    );
     for node in NODES {
         let nd = td.join("nodes").join(node);
         let out = run.join("nodes").join(node);
@@ -137,8 +158,13 @@ fn render(run: &Path, port: u16, yaml_facts: &Path) {
         write(&out.join("server.cfg"), &cfg);
     }
     let client_tpl = read(&td.join("client.cfg.in"));
-    assert!(client_tpl.contains("pool.1.port = 61613"), "client.cfg.in has no port line");
-    let client = client_tpl.replace("@RUN_DIR@", run_s).replace("pool.1.port = 61613", &port_line);
+    assert!(
+        client_tpl.contains("pool.1.port = 61613"),
+        "client.cfg.in has no port line"
+    );
+    let client = client_tpl
+        .replace("@RUN_DIR@", run_s)
+        .replace("pool.1.port = 61613", &port_line);
     write(&run.join("client.cfg"), &client);
     write(&run.join("client-facts.yaml"), "--- {}\n");
     std::fs::create_dir_all(run.join("logs")).expect("mkdir logs");
@@ -162,7 +188,8 @@ impl Lab {
         let mut nodes = Vec::new();
         for node in NODES {
             let cfg = run.path().join("nodes").join(node).join("server.cfg");
-            let log = std::fs::File::create(run.path().join("logs").join(format!("{node}.out"))).expect("daemon log");
+            let log = std::fs::File::create(run.path().join("logs").join(format!("{node}.out")))
+                .expect("daemon log");
             let mut cmd = Command::new(&peers.mcollectived);
             cmd.arg("--no-daemonize")
                 .arg("--config")
@@ -175,10 +202,17 @@ impl Lab {
                 .stdin(Stdio::null())
                 .stdout(Stdio::from(log.try_clone().expect("dup log")))
                 .stderr(Stdio::from(log));
-            let child = cmd.spawn().unwrap_or_else(|e| panic!("start mcollectived for {node}: {e}"));
+            let child = cmd
+                .spawn()
+                .unwrap_or_else(|e| panic!("start mcollectived for {node}: {e}"));
             nodes.push(Guard::new(node, child, Duration::from_secs(5)));
         }
-        Lab { nodes, broker, mco: peers.mco.clone(), run }
+        Lab {
+            nodes,
+            broker,
+            mco: peers.mco.clone(),
+            run,
+        }
     }
 
     /// Runs the real `mco ARGS --config client.cfg`; `name` names the output file.
@@ -193,7 +227,8 @@ impl Lab {
             .env_remove("STOMP_PASSWORD")
             .env_remove("MCOLLECTIVE_PSK");
         let log = self.run.path().join("out").join(format!("{name}.txt"));
-        harness::run_combined(cmd, &log, MCO_TIMEOUT).unwrap_or_else(|e| panic!("run mco {args:?}: {e}"))
+        harness::run_combined(cmd, &log, MCO_TIMEOUT)
+            .unwrap_or_else(|e| panic!("run mco {args:?}: {e}"))
     }
 
     /// Panics (with the logs) if a daemon or the broker died.
@@ -201,7 +236,10 @@ impl Lab {
         let dead: Vec<String> = self
             .nodes
             .iter_mut()
-            .filter_map(|g| g.exited().map(|status| format!("mcollectived {} exited with {status}", g.name)))
+            .filter_map(|g| {
+                g.exited()
+                    .map(|status| format!("mcollectived {} exited with {status}", g.name))
+            })
             .collect();
         if !dead.is_empty() {
             panic!("{}\n{}", dead.join("\n"), self.logs());
@@ -221,9 +259,15 @@ impl Lab {
             }
         }
         if let Ok(text) = std::fs::read_to_string(self.run.path().join("logs/client.log")) {
-            s.push_str(&format!("---- client.log (tail) ----\n{}\n", tail(&text, 25)));
+            s.push_str(&format!(
+                "---- client.log (tail) ----\n{}\n",
+                tail(&text, 25)
+            ));
         }
-        s.push_str(&format!("---- broker log (tail) ----\n{}\n", tail(&self.broker.log(), 40)));
+        s.push_str(&format!(
+            "---- broker log (tail) ----\n{}\n",
+            tail(&self.broker.log(), 40)
+        ));
         s
     }
 
@@ -234,7 +278,12 @@ impl Lab {
         while start.elapsed() < limit {
             self.assert_alive();
             let out = self.mco("wait-find", &["find"]);
-            let mut found: Vec<&str> = out.stdout.lines().map(str::trim).filter(|l| NODES.contains(l)).collect();
+            let mut found: Vec<&str> = out
+                .stdout
+                .lines()
+                .map(str::trim)
+                .filter(|l| NODES.contains(l))
+                .collect();
             found.sort();
             found.dedup();
             if out.success() && found.len() == NODES.len() {
@@ -271,7 +320,9 @@ fn recorded(file: &str) -> Recorded {
         .trim_end()
         .strip_prefix("$ mco ")
         .and_then(|c| c.strip_suffix(" --config client.cfg"))
-        .unwrap_or_else(|| panic!("{file}: first line {first:?} is not `$ mco ... --config client.cfg`"))
+        .unwrap_or_else(|| {
+            panic!("{file}: first line {first:?} is not `$ mco ... --config client.cfg`")
+        })
         .to_string();
     let last = lines.pop().unwrap_or_default().trim_end();
     let exit = last
@@ -279,7 +330,11 @@ fn recorded(file: &str) -> Recorded {
         .and_then(|r| r.strip_suffix(']'))
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{file}: last line {last:?} is not `[exit status N]`"));
-    Recorded { command, text: lines[1..].concat(), exit }
+    Recorded {
+        command,
+        text: lines[1..].concat(),
+        exit,
+    }
 }
 
 /// Replaces every `<prefix><decimal number><suffix>` by `<prefix><T><suffix>`.
@@ -289,7 +344,9 @@ fn mask_number_after(line: &str, prefix: &str) -> String {
     while let Some(i) = rest.find(prefix) {
         let (head, tail) = rest.split_at(i + prefix.len());
         out.push_str(head);
-        let n = tail.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(tail.len());
+        let n = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(tail.len());
         if n > 0 && tail[..n].chars().any(|c| c.is_ascii_digit()) {
             out.push_str("<T>");
         } else {
@@ -336,7 +393,10 @@ fn normalize(text: &str) -> String {
         while i < lines.len() && is_node_start(&lines[i]) {
             let mut item = vec![lines[i].clone()];
             i += 1;
-            while i < lines.len() && lines[i].starts_with(char::is_whitespace) && !lines[i].trim().is_empty() {
+            while i < lines.len()
+                && lines[i].starts_with(char::is_whitespace)
+                && !lines[i].trim().is_empty()
+            {
                 item.push(lines[i].clone());
                 i += 1;
             }
@@ -380,24 +440,67 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { args: &["ping"], recorded: "01-ping.txt", same_command: true },
-    Case { args: &["ping", "-F", "role=web"], recorded: "08-ping-fact-filter.txt", same_command: true },
-    Case { args: &["rpc", "rpcutil", "ping", "--batch", "1"], recorded: "14-rpc-ping-batch1.txt", same_command: true },
-    Case { args: &["rpc", "rpcutil", "ping"], recorded: "02-rpc-ping.txt", same_command: true },
-    Case { args: &["rpc", "rpcutil", "inventory"], recorded: "03-rpc-inventory.txt", same_command: true },
-    Case { args: &["rpc", "rpcutil", "get_fact", "fact=role"], recorded: "04-rpc-get_fact.txt", same_command: true },
-    Case { args: &["rpc", "rpcutil", "ping", "-I", "node1"], recorded: "12-rpc-ping-direct-node1.txt", same_command: true },
-    Case { args: &["find"], recorded: "05-find.txt", same_command: true },
-    Case { args: &["find", "-F", "role=/^w/"], recorded: "23-find-fact-regex.txt", same_command: true },
+    Case {
+        args: &["ping"],
+        recorded: "01-ping.txt",
+        same_command: true,
+    },
+    Case {
+        args: &["ping", "-F", "role=web"],
+        recorded: "08-ping-fact-filter.txt",
+        same_command: true,
+    },
+    Case {
+        args: &["rpc", "rpcutil", "ping", "--batch", "1"],
+        recorded: "14-rpc-ping-batch1.txt",
+        same_command: true,
+    },
+    Case {
+        args: &["rpc", "rpcutil", "ping"],
+        recorded: "02-rpc-ping.txt",
+        same_command: true,
+    },
+    Case {
+        args: &["rpc", "rpcutil", "inventory"],
+        recorded: "03-rpc-inventory.txt",
+        same_command: true,
+    },
+    Case {
+        args: &["rpc", "rpcutil", "get_fact", "fact=role"],
+        recorded: "04-rpc-get_fact.txt",
+        same_command: true,
+    },
+    Case {
+        args: &["rpc", "rpcutil", "ping", "-I", "node1"],
+        recorded: "12-rpc-ping-direct-node1.txt",
+        same_command: true,
+    },
+    Case {
+        args: &["find"],
+        recorded: "05-find.txt",
+        same_command: true,
+    },
+    Case {
+        args: &["find", "-F", "role=/^w/"],
+        recorded: "23-find-fact-regex.txt",
+        same_command: true,
+    },
     // Not recorded as such: `role=web` selects the same nodes as `role=/^w/` (node1, node3).
-    Case { args: &["find", "-F", "role=web"], recorded: "23-find-fact-regex.txt", same_command: false },
+    Case {
+        args: &["find", "-F", "role=web"],
+        recorded: "23-find-fact-regex.txt",
+        same_command: false,
+    },
 ];
 
 fn check_case(lab: &Lab, case: &Case, out: &harness::Output) -> Result<(), String> {
     let rec = recorded(case.recorded);
     let cmd = case.args.join(" ");
     if case.same_command && rec.command != cmd {
-        return Err(format!("{}: recorded command is `mco {}`, not `mco {cmd}`", case.recorded, rec.command));
+        return Err(format!(
+            "{}: recorded command is `mco {}`, not `mco {cmd}`",
+            case.recorded, rec.command
+        ));
     }
     let context = || {
         format!(
@@ -411,10 +514,18 @@ fn check_case(lab: &Lab, case: &Case, out: &harness::Output) -> Result<(), Strin
         return Err(format!("`mco {cmd}` timed out\n{}", context()));
     }
     if out.code() != Some(rec.exit) {
-        return Err(format!("`mco {cmd}` exit status {:?}, recorded {}\n{}", out.code(), rec.exit, context()));
+        return Err(format!(
+            "`mco {cmd}` exit status {:?}, recorded {}\n{}",
+            out.code(),
+            rec.exit,
+            context()
+        ));
     }
     if out.stdout.contains("No response from") {
-        return Err(format!("`mco {cmd}`: some node did not answer\n{}", context()));
+        return Err(format!(
+            "`mco {cmd}`: some node did not answer\n{}",
+            context()
+        ));
     }
     let (want, got) = (normalize(&rec.text), normalize(&out.stdout));
     if want != got {
@@ -447,10 +558,21 @@ fn real_mcollective_through_mco_broker() {
                 .enumerate()
                 .map(|(i, case)| {
                     let lab = &lab;
-                    s.spawn(move || (i, lab.mco(&format!("{}-{i}", case.recorded.trim_end_matches(".txt")), case.args)))
+                    s.spawn(move || {
+                        (
+                            i,
+                            lab.mco(
+                                &format!("{}-{i}", case.recorded.trim_end_matches(".txt")),
+                                case.args,
+                            ),
+                        )
+                    })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("mco runner")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("mco runner"))
+                .collect()
         });
         for (i, out) in results {
             if let Err(e) = check_case(&lab, &wave[i], &out) {
@@ -460,7 +582,13 @@ fn real_mcollective_through_mco_broker() {
     }
     lab.assert_alive();
     if !failures.is_empty() {
-        panic!("{} of {} commands failed:\n\n{}\n\n{}", failures.len(), CASES.len(), failures.join("\n\n"), lab.logs());
+        panic!(
+            "{} of {} commands failed:\n\n{}\n\n{}",
+            failures.len(),
+            CASES.len(),
+            failures.join("\n\n"),
+            lab.logs()
+        );
     }
     if !lab.broker.is_external() {
         // Stop the daemons first, then the broker must exit cleanly on SIGTERM.
@@ -468,7 +596,10 @@ fn real_mcollective_through_mco_broker() {
             g.stop();
         }
         let status = lab.broker.stop();
-        assert!(status.is_some_and(|s| s.success()), "mco broker did not exit cleanly on SIGTERM: {status:?}");
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "mco broker did not exit cleanly on SIGTERM: {status:?}"
+        );
     }
 }
 
@@ -480,20 +611,44 @@ fn normalization_keeps_what_matters() {
     let mut shuffled = rec.text.replace("1795794190", "1800000000");
     shuffled = shuffled.replace("32.49 ms", "1.00 ms");
     // swap node1 and node3 blocks
-    shuffled = shuffled.replace("node1 ", "nodeX ").replace("node3 ", "node1 ").replace("nodeX ", "node3 ");
+    shuffled = shuffled
+        .replace("node1 ", "nodeX ")
+        .replace("node3 ", "node1 ")
+        .replace("nodeX ", "node3 ");
     assert_eq!(normalize(&rec.text), normalize(&shuffled));
 
-    let missing = rec.text.replace("node3                                    \n   Timestamp: 1795794190\n\n", "");
+    let missing = rec.text.replace(
+        "node3                                    \n   Timestamp: 1795794190\n\n",
+        "",
+    );
     assert_ne!(normalize(&rec.text), normalize(&missing));
-    assert_ne!(normalize(&rec.text), normalize(&rec.text.replace("3 / 3 hosts", "2 / 3 hosts")));
+    assert_ne!(
+        normalize(&rec.text),
+        normalize(&rec.text.replace("3 / 3 hosts", "2 / 3 hosts"))
+    );
 
     let ping = recorded("01-ping.txt");
-    assert_ne!(normalize(&ping.text), normalize(&ping.text.replace("3 replies", "2 replies")));
-    assert_eq!(normalize(&ping.text), normalize(&ping.text.replace("time=32.46", "time=1.5")));
+    assert_ne!(
+        normalize(&ping.text),
+        normalize(&ping.text.replace("3 replies", "2 replies"))
+    );
+    assert_eq!(
+        normalize(&ping.text),
+        normalize(&ping.text.replace("time=32.46", "time=1.5"))
+    );
 
     let inv = recorded("03-rpc-inventory.txt");
-    assert_ne!(normalize(&inv.text), normalize(&inv.text.replace("\"country\"=>\"uk\"", "\"country\"=>\"de\"")));
-    assert_ne!(normalize(&inv.text), normalize(&inv.text.replace("roles::db", "roles::web")));
+    assert_ne!(
+        normalize(&inv.text),
+        normalize(
+            &inv.text
+                .replace("\"country\"=>\"uk\"", "\"country\"=>\"de\"")
+        )
+    );
+    assert_ne!(
+        normalize(&inv.text),
+        normalize(&inv.text.replace("roles::db", "roles::web"))
+    );
 
     let find = recorded("05-find.txt");
     assert_eq!(normalize(&find.text), "node1\nnode2\nnode3\n");
