@@ -4,8 +4,8 @@
 
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use bytes::BytesMut;
+use libfuzzer_sys::fuzz_target;
 use marionette_stomp::{Decoder, Item, Limits, Version, encode};
 
 const LIMITS: Limits = Limits {
