@@ -2,12 +2,12 @@
 //!
 //! This crate owns the bytes of the wire and nothing else: no sockets, no timers, no
 //! routing. A [`Decoder`] turns a growing byte buffer into [`Item`]s (frames and heart-beat
-//! EOLs); [`encode`] writes a [`Frame`] for a given [`Version`].
+//! EOLs); [`encode()`] writes a [`Frame`] for a given [`Version`].
 //!
 //! # Layout
 //! - [`frame`]: [`Frame`], [`Command`], [`Headers`], [`Version`].
 //! - [`decode`]: the incremental, bounded [`Decoder`] and its [`DecodeError`].
-//! - [`encode`]: [`encode`], which writes a frame with LF line endings.
+//! - [`mod@encode`]: [`encode()`], which writes a frame with LF line endings.
 //! - `escape`: header escaping and unescaping rules shared by both directions.
 //! - `header`: parsing of one header line and of `content-length`.
 
