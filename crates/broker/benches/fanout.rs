@@ -72,12 +72,11 @@ async fn fleet(n: usize) -> Fleet {
         tokio::spawn(async move {
             loop {
                 while let Some(item) = dec.decode(&mut buf).unwrap() {
-                    if let Item::Frame(f) = item {
-                        if f.command == Command::Message
-                            && received.fetch_add(1, Ordering::AcqRel) + 1 == n
-                        {
-                            notify.notify_one();
-                        }
+                    if let Item::Frame(f) = item
+                        && f.command == Command::Message
+                        && received.fetch_add(1, Ordering::AcqRel) + 1 == n
+                    {
+                        notify.notify_one();
                     }
                 }
                 if s.read_buf(&mut buf).await.unwrap_or(0) == 0 {
