@@ -1,0 +1,12 @@
+//! The MCollective 2.12 wire, above STOMP: the Ruby Marshal 4.8 subset MCollective puts on
+//! the wire, request and reply envelopes, the PSK security plugin, and filters.
+//!
+//! # Layout
+//! - [`value`]: [`Value`], the Ruby values that travel (nil, booleans, integers, floats,
+//!   strings with their encoding, symbols, arrays, hashes).
+//! - [`marshal`]: bounded `Marshal.load` / `Marshal.dump` for that subset.
+
+pub mod marshal;
+pub mod value;
+
+pub use value::{Encoding, RString, Value};
