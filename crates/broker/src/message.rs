@@ -1,7 +1,8 @@
 //! A published message as the router holds it, and how it becomes a MESSAGE frame.
 
-use bytes::Bytes;
-use marionette_stomp::{Command, Frame, Headers};
+use bytes::{Bytes, BytesMut};
+use marionette_stomp::{Command, Frame, Headers, Version, encode, encode_header};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Headers of a SEND that belong to the transport, not to the message; they are not
@@ -28,6 +29,9 @@ pub struct Message {
     pub body: Bytes,
     /// Absolute expiry, in milliseconds since the epoch.
     pub expires_ms: Option<u64>,
+    /// The MESSAGE frame without per-subscription headers, encoded once per version
+    /// (1.0, 1.1, 1.2) by the first writer that needs it.
+    encoded: [OnceLock<Bytes>; 3],
 }
 
 impl Message {
@@ -54,6 +58,7 @@ impl Message {
             headers,
             body: frame.body,
             expires_ms: absolute.or(relative),
+            encoded: Default::default(),
         }
     }
 
@@ -74,23 +79,38 @@ impl Message {
             + self.destination.len()
     }
 
-    /// The MESSAGE frame for one subscription. `subscription` is `None` for STOMP 1.0,
-    /// which has no such header; `ack` is the 1.2 `ack` header for client acknowledgement.
-    pub fn to_frame(
+    /// Appends the MESSAGE frame for one subscription to `out`: the per-subscription
+    /// headers, then the rest of the frame, encoded once per version and shared by every
+    /// subscription. `subscription` is `None` for STOMP 1.0; `ack` is the 1.2 `ack` header.
+    pub fn encode_for(
         &self,
-        destination: &str,
+        version: Version,
         subscription: Option<&str>,
         ack: Option<&str>,
-    ) -> Frame {
-        let mut frame = Frame::new(Command::Message)
-            .header("destination", destination)
-            .header("message-id", self.id.as_str());
+        out: &mut BytesMut,
+    ) {
+        const COMMAND_LINE: &[u8] = b"MESSAGE\n";
+        let shared = self.encoded[version as usize].get_or_init(|| {
+            let mut buf = BytesMut::new();
+            encode(&self.to_frame(), version, &mut buf);
+            buf.freeze()
+        });
+        out.reserve(shared.len() + 64);
+        out.extend_from_slice(COMMAND_LINE);
         if let Some(sub) = subscription {
-            frame.headers.push("subscription", sub);
+            encode_header("subscription", sub, Command::Message, version, out);
         }
         if let Some(ack) = ack {
-            frame.headers.push("ack", ack);
+            encode_header("ack", ack, Command::Message, version, out);
         }
+        out.extend_from_slice(&shared[COMMAND_LINE.len()..]);
+    }
+
+    /// The MESSAGE frame without per-subscription headers.
+    pub fn to_frame(&self) -> Frame {
+        let mut frame = Frame::new(Command::Message)
+            .header("destination", self.destination.as_str())
+            .header("message-id", self.id.as_str());
         for (k, v) in self.headers.iter() {
             frame.headers.push(k, v);
         }
@@ -140,20 +160,47 @@ mod tests {
             got,
             vec![("mc_identity", "node1"), ("reply-to", "/queue/r")]
         );
-        let out = m.to_frame("/queue/a", Some("s1"), None);
+        let out = m.to_frame();
         let got: Vec<_> = out.headers.iter().collect();
         assert_eq!(
             got,
             vec![
                 ("destination", "/queue/a"),
                 ("message-id", "ID:1"),
-                ("subscription", "s1"),
                 ("mc_identity", "node1"),
                 ("reply-to", "/queue/r"),
                 ("content-length", "3"),
             ]
         );
         assert_eq!(&out.body[..], b"a\0b");
+    }
+
+    #[test]
+    fn shared_encoding_matches_the_whole_frame() {
+        let f = send(&[("destination", "/topic/t"), ("k", "a:b")], b"x\0y");
+        let m = Message::from_send("ID:1".into(), "/topic/t".into(), f, 0);
+        for v in [Version::V1_0, Version::V1_1, Version::V1_2] {
+            for (sub, ack) in [(None, None), (Some("s:1"), None), (Some("s"), Some("ID:1"))] {
+                let mut spliced = BytesMut::new();
+                m.encode_for(v, sub, ack, &mut spliced);
+                spliced.clear();
+                m.encode_for(v, sub, ack, &mut spliced);
+                let mut frame = Frame::new(Command::Message);
+                if let Some(s) = sub {
+                    frame.headers.push("subscription", s);
+                }
+                if let Some(a) = ack {
+                    frame.headers.push("ack", a);
+                }
+                for (k, val) in m.to_frame().headers.iter() {
+                    frame.headers.push(k, val);
+                }
+                frame.body = m.body.clone();
+                let mut whole = BytesMut::new();
+                encode(&frame, v, &mut whole);
+                assert_eq!(spliced, whole, "{v:?} {sub:?} {ack:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! STOMP encoder: writes a [`Frame`] as the wire bytes of a given [`Version`].
 
 use crate::escape::{Escaping, escape};
-use crate::frame::{Frame, Version};
+use crate::frame::{Command, Frame, Version};
 use bytes::BytesMut;
 
 /// Appends `frame` to `out`, escaping headers as `version` requires.
@@ -25,12 +25,29 @@ pub fn encode(frame: &Frame, version: Version, out: &mut BytesMut) {
     out.extend_from_slice(command);
     out.extend_from_slice(b"\n");
     for (name, value) in frame.headers.iter() {
-        escape(name, escaping, out);
-        out.extend_from_slice(b":");
-        escape(value, escaping, out);
-        out.extend_from_slice(b"\n");
+        write_header(name, value, escaping, out);
     }
     out.extend_from_slice(b"\n");
     out.extend_from_slice(&frame.body);
     out.extend_from_slice(b"\0");
+}
+
+/// Appends one `name:value` line as it would appear in a `command` frame of `version`.
+/// With [`encode`], this lets a sender splice per-receiver headers into a frame encoded
+/// once (a broker delivering one message to many subscriptions).
+pub fn encode_header(
+    name: &str,
+    value: &str,
+    command: Command,
+    version: Version,
+    out: &mut BytesMut,
+) {
+    write_header(name, value, Escaping::for_frame(version, command), out);
+}
+
+fn write_header(name: &str, value: &str, escaping: Escaping, out: &mut BytesMut) {
+    escape(name, escaping, out);
+    out.extend_from_slice(b":");
+    escape(value, escaping, out);
+    out.extend_from_slice(b"\n");
 }

@@ -18,5 +18,5 @@ pub mod frame;
 mod header;
 
 pub use decode::{DecodeError, Decoder, Item, Limits};
-pub use encode::encode;
+pub use encode::{encode, encode_header};
 pub use frame::{Command, Frame, Headers, Version};

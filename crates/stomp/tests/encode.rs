@@ -109,3 +109,19 @@ fn escaped_headers_round_trip() {
     let bytes = encoded(&frame, Version::V1_2);
     assert_eq!(decode_one(Version::V1_2, &bytes).unwrap(), frame);
 }
+
+#[test]
+fn single_header_lines_escape_like_whole_frames() {
+    let mut out = BytesMut::new();
+    marionette_stomp::encode_header("sub:id", "a\nb", Command::Message, Version::V1_1, &mut out);
+    assert_eq!(&out[..], b"sub\\cid:a\\nb\n");
+    out.clear();
+    marionette_stomp::encode_header("sub:id", "a\rb", Command::Message, Version::V1_2, &mut out);
+    assert_eq!(&out[..], b"sub\\cid:a\\rb\n");
+    out.clear();
+    marionette_stomp::encode_header("k", "a:b", Command::Message, Version::V1_0, &mut out);
+    assert_eq!(&out[..], b"k:a:b\n");
+    out.clear();
+    marionette_stomp::encode_header("k", "a:b", Command::Connected, Version::V1_2, &mut out);
+    assert_eq!(&out[..], b"k:a:b\n");
+}

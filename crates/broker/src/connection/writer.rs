@@ -4,7 +4,7 @@
 use crate::router::Outbound;
 use crate::stats::ConnInfo;
 use bytes::BytesMut;
-use marionette_stomp::{Frame, Version, encode};
+use marionette_stomp::{Version, encode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
@@ -112,8 +112,7 @@ impl Writer {
             } => {
                 let sub = (self.version != Version::V1_0).then_some(&**subscription);
                 let ack = (*client_ack && self.version == Version::V1_2).then_some(msg.id.as_str());
-                let frame: Frame = msg.to_frame(&msg.destination, sub, ack);
-                encode(&frame, self.version, buf);
+                msg.encode_for(self.version, sub, ack, buf);
             }
             Outbound::Close => {}
         }
