@@ -5,10 +5,12 @@
 //!   `tests/peers/ruby_stomp_client.rb`
 //!
 //! Each script runs the same checks (connect, topic fan-out, queue with a NUL-bearing
-//! body, held queue messages and round-robin, `mc_identity` selectors, a compound
-//! selector, receipts, transactions, heart-beats, a wrong password, DISCONNECT with a
-//! receipt) for STOMP 1.0, 1.1 and 1.2, prints one line per check and exits non-zero on
-//! any failure.  The three versions run concurrently against one broker per library.
+//! body, UNSUBSCRIBE, held queue messages and round-robin, `mc_identity` selectors with a
+//! held message for a late consumer, a compound selector, receipts, transactions, header
+//! escaping, a 256 KiB body, `expires`, client-ack redelivery, heart-beats, a wrong
+//! password, DISCONNECT with a receipt) for STOMP 1.0, 1.1 and 1.2, prints one line per
+//! check and exits non-zero on any failure.  The three versions run concurrently against
+//! one broker per library.
 //!
 //! Missing peers skip the test (`skipped: ...` on stderr) unless
 //! `MARIONETTE_REQUIRE_INTEROP=1`, which makes them fail it.  Set

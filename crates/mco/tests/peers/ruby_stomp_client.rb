@@ -161,10 +161,11 @@ class Checks
     p
   end
 
-  def sub_args(p, destination, selector: nil)
+  def sub_args(p, destination, selector: nil, ack: nil)
     id = next_id('sub')
     h = { receipt: next_id('rcpt') }
     h[:selector] = selector if selector
+    h[:ack] = ack if ack
     h[:id] = id unless @version == '1.0'
     p.conn.subscribe(destination, h)
     raise CheckFailed, "no RECEIPT for SUBSCRIBE to #{destination}" unless p.receipt?(h[:receipt])
@@ -265,8 +266,22 @@ class Checks
     end
 
     @main.take_messages
-    @main.conn.unsubscribe(d, @version == '1.0' ? {} : { id: sid })
     "#{body.bytesize} bytes with NULs intact"
+  end
+
+  def check_unsubscribe
+    d = dest('queue', 'unsub')
+    sid = sub_args(@main, d)
+    rid = next_id('rcpt')
+    @main.conn.unsubscribe(d, @version == '1.0' ? { receipt: rid } : { id: sid, receipt: rid })
+    raise CheckFailed, 'no RECEIPT for UNSUBSCRIBE' unless @main.receipt?(rid)
+
+    publish(@main, d, 'nobody listens')
+    sleep QUIET
+    got = bodies(@main.take_messages)
+    raise CheckFailed, "delivered after UNSUBSCRIBE: #{got.inspect}" unless got.empty?
+
+    nil
   end
 
   def check_queue_holds_and_round_robin
@@ -404,7 +419,8 @@ class Checks
     sleep 3.2
     raise CheckFailed, 'connection closed while idle' unless p.conn.open?
     raise CheckFailed, "no broker heart-beat read in 3.2 s (heart-beat:#{hb})" if p.conn.hbrecv_count < 1
-    raise CheckFailed, 'gem reports a missed broker heart-beat' unless p.conn.hb_received
+    # (p.conn.hb_received is not checked: the gem's receive ticker runs at exactly the
+    # negotiated period with no grace, so it sometimes finds nothing yet, with any broker.)
     raise CheckFailed, 'gem sent no heart-beats' if p.conn.hbsend_count < 1
 
     p.start_reader
@@ -447,17 +463,96 @@ class Checks
     nil
   end
 
+  def check_header_escaping
+    d = dest('queue', 'escape')
+    sub_args(@main, d)
+    value = @version == '1.0' ? 'a:b' : "colon:a back\\slash new\nline"
+    publish(@main, d, 'esc', x_odd: value)
+    msgs = @main.wait_messages(1)
+    @main.take_messages
+    raise CheckFailed, "got #{msgs.size} messages, want 1" unless msgs.size == 1
+
+    got = msgs[0].headers['x_odd']
+    raise CheckFailed, "header value #{value.inspect} came back as #{got.inspect}" unless got == value
+
+    nil
+  end
+
+  def check_large_body
+    d = dest('queue', 'large')
+    sub_args(@main, d)
+    body = ((0..255).map(&:chr).join * 1024).b # 256 KiB, every byte value, NULs included
+    publish(@main, d, body)
+    msgs = @main.wait_messages(1, 10)
+    @main.take_messages
+    unless msgs.size == 1 && msgs[0].body.b == body
+      raise CheckFailed, "large body not delivered intact (#{msgs.map { |m| m.body.bytesize }})"
+    end
+
+    "#{body.bytesize} bytes"
+  end
+
+  def check_expires
+    d = dest('queue', 'expires')
+    now_ms = (Time.now.to_f * 1000).to_i
+    publish(@main, d, 'expired', expires: (now_ms - 60_000).to_s)
+    publish(@main, d, 'fresh', expires: (now_ms + 60_000).to_s)
+    sub_args(@main, d)
+    @main.wait_messages(1)
+    sleep QUIET
+    got = bodies(@main.take_messages)
+    raise CheckFailed, "got #{got.inspect}, want only the unexpired message" unless got == ['fresh']
+
+    nil
+  end
+
+  def check_client_ack_redelivery
+    d = dest('queue', 'ack')
+    a = peer
+    mode = @version == '1.0' ? 'client' : 'client-individual'
+    sid = sub_args(a, d, ack: mode)
+    publish(a, d, 'one')
+    publish(a, d, 'two')
+    msgs = a.wait_messages(2)
+    raise CheckFailed, "got #{bodies(msgs).inspect}" unless bodies(msgs) == %w[one two]
+
+    first = msgs[0]
+    rid = next_id('rcpt')
+    case @version
+    when '1.0' then a.conn.ack(first.headers['message-id'], receipt: rid)
+    when '1.1' then a.conn.ack(first.headers['message-id'], subscription: sid, receipt: rid)
+    else a.conn.ack(first.headers['ack'], receipt: rid)
+    end
+    raise CheckFailed, 'no RECEIPT for ACK' unless a.receipt?(rid)
+
+    a.close
+    # "two" was never acknowledged: the broker must hand it to the next consumer.
+    b = peer
+    sub_args(b, d)
+    b.wait_messages(1)
+    sleep QUIET
+    got = bodies(b.take_messages)
+    raise CheckFailed, "after disconnect the next consumer got #{got.inspect}, want [\"two\"]" unless got == ['two']
+
+    "ack mode #{mode}"
+  end
+
   def run
     check('connect') { check_connect }
     return unless @main
 
     check('topic fan-out') { check_topic_fanout }
     check('queue binary body') { check_queue_binary_body }
+    check('unsubscribe') { check_unsubscribe }
     check('queue holds and round-robin') { check_queue_holds_and_round_robin }
     check('selector mc_identity') { check_selector_identity }
     check('selector compound') { check_selector_compound }
     check('receipts') { check_receipts }
     check('transaction') { check_transaction }
+    check('header escaping') { check_header_escaping }
+    check('large body') { check_large_body }
+    check('expires') { check_expires }
+    check('client ack redelivery') { check_client_ack_redelivery }
     check('heart-beats') { check_heartbeats }
     check('wrong password') { check_wrong_password }
     check('disconnect') { check_disconnect }

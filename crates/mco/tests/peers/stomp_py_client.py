@@ -159,6 +159,11 @@ class Checks:
         except Exception as e:  # report and keep going
             self.failures += 1
             msg = str(e) or e.__class__.__name__
+            main = getattr(self, "main", None)
+            if main is not None and main[1].errors:
+                msg += " [broker ERROR frames: %s]" % "; ".join(
+                    "%s %r" % (f.headers.get("message"), f.body) for f in main[1].errors)
+                main[1].errors.clear()
             print("FAIL %s: %s" % (name, msg), flush=True)
             if os.environ.get("INTEROP_DEBUG"):
                 traceback.print_exc()
@@ -243,8 +248,26 @@ class Checks:
         if self.version != "1.0" and m.headers.get("subscription") != sid:
             raise AssertionError("subscription header %r, want %r" % (m.headers.get("subscription"), sid))
         rec.take_messages()
-        conn.unsubscribe(id=sid) if self.version != "1.0" else conn.unsubscribe(destination=d)
         return "%d bytes with NULs intact" % len(body)
+
+    def check_unsubscribe(self):
+        conn, rec = self.main
+        d = self.dest("queue", "unsub")
+        sid = self.subscribe(conn, rec, d)
+        rid = self.next_receipt()
+        if self.version == "1.0":
+            # STOMP 1.0: UNSUBSCRIBE names the destination (the subscription had an id too)
+            conn.unsubscribe(destination=d, headers={"receipt": rid})
+        else:
+            conn.unsubscribe(id=sid, headers={"receipt": rid})
+        if not rec.wait_receipt(rid):
+            raise AssertionError("no RECEIPT for UNSUBSCRIBE")
+        self.send(conn, rec, d, b"nobody listens")
+        time.sleep(QUIET)
+        got = [m.body for m in rec.take_messages()]
+        if got:
+            raise AssertionError("delivered after UNSUBSCRIBE: %r" % got)
+        return None
 
     def check_queue_holds_and_round_robin(self):
         conn, rec = self.main
@@ -419,17 +442,96 @@ class Checks:
             return "ERROR message:%s" % msg
         raise AssertionError("CONNECT with a wrong passcode was accepted")
 
+    def check_header_escaping(self):
+        conn, rec = self.main
+        d = self.dest("queue", "escape")
+        self.subscribe(conn, rec, d)
+        value = "a:b" if self.version == "1.0" else "colon:a back\\slash new\nline"
+        self.send(conn, rec, d, b"esc", headers={"x_odd": value})
+        msgs = rec.wait_messages(1)
+        if len(msgs) != 1:
+            raise AssertionError("got %d messages, want 1" % len(msgs))
+        got = msgs[0].headers.get("x_odd")
+        rec.take_messages()
+        if got != value:
+            raise AssertionError("header value %r came back as %r" % (value, got))
+        return None
+
+    def check_large_body(self):
+        conn, rec = self.main
+        d = self.dest("queue", "large")
+        self.subscribe(conn, rec, d)
+        body = bytes(range(256)) * 1024  # 256 KiB, every byte value, NULs included
+        self.send(conn, rec, d, body)
+        msgs = rec.wait_messages(1, timeout=10)
+        rec.take_messages()
+        if len(msgs) != 1 or msgs[0].body != body:
+            raise AssertionError("large body not delivered intact (%s)" % [len(m.body) for m in msgs])
+        return "%d bytes" % len(body)
+
+    def check_expires(self):
+        conn, rec = self.main
+        d = self.dest("queue", "expires")
+        now_ms = int(time.time() * 1000)
+        self.send(conn, rec, d, b"expired", headers={"expires": str(now_ms - 60000)})
+        self.send(conn, rec, d, b"fresh", headers={"expires": str(now_ms + 60000)})
+        self.subscribe(conn, rec, d)
+        rec.wait_messages(1)
+        time.sleep(QUIET)
+        got = [m.body for m in rec.take_messages()]
+        if got != [b"fresh"]:
+            raise AssertionError("got %r, want only the unexpired message" % got)
+        return None
+
+    def check_client_ack_redelivery(self):
+        d = self.dest("queue", "ack")
+        a, ra = self.connect()
+        mode = "client-individual" if self.version != "1.0" else "client"
+        self.subscribe(a, ra, d, ack=mode)
+        self.send(a, ra, d, b"one")
+        self.send(a, ra, d, b"two")
+        msgs = ra.wait_messages(2)
+        if [m.body for m in msgs] != [b"one", b"two"]:
+            raise AssertionError("got %r" % [m.body for m in msgs])
+        first = msgs[0]
+        rid = self.next_receipt()
+        if self.version == "1.0":
+            # client mode acks cumulatively; ack only the first
+            a.ack(first.headers["message-id"], receipt=rid)
+        elif self.version == "1.1":
+            a.ack(first.headers["message-id"], first.headers["subscription"], receipt=rid)
+        else:
+            a.ack(first.headers["ack"], receipt=rid)
+        if not ra.wait_receipt(rid):
+            raise AssertionError("no RECEIPT for ACK")
+        a.disconnect()
+        # "two" was never acknowledged: the broker must hand it to the next consumer.
+        b, rb = self.connect()
+        self.subscribe(b, rb, d)
+        rb.wait_messages(1)
+        time.sleep(QUIET)
+        got = [m.body for m in rb.take_messages()]
+        b.disconnect()
+        if got != [b"two"]:
+            raise AssertionError("after disconnect the next consumer got %r, want the unacked [b'two']" % got)
+        return "ack mode %s" % mode
+
     def run(self):
         self.check("connect", self.check_connect)
         if not hasattr(self, "main"):
             return
         self.check("topic fan-out", self.check_topic_fanout)
         self.check("queue binary body", self.check_queue_binary_body)
+        self.check("unsubscribe", self.check_unsubscribe)
         self.check("queue holds and round-robin", self.check_queue_holds_and_round_robin)
         self.check("selector mc_identity", self.check_selector_identity)
         self.check("selector compound", self.check_selector_compound)
         self.check("receipts", self.check_receipts)
         self.check("transaction", self.check_transaction)
+        self.check("header escaping", self.check_header_escaping)
+        self.check("large body", self.check_large_body)
+        self.check("expires", self.check_expires)
+        self.check("client ack redelivery", self.check_client_ack_redelivery)
         self.check("heart-beats", self.check_heartbeats)
         self.check("wrong password", self.check_wrong_password)
         self.check("disconnect", self.check_disconnect)
@@ -438,7 +540,8 @@ class Checks:
         conn, rec = self.main
         rid = self.next_receipt()
         conn.disconnect(receipt=rid)
-        if rid not in rec.receipts:
+        # stomp.py marks the connection closed before its listeners see the RECEIPT
+        if not rec.wait_receipt(rid):
             raise AssertionError("no RECEIPT for DISCONNECT")
         return None
 
