@@ -459,3 +459,28 @@ async fn topic_wildcards() {
         Some("/topic/mcollective.rpcutil.agent")
     );
 }
+
+#[tokio::test]
+async fn unsubscribe_by_destination_when_no_id_is_given() {
+    let b = broker(|_| {}).await;
+    let mut c = Client::connect(b.stomp_addr, None).await;
+    c.subscribe("s2", "/queue/mcollective.x", &[]).await;
+    c.send(
+        &Frame::new(Command::Unsubscribe)
+            .header("destination", "/queue/mcollective.x")
+            .header("receipt", "r2"),
+    )
+    .await;
+    assert_eq!(c.frame().await.get("receipt-id"), Some("r2"));
+    c.publish("/queue/mcollective.x", &[], b"held").await;
+    c.quiet_for(Duration::from_millis(200)).await;
+    c.send(&Frame::new(Command::Unsubscribe).header("destination", "/queue/mcollective.x"))
+        .await;
+    let e = c.error_and_close().await;
+    assert!(
+        e.get("message")
+            .unwrap()
+            .contains("no subscription matches"),
+        "{e:?}"
+    );
+}

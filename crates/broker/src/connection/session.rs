@@ -7,7 +7,7 @@ use crate::router::{AckMode, ConnId, Outbound, RouterCmd};
 use crate::selector::Selector;
 use crate::stats::{BadInput, ConnInfo, SubscriptionView};
 use marionette_stomp::{Command, Frame, Version};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -20,7 +20,8 @@ pub struct Session {
     version: Version,
     shared: Arc<Shared>,
     info: Arc<ConnInfo>,
-    subscriptions: HashSet<String>,
+    /// Subscription id → destination.
+    subscriptions: HashMap<String, String>,
     transactions: HashMap<String, Vec<Frame>>,
 }
 
@@ -36,7 +37,7 @@ impl Session {
             version,
             shared,
             info,
-            subscriptions: HashSet::new(),
+            subscriptions: HashMap::new(),
             transactions: HashMap::new(),
         }
     }
@@ -192,7 +193,7 @@ impl Session {
             (None, Version::V1_0) => dest.to_string(),
             (None, _) => return Err(Refusal::missing(&frame, "id")),
         };
-        if self.subscriptions.contains(&id) {
+        if self.subscriptions.contains_key(&id) {
             return Err(Refusal::new(
                 BadInput::BadHeader,
                 format!("subscription id {id:?} is already in use"),
@@ -229,7 +230,7 @@ impl Session {
             selector: selector.as_ref().map(|s| s.text().to_string()),
             ack: ack.as_str(),
         });
-        self.subscriptions.insert(id.clone());
+        self.subscriptions.insert(id.clone(), dest.to_string());
         self.route(RouterCmd::Subscribe {
             conn: self.conn,
             id: Arc::from(id),
@@ -241,18 +242,27 @@ impl Session {
     }
 
     async fn unsubscribe(&mut self, frame: Frame) -> Result<(), Refusal> {
-        let id = match (frame.get("id"), frame.get("destination"), self.version) {
-            (Some(id), _, _) => id.to_string(),
-            (None, Some(dest), Version::V1_0) => dest.to_string(),
-            (None, _, _) => return Err(Refusal::missing(&frame, "id")),
+        // By id; without one, by destination, as STOMP 1.0 (and ActiveMQ) allow.
+        let id = match (frame.get("id"), frame.get("destination")) {
+            (Some(id), _) => Some(id.to_string()),
+            (None, Some(dest)) => self
+                .subscriptions
+                .iter()
+                .find(|(_, d)| d.as_str() == dest)
+                .map(|(id, _)| id.clone()),
+            (None, None) => return Err(Refusal::missing(&frame, "id")),
         };
-        if !self.subscriptions.remove(&id) {
+        let Some(id) = id.filter(|id| self.subscriptions.remove(id).is_some()) else {
+            let what = frame
+                .get("id")
+                .or(frame.get("destination"))
+                .unwrap_or_default();
             return Err(Refusal::new(
                 BadInput::BadHeader,
-                format!("no subscription with id {id:?}"),
+                format!("no subscription matches {what:?}"),
             )
             .for_frame(&frame));
-        }
+        };
         self.info.remove_subscription(&id);
         self.route(RouterCmd::Unsubscribe {
             conn: self.conn,
