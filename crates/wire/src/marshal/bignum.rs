@@ -62,7 +62,10 @@ mod tests {
     fn parts_fold_into_i64_when_they_fit() {
         assert_eq!(from_parts(false, &[]), Value::Int(0));
         assert_eq!(from_parts(true, &[0, 0]), Value::Int(0));
-        assert_eq!(from_parts(true, &[0, 0, 0, 0, 0, 0, 0, 0x80]), Value::Int(i64::MIN));
+        assert_eq!(
+            from_parts(true, &[0, 0, 0, 0, 0, 0, 0, 0x80]),
+            Value::Int(i64::MIN)
+        );
         assert_eq!(
             from_parts(false, &[0, 0, 0, 0, 0, 0, 0, 0x80]),
             Value::BigInt {

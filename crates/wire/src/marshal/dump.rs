@@ -121,8 +121,11 @@ impl<'v> Dumper<'v> {
             Encoding::Utf8 | Encoding::UsAscii => {
                 packed::write(&mut self.out, 1);
                 self.symbol("E");
-                self.out
-                    .push(if encoding == Encoding::Utf8 { b'T' } else { b'F' });
+                self.out.push(if encoding == Encoding::Utf8 {
+                    b'T'
+                } else {
+                    b'F'
+                });
             }
             Encoding::Other(name) => {
                 packed::write(&mut self.out, 1);

@@ -175,7 +175,14 @@ mod tests {
     #[test]
     fn flonum_rule_matches_ruby() {
         // Ruby 3.1 links the second of two equal Floats exactly for these.
-        for f in [0.0, 1.5, -1.5, 2f64.powi(255), 2f64.powi(256), -(2f64.powi(-255))] {
+        for f in [
+            0.0,
+            1.5,
+            -1.5,
+            2f64.powi(255),
+            2f64.powi(256),
+            -(2f64.powi(-255)),
+        ] {
             assert!(is_flonum(f), "{f:e}");
         }
         for f in [

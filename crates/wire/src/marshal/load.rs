@@ -127,7 +127,12 @@ impl<'a> Loader<'a> {
                     b'e' => "extended object (e)",
                     b'C' => "subclass of a core class (C)",
                     b'd' => "data object (d)",
-                    _ => return Err(MarshalError::UnknownType { byte, offset: start }),
+                    _ => {
+                        return Err(MarshalError::UnknownType {
+                            byte,
+                            offset: start,
+                        });
+                    }
                 };
                 return Err(MarshalError::Unsupported {
                     what,

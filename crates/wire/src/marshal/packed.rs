@@ -25,8 +25,15 @@ pub(super) fn write(out: &mut Vec<u8>, n: i64) {
             // The shortest prefix after which the rest is sign extension; the sign itself
             // is in the length byte.
             let fill = if n < 0 { 0xff } else { 0 };
-            let len = 1 + bytes[1..4].iter().rposition(|&b| b != fill).map_or(0, |i| i + 1);
-            out.push(if n < 0 { (len as u8).wrapping_neg() } else { len as u8 });
+            let len = 1 + bytes[1..4]
+                .iter()
+                .rposition(|&b| b != fill)
+                .map_or(0, |i| i + 1);
+            out.push(if n < 0 {
+                (len as u8).wrapping_neg()
+            } else {
+                len as u8
+            });
             out.extend_from_slice(&bytes[..len]);
         }
     }
