@@ -1,0 +1,38 @@
+//! MCollective 2.12 configuration, read the way `mcollectived` and `mco` read it.
+//!
+//! # Layout
+//! - [`config`]: [`Config`], every top-level key with MCollective's defaults, and
+//!   [`Config::load`] (file, then `plugin.d/`, then the identity check).
+//! - `syntax`: the `key = value` line rules; `plugin_dir`: `plugin.d/*.cfg`;
+//!   `ruby`: Ruby's `Integer()`, `Float()`, `to_i` and `Util.str_to_bool`.
+//! - [`plugins`]: typed reads of `plugin.*` settings and `activate_agent`.
+//! - [`connector`]: [`ConnectorSettings`] for the `activemq` and `rabbitmq` connectors.
+//! - [`security`]: [`PskSettings`] for the `psk` security plugin.
+//! - [`env`]: [`Config::apply_env`], the environment overrides of those settings.
+//! - [`client_path`]: which file `mco` loads, and `MCOLLECTIVE_EXTRA_OPTS`.
+//! - [`facts`]: the `yaml` fact source; [`classes`]: the classes file.
+//! - [`error`]: [`ConfigError`] and [`Origin`].
+
+pub mod classes;
+pub mod client_path;
+pub mod config;
+pub mod connector;
+pub mod env;
+pub mod error;
+pub mod facts;
+mod hostname;
+mod plugin_dir;
+pub mod plugins;
+mod ruby;
+pub mod security;
+mod shellwords;
+mod syntax;
+
+pub use classes::{load_classes, parse_classes};
+pub use client_path::{client_config_path, extra_opts};
+pub use config::{Config, LimitMethod, MAX_CONFIG_BYTES, Setting};
+pub use connector::{ConnectorSettings, Dialect, PoolHost, PoolSsl};
+pub use error::{ConfigError, Expected, Origin};
+pub use facts::{FactValue, Facts, FactsError, fact_files, load_yaml_facts, parse_yaml_facts};
+pub use security::{CallerType, PskSettings};
+pub use shellwords::UnmatchedQuote;
