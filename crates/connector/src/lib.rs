@@ -1,0 +1,330 @@
+//! The STOMP connection of a node daemon or a client: a pool of brokers with failover,
+//! heart-beats (on by default), a connect timeout, and reconnection with exponential
+//! backoff and full jitter that resets after a healthy connection. Subscriptions are
+//! remembered and replayed, in order, on every new connection.
+//!
+//! # Layout
+//! - [`backoff`]: the reconnect curve and its random source.
+//! - [`settings`]: the broker pool and timings.
+//! - `session`: one connected session (handshake, read, write, heart-beats).
+//! - this file: [`Connector`], the handle, and the supervising task that reconnects.
+
+pub mod backoff;
+mod session;
+pub mod settings;
+
+pub use backoff::{Backoff, Rng};
+pub use settings::{BrokerAddr, Settings};
+
+use marionette_stomp::{Frame, Version};
+use session::{Ended, Session};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Instant, timeout};
+
+/// Commands and events waiting between the owner and the connection task.
+const CHANNEL: usize = 1024;
+
+/// A subscription, replayed after every reconnect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: String,
+    pub destination: String,
+    /// Extra SUBSCRIBE headers (`selector`, `ack`, ...).
+    pub headers: Vec<(String, String)>,
+}
+
+/// What the connection reports to its owner.
+#[derive(Debug)]
+pub enum Event {
+    /// A session is up.
+    Connected { broker: String, version: Version },
+    /// The session ended; the connector is reconnecting (unless it gave up).
+    Disconnected { reason: String },
+    /// A MESSAGE, RECEIPT or other frame from the broker.
+    Frame(Frame),
+    /// An ERROR frame from the broker.
+    Error(Frame),
+    /// `max_attempts` failures in a row: the connector stopped.
+    GaveUp { reason: String },
+}
+
+/// Why a connector operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("cannot connect to {0}: {1}")]
+    Connect(String, String),
+    #[error("{0} refused the connection: {1}")]
+    Refused(String, String),
+    #[error("no connection to any broker within {0:?}")]
+    Timeout(Duration),
+    #[error("not connected to a broker")]
+    NotConnected,
+    #[error("the connector has stopped")]
+    Stopped,
+    #[error("connection failed: {0}")]
+    Io(String),
+    #[error("broker sent invalid STOMP: {0}")]
+    Protocol(String),
+    #[error("no broker configured")]
+    NoBrokers,
+}
+
+/// The connection state others can wait on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Connecting,
+    Connected { broker: String, version: Version },
+    Stopped { reason: String },
+}
+
+enum Command {
+    Subscribe(Subscription, oneshot::Sender<Result<(), ConnectorError>>),
+    Unsubscribe(String, oneshot::Sender<Result<(), ConnectorError>>),
+    Send(Frame, oneshot::Sender<Result<(), ConnectorError>>),
+    Close,
+}
+
+/// A handle on the connection task. Dropping every handle closes the connection.
+#[derive(Clone)]
+pub struct Connector {
+    commands: mpsc::Sender<Command>,
+    state: watch::Receiver<State>,
+}
+
+impl Connector {
+    /// Starts connecting in the background; events arrive on the returned receiver.
+    pub fn start(settings: Settings) -> Result<(Connector, mpsc::Receiver<Event>), ConnectorError> {
+        if settings.brokers.is_empty() {
+            return Err(ConnectorError::NoBrokers);
+        }
+        let (cmd_tx, cmd_rx) = mpsc::channel(CHANNEL);
+        let (ev_tx, ev_rx) = mpsc::channel(CHANNEL);
+        let (state_tx, state_rx) = watch::channel(State::Connecting);
+        tokio::spawn(supervise(settings, cmd_rx, ev_tx, state_tx));
+        Ok((
+            Connector {
+                commands: cmd_tx,
+                state: state_rx,
+            },
+            ev_rx,
+        ))
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state.borrow().clone()
+    }
+
+    /// Waits until a session is up, at most `limit`.
+    pub async fn connected(&self, limit: Duration) -> Result<(String, Version), ConnectorError> {
+        let mut state = self.state.clone();
+        let wait = async {
+            loop {
+                match state.borrow_and_update().clone() {
+                    State::Connected { broker, version } => return Ok((broker, version)),
+                    State::Stopped { reason } => {
+                        return Err(ConnectorError::Connect("every broker".into(), reason));
+                    }
+                    State::Connecting => {}
+                }
+                if state.changed().await.is_err() {
+                    return Err(ConnectorError::Stopped);
+                }
+            }
+        };
+        timeout(limit, wait)
+            .await
+            .unwrap_or(Err(ConnectorError::Timeout(limit)))
+    }
+
+    async fn request(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<(), ConnectorError>>) -> Command,
+    ) -> Result<(), ConnectorError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(make(tx))
+            .await
+            .map_err(|_| ConnectorError::Stopped)?;
+        rx.await.map_err(|_| ConnectorError::Stopped)?
+    }
+
+    /// Subscribes now if connected, and on every later connection.
+    pub async fn subscribe(&self, sub: Subscription) -> Result<(), ConnectorError> {
+        self.request(|tx| Command::Subscribe(sub, tx)).await
+    }
+
+    /// Stops a subscription (and its replay).
+    pub async fn unsubscribe(&self, id: &str) -> Result<(), ConnectorError> {
+        let id = id.to_string();
+        self.request(|tx| Command::Unsubscribe(id, tx)).await
+    }
+
+    /// Sends a frame on the current session; fails with `NotConnected` between sessions.
+    pub async fn send(&self, frame: Frame) -> Result<(), ConnectorError> {
+        self.request(|tx| Command::Send(frame, tx)).await
+    }
+
+    /// Sends DISCONNECT and stops reconnecting.
+    pub async fn close(&self) {
+        let _ = self.commands.send(Command::Close).await;
+        let mut state = self.state.clone();
+        let _ = timeout(Duration::from_secs(5), async {
+            while !matches!(*state.borrow_and_update(), State::Stopped { .. }) {
+                if state.changed().await.is_err() {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+}
+
+/// The connection task: connect, run a session, back off, repeat.
+async fn supervise(
+    settings: Settings,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<Event>,
+    state: watch::Sender<State>,
+) {
+    let mut rng = Rng::from_entropy();
+    let mut subs: Vec<Subscription> = Vec::new();
+    let mut attempt: u32 = 0;
+    let mut next = 0usize;
+    let stop = |state: &watch::Sender<State>, reason: String| {
+        let _ = state.send(State::Stopped { reason });
+    };
+    loop {
+        if attempt > 0 {
+            let delay = settings.backoff.delay(attempt - 1, &mut rng);
+            tracing::debug!(attempt, ?delay, "reconnecting after backoff");
+            if !idle(delay, &mut commands, &mut subs).await {
+                stop(&state, "closed".into());
+                return;
+            }
+        }
+        let broker = &settings.brokers[next % settings.brokers.len()];
+        let opened = timeout(settings.connect_timeout, Session::open(broker, &settings)).await;
+        let mut session = match opened {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                failed(
+                    &settings,
+                    &events,
+                    &state,
+                    &mut attempt,
+                    &mut next,
+                    e.to_string(),
+                )
+                .await;
+                if matches!(*state.borrow(), State::Stopped { .. }) {
+                    return;
+                }
+                continue;
+            }
+            Err(_) => {
+                let why = format!(
+                    "no CONNECTED from {broker} within {:?}",
+                    settings.connect_timeout
+                );
+                failed(&settings, &events, &state, &mut attempt, &mut next, why).await;
+                if matches!(*state.borrow(), State::Stopped { .. }) {
+                    return;
+                }
+                continue;
+            }
+        };
+        let mut replay_failed = None;
+        for sub in &subs {
+            if let Err(e) = session.subscribe(sub).await {
+                replay_failed = Some(e.to_string());
+                break;
+            }
+        }
+        if let Some(why) = replay_failed {
+            failed(&settings, &events, &state, &mut attempt, &mut next, why).await;
+            continue;
+        }
+        let name = broker.to_string();
+        tracing::info!(broker = %name, version = %session.version, "connected");
+        let _ = state.send(State::Connected {
+            broker: name.clone(),
+            version: session.version,
+        });
+        let _ = events
+            .send(Event::Connected {
+                broker: name,
+                version: session.version,
+            })
+            .await;
+        let started = Instant::now();
+        match session.run(&mut commands, &events, &mut subs).await {
+            Ended::Closed => {
+                stop(&state, "closed".into());
+                return;
+            }
+            Ended::Failed(reason) => {
+                tracing::warn!(%reason, "connection lost");
+                let _ = state.send(State::Connecting);
+                let _ = events.send(Event::Disconnected { reason }).await;
+                // A healthy connection resets the curve; a flapping one keeps climbing.
+                attempt = if started.elapsed() >= settings.healthy_after {
+                    1
+                } else {
+                    attempt + 1
+                };
+            }
+        }
+    }
+}
+
+/// Records a failed attempt; stops the connector after `max_attempts`.
+async fn failed(
+    settings: &Settings,
+    events: &mpsc::Sender<Event>,
+    state: &watch::Sender<State>,
+    attempt: &mut u32,
+    next: &mut usize,
+    reason: String,
+) {
+    tracing::debug!(attempt = *attempt, %reason, "connect attempt failed");
+    *attempt += 1;
+    *next += 1;
+    if settings.max_attempts.is_some_and(|max| *attempt >= max) {
+        let _ = state.send(State::Stopped {
+            reason: reason.clone(),
+        });
+        let _ = events.send(Event::GaveUp { reason }).await;
+    } else {
+        let _ = events.send(Event::Disconnected { reason }).await;
+    }
+}
+
+/// Waits `delay` between sessions while answering commands: sends fail with
+/// `NotConnected`, subscriptions are recorded for the next session. False on close.
+async fn idle(
+    delay: Duration,
+    commands: &mut mpsc::Receiver<Command>,
+    subs: &mut Vec<Subscription>,
+) -> bool {
+    let until = Instant::now() + delay;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(until) => return true,
+            cmd = commands.recv() => match cmd {
+                None | Some(Command::Close) => return false,
+                Some(Command::Send(_, done)) => { let _ = done.send(Err(ConnectorError::NotConnected)); }
+                Some(Command::Subscribe(sub, done)) => {
+                    subs.retain(|s| s.id != sub.id);
+                    subs.push(sub);
+                    let _ = done.send(Ok(()));
+                }
+                Some(Command::Unsubscribe(id, done)) => {
+                    subs.retain(|s| s.id != id);
+                    let _ = done.send(Ok(()));
+                }
+            }
+        }
+    }
+}

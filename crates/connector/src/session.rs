@@ -1,0 +1,255 @@
+//! One connected STOMP session: the CONNECT handshake, then reading, writing and
+//! heart-beats until the link fails or the owner closes it.
+
+use crate::settings::{BrokerAddr, Settings};
+use crate::{Command as Cmd, ConnectorError, Event, Subscription};
+use bytes::BytesMut;
+use marionette_stomp::{Command, Decoder, Frame, Item, Version, encode};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until, timeout};
+
+/// Why a session ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// The owner asked to close (or dropped the connector).
+    Closed,
+    /// The link failed; reconnect.
+    Failed(String),
+}
+
+pub struct Session {
+    stream: TcpStream,
+    decoder: Decoder,
+    buf: BytesMut,
+    pub version: Version,
+    send_every: Option<Duration>,
+    expect_every: Option<Duration>,
+    grace: f64,
+    write_timeout: Duration,
+}
+
+fn heart_beat_values(h: Option<Duration>) -> (u64, u64) {
+    let ms = h.map_or(0, |d| d.as_millis() as u64);
+    (ms, ms)
+}
+
+impl Session {
+    /// Connects to `broker` and performs the handshake. The caller bounds the time.
+    pub async fn open(broker: &BrokerAddr, settings: &Settings) -> Result<Session, ConnectorError> {
+        let stream = TcpStream::connect((broker.host.as_str(), broker.port))
+            .await
+            .map_err(|e| ConnectorError::Connect(broker.to_string(), e.to_string()))?;
+        let _ = stream.set_nodelay(true);
+        let (cx, cy) = heart_beat_values(settings.heartbeat);
+        let mut connect =
+            Frame::new(Command::Connect).header("accept-version", settings.accept_version.as_str());
+        if let Some(host) = &settings.vhost {
+            connect.headers.push("host", host.as_str());
+        }
+        connect.headers.push("heart-beat", format!("{cx},{cy}"));
+        if let Some(login) = &broker.login {
+            connect.headers.push("login", login.as_str());
+        }
+        if let Some(pass) = &broker.passcode {
+            connect.headers.push("passcode", pass.as_str());
+        }
+        let mut session = Session {
+            stream,
+            decoder: Decoder::new(settings.limits),
+            buf: BytesMut::with_capacity(4096),
+            version: Version::V1_0,
+            send_every: None,
+            expect_every: None,
+            grace: settings.heartbeat_grace.max(1.0),
+            write_timeout: settings.connect_timeout,
+        };
+        session.write(&connect).await?;
+        let reply = loop {
+            match session.next_item().await? {
+                Some(Item::Frame(f)) => break f,
+                Some(Item::Heartbeat) => continue,
+                None => {
+                    return Err(ConnectorError::Connect(
+                        broker.to_string(),
+                        "closed during CONNECT".into(),
+                    ));
+                }
+            }
+        };
+        match reply.command {
+            Command::Connected => {}
+            Command::Error => {
+                let msg = reply
+                    .get("message")
+                    .unwrap_or("ERROR without message")
+                    .to_string();
+                return Err(ConnectorError::Refused(broker.to_string(), msg));
+            }
+            other => {
+                return Err(ConnectorError::Connect(
+                    broker.to_string(),
+                    format!("expected CONNECTED, got {other}"),
+                ));
+            }
+        }
+        session.version = reply
+            .get("version")
+            .and_then(Version::parse)
+            .unwrap_or(Version::V1_0);
+        session.decoder.set_version(session.version);
+        if session.version != Version::V1_0 {
+            let (sx, sy) = reply
+                .get("heart-beat")
+                .and_then(|v| v.split_once(','))
+                .and_then(|(a, b)| {
+                    Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?))
+                })
+                .unwrap_or((0, 0));
+            let agreed =
+                |a: u64, b: u64| (a != 0 && b != 0).then(|| Duration::from_millis(a.max(b)));
+            session.send_every = agreed(cx, sy);
+            session.expect_every = agreed(sx, cy);
+        }
+        Ok(session)
+    }
+
+    async fn write(&mut self, frame: &Frame) -> Result<(), ConnectorError> {
+        let mut out = BytesMut::new();
+        encode(frame, self.version, &mut out);
+        self.write_bytes(&out).await
+    }
+
+    async fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), ConnectorError> {
+        match timeout(self.write_timeout, self.stream.write_all(bytes)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ConnectorError::Io(e.to_string())),
+            Err(_) => Err(ConnectorError::Io(format!(
+                "write blocked for {:?}",
+                self.write_timeout
+            ))),
+        }
+    }
+
+    /// The next item; `None` at EOF.
+    async fn next_item(&mut self) -> Result<Option<Item>, ConnectorError> {
+        loop {
+            if let Some(item) = self
+                .decoder
+                .decode(&mut self.buf)
+                .map_err(|e| ConnectorError::Protocol(e.to_string()))?
+            {
+                return Ok(Some(item));
+            }
+            let n = self
+                .stream
+                .read_buf(&mut self.buf)
+                .await
+                .map_err(|e| ConnectorError::Io(e.to_string()))?;
+            if n == 0 {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Subscribes on this session.
+    pub async fn subscribe(&mut self, sub: &Subscription) -> Result<(), ConnectorError> {
+        let mut f = Frame::new(Command::Subscribe)
+            .header("destination", sub.destination.as_str())
+            .header("id", sub.id.as_str());
+        for (k, v) in &sub.headers {
+            f.headers.push(k.as_str(), v.as_str());
+        }
+        self.write(&f).await
+    }
+
+    /// Runs until the link fails or the owner closes. Subscriptions made meanwhile are
+    /// added to `subs` so a later session can replay them.
+    pub async fn run(
+        &mut self,
+        commands: &mut mpsc::Receiver<Cmd>,
+        events: &mpsc::Sender<Event>,
+        subs: &mut Vec<Subscription>,
+    ) -> Ended {
+        let mut last_write = Instant::now();
+        let mut last_read = Instant::now();
+        let silence = self.expect_every.map(|d| d.mul_f64(self.grace));
+        loop {
+            // Frames already buffered first.
+            loop {
+                match self.decoder.decode(&mut self.buf) {
+                    Err(e) => return Ended::Failed(format!("broker sent invalid STOMP: {e}")),
+                    Ok(None) => break,
+                    Ok(Some(Item::Heartbeat)) => {}
+                    Ok(Some(Item::Frame(f))) => {
+                        let event = match f.command {
+                            Command::Error => Event::Error(f),
+                            _ => Event::Frame(f),
+                        };
+                        if events.send(event).await.is_err() {
+                            return Ended::Closed;
+                        }
+                    }
+                }
+            }
+            let beat_at = self.send_every.map(|d| last_write + d);
+            let dead_at = silence.map(|d| last_read + d);
+            tokio::select! {
+                read = self.stream.read_buf(&mut self.buf) => match read {
+                    Ok(0) => return Ended::Failed("broker closed the connection".into()),
+                    Ok(_) => last_read = Instant::now(),
+                    Err(e) => return Ended::Failed(format!("read failed: {e}")),
+                },
+                cmd = commands.recv() => {
+                    let result = match cmd {
+                        None | Some(Cmd::Close) => {
+                            let _ = self.write(&Frame::new(Command::Disconnect)).await;
+                            return Ended::Closed;
+                        }
+                        Some(Cmd::Subscribe(sub, done)) => {
+                            let r = self.subscribe(&sub).await;
+                            subs.retain(|s| s.id != sub.id);
+                            subs.push(sub);
+                            let _ = done.send(Ok(()));
+                            r
+                        }
+                        Some(Cmd::Unsubscribe(id, done)) => {
+                            subs.retain(|s| s.id != id);
+                            let r = self.write(&Frame::new(Command::Unsubscribe).header("id", id)).await;
+                            let _ = done.send(Ok(()));
+                            r
+                        }
+                        Some(Cmd::Send(frame, done)) => {
+                            let r = self.write(&frame).await;
+                            let failed = r.as_ref().err().map(|e| e.to_string());
+                            let _ = done.send(r);
+                            failed.map_or(Ok(()), |e| Err(ConnectorError::Io(e)))
+                        }
+                    };
+                    if let Err(e) = result {
+                        return Ended::Failed(e.to_string());
+                    }
+                    last_write = Instant::now();
+                }
+                _ = sleep_opt(beat_at) => {
+                    if let Err(e) = self.write_bytes(b"\n").await {
+                        return Ended::Failed(e.to_string());
+                    }
+                    last_write = Instant::now();
+                }
+                _ = sleep_opt(dead_at) => {
+                    return Ended::Failed(format!("no heart-beat from the broker for {:?}", silence.unwrap_or_default()));
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
