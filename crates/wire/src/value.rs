@@ -68,7 +68,10 @@ pub enum Value {
     /// An Integer: written as a Fixnum (`i`) inside −2³⁰…2³⁰−1, as a Bignum (`l`) outside.
     Int(i64),
     /// An Integer beyond i64: sign and magnitude as little-endian bytes (even length).
-    BigInt { negative: bool, magnitude: Vec<u8> },
+    BigInt {
+        negative: bool,
+        magnitude: Vec<u8>,
+    },
     Float(f64),
     Str(Arc<RString>),
     Symbol(Arc<str>),
