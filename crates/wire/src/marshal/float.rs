@@ -26,7 +26,13 @@ pub(super) fn text(f: f64) -> String {
         Some(m) => ("-", m),
         None => ("", mantissa),
     };
-    let digits: String = mantissa.chars().filter(|&c| c != '.').collect();
+    let mut digits: String = mantissa.chars().filter(|&c| c != '.').collect();
+    if halfway_below(f, &digits, exp) {
+        // Ruby's dtoa settles an exact tie between two shortest candidates on the even
+        // last digit; Rust's takes the upper one. An odd upper digit is never 9 → 0.
+        let last = digits.pop().map_or(b'1', |c| c as u8);
+        digits.push(char::from(last - 1));
+    }
     let count = digits.len() as i32;
     let point = exp + 1;
     let mut out = String::from(sign);
@@ -50,6 +56,37 @@ pub(super) fn text(f: f64) -> String {
         out.push_str(&digits);
     }
     out
+}
+
+/// Whether `digits` × 10^(`exp` + 1 − len), the shortest text of `f`, ends in an odd
+/// digit and `f` lies exactly halfway between it and the same digits with the last one
+/// lowered by one.
+fn halfway_below(f: f64, digits: &str, exp: i32) -> bool {
+    let Some(last) = digits.bytes().last() else {
+        return false;
+    };
+    if last % 2 == 0 {
+        return false;
+    }
+    let mut midpoint = digits.as_bytes()[..digits.len() - 1].to_vec();
+    midpoint.push(last - 1);
+    midpoint.push(b'5');
+    let digits_of = |precision: usize| -> Option<(Vec<u8>, i32)> {
+        let text = format!("{:.*e}", precision, f.abs());
+        let (mantissa, e) = text.split_once('e')?;
+        let digits = mantissa.bytes().filter(|&b| b != b'.').collect();
+        Some((digits, e.parse().ok()?))
+    };
+    // Rounded to one digit more than the shortest, `f` must read as the midpoint ...
+    match digits_of(digits.len()) {
+        Some((rounded, e)) if rounded == midpoint && e == exp => {}
+        _ => return false,
+    }
+    // ... and be exactly it: a double has at most 767 significant decimal digits.
+    let Some((exact, _)) = digits_of(800) else {
+        return false;
+    };
+    exact.starts_with(&midpoint) && exact[midpoint.len()..].iter().all(|&b| b == b'0')
 }
 
 /// Reads Float text: `inf`, `-inf`, `nan`, or `[-]digits[.digits][e[+|-]digits]`.
@@ -132,6 +169,9 @@ mod tests {
             (123456789.123, "123456789.123"),
             (9007199254740993.0, "9007199254740992"),
             (0.1 + 0.2, "0.30000000000000004"),
+            // Exactly halfway between ...260.2 and ...260.3, both shortest: the even one.
+            (1421667917368260.25, "1421667917368260.2"),
+            (-1421667917368260.25, "-1421667917368260.2"),
             (5e-324, "5e-324"),
             (1.5e-323, "1.5e-323"),
             (2.2250738585072014e-308, "2.2250738585072014e-308"),
