@@ -92,10 +92,8 @@ impl<'v> Dumper<'v> {
 
     fn float(&mut self, f: f64) {
         let flonum = float::is_flonum(f);
-        if flonum {
-            if let Some(&index) = self.flonums.get(&f.to_bits()) {
-                return self.link(index);
-            }
+        if flonum && let Some(&index) = self.flonums.get(&f.to_bits()) {
+            return self.link(index);
         }
         let index = self.new_object();
         if flonum {
