@@ -5,11 +5,13 @@
 //! - [`value`]: [`Value`], the Ruby values that travel (nil, booleans, integers, floats,
 //!   strings with their encoding, symbols, arrays, hashes).
 //! - [`marshal`]: bounded `Marshal.load` / `Marshal.dump` for that subset.
+//! - [`destinations`]: topic, queue and exchange names per connector dialect.
 //! - [`envelope`]: request and reply envelopes.
 //! - [`psk`]: sealing and opening envelopes with a pre-shared key (hash, callerid, TTL),
 //!   raw or Base64 bodies.
 //! - [`requestid`]: request ids as MCollective's client makes them.
 
+pub mod destinations;
 pub mod envelope;
 mod hex;
 pub mod marshal;
