@@ -9,21 +9,25 @@
 //!   written before, and a loaded link yields a clone of that `Arc`, so loading and dumping
 //!   Ruby's output gives back its bytes;
 //! * a Float is written as a link when an earlier Float had the same bits and is a
-//!   "flonum" (an immediate value on 64-bit Ruby, see [`float`]);
+//!   "flonum", an immediate value on 64-bit Ruby (see `float.rs`);
 //! * an encoding name (`:encoding "Shift_JIS"`) is written once and linked afterwards.
 //!
 //! A loaded link to an Array, Hash, Float or Bignum yields a copy of the earlier value.
+//! So Ruby's own bytes dump back unchanged except where it linked the same Array, Hash,
+//! Bignum or non-flonum Float object twice, which MCollective does not do. Input Ruby
+//! would not write (non-minimal packed longs, a Bignum in Fixnum range, a repeated flonum
+//! without its link) loads, and dumps back in Ruby's form.
 //!
 //! Ruby interns String hash keys, so in Ruby's own output equal String keys in one blob
 //! are one object and the later ones are links. A writer that wants those bytes shares the
 //! key's `Arc` between the hashes.
 //!
 //! # Layout
-//! - this file: the API, [`Limits`] and [`MarshalError`];
-//! - [`packed`]: the packed long used for integers, lengths and indices;
-//! - [`float`]: Float text and the flonum rule;
-//! - [`bignum`]: Bignum magnitudes;
-//! - [`load`](mod@load) and [`dump`](mod@dump): the reader and the writer.
+//! - `mod.rs`: the API, [`Limits`] and [`MarshalError`];
+//! - `packed.rs`: the packed long used for integers, lengths and indices;
+//! - `float.rs`: Float text and the flonum rule;
+//! - `bignum.rs`: Fixnum range and Bignum magnitudes;
+//! - `load.rs` and `dump.rs`: the reader and the writer.
 
 mod bignum;
 mod dump;
