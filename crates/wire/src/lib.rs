@@ -13,6 +13,7 @@
 
 pub mod destinations;
 pub mod envelope;
+pub mod filter;
 mod hex;
 pub mod marshal;
 pub mod psk;
