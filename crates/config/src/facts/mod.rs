@@ -5,21 +5,20 @@
 //!
 //! Where this differs from MCollective: a file that is missing or broken is an error
 //! here, where MCollective logs it and merges the other files (and keeps its last good
-//! facts when the result is empty, which [`FactsError::Empty`] reports). Plain scalars
-//! are typed by serde-saphyr's YAML 1.2 rules (with legacy `0`-prefixed octal), not
-//! Psych's YAML 1.1 ones, so a few spellings stringify differently: `y`/`n` become
-//! "true"/"false" (Psych keeps them), `1e3` becomes "1000.0" (Psych keeps "1e3"), `0o17`
-//! becomes "15", `1:30` stays "1:30" (Psych reads sexagesimal 5400), dates stay as
-//! written (Psych's `safe_load` rejects the whole file), and `:sym` keeps its colon.
+//! facts when the result is empty, which [`FactsError::Empty`] reports). Dates and times
+//! stay as written, where Psych's `safe_load` rejects the whole file. The file must be
+//! UTF-8.
 
-mod stringify;
+mod scalar;
 mod value;
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use serde_saphyr::Spanned;
 pub use value::FactValue;
+use value::{ComplexKey, Raw};
 
 use crate::ruby;
 
@@ -28,10 +27,12 @@ pub type Facts = BTreeMap<String, FactValue>;
 
 /// Largest facts file read.
 pub const MAX_FACTS_BYTES: u64 = 16 * 1024 * 1024;
-/// Deepest nesting of sequences and mappings.
-pub const MAX_FACTS_DEPTH: usize = 64;
-/// Most YAML nodes (scalars, sequences, mappings) in one file.
-pub const MAX_FACTS_NODES: usize = 250_000;
+/// Deepest nesting of sequences and mappings (each level costs tens of KiB of stack in
+/// an unoptimized build, so this stays well within a 2 MiB thread stack).
+pub const MAX_FACTS_DEPTH: usize = 32;
+/// Most YAML nodes (scalars, sequences, mappings) in one file, and most events replayed
+/// by aliases.
+pub const MAX_FACTS_NODES: usize = 100_000;
 
 /// Why facts could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +92,9 @@ pub fn parse_yaml_facts(path: &Path, text: &[u8]) -> Result<Facts, FactsError> {
         });
     }
     let options = serde_saphyr::options! {
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_FACTS_NODES,
+        },
         budget: serde_saphyr::budget! {
             max_depth: MAX_FACTS_DEPTH,
             max_nodes: MAX_FACTS_NODES,
@@ -100,11 +104,29 @@ pub fn parse_yaml_facts(path: &Path, text: &[u8]) -> Result<Facts, FactsError> {
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
         with_snippet: false,
     };
-    let value: Option<FactValue> =
-        serde_saphyr::from_slice_with_options(text, options).map_err(|e| FactsError::Yaml {
-            path: path.to_path_buf(),
-            line: e.location().map(|l| l.line()).filter(|&l| l > 0),
-            message: e.to_string(),
+    let yaml_error = |line: Option<u64>, message: String| FactsError::Yaml {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let src = std::str::from_utf8(text).map_err(|e| {
+        let line = text[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        yaml_error(Some(line as u64), "not valid UTF-8".to_owned())
+    })?;
+    let root: Option<Spanned<Raw>> =
+        serde_saphyr::from_str_with_options(src, options).map_err(|e| {
+            let line = e.location().map(|l| l.line()).filter(|&l| l > 0);
+            yaml_error(line, e.to_string())
+        })?;
+    let value = root
+        .map(|root| Raw::into_fact(root, src))
+        .transpose()
+        .map_err(|ComplexKey { line }| {
+            yaml_error(Some(line), "mapping keys must be scalars".to_owned())
         })?;
     match value {
         Some(FactValue::Hash(facts)) => Ok(facts),
