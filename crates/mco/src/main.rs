@@ -2,6 +2,7 @@
 //! only parses the command line and sets up logging.
 
 mod broker_cmd;
+mod daemon_cmd;
 mod connections;
 mod http;
 
@@ -19,6 +20,8 @@ struct Cli {
 enum Command {
     /// Run the embedded STOMP broker, or inspect a running one.
     Broker(broker_cmd::BrokerArgs),
+    /// Run the node daemon (mcollectived's role) with a server.cfg.
+    Daemon(daemon_cmd::DaemonArgs),
     /// Run the embedded default on this machine: the broker on 127.0.0.1:61613 with the
     /// admin endpoint on 127.0.0.1:61680.
     Up(broker_cmd::UpArgs),
@@ -36,5 +39,6 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Broker(args) => broker_cmd::run(args),
         Command::Up(args) => broker_cmd::up(args),
+        Command::Daemon(args) => daemon_cmd::run(args),
     }
 }

@@ -1,0 +1,124 @@
+//! One request, from MESSAGE frame to reply: open it (PSK hash, callerid, TTL), apply the
+//! filter, run the agent under its timeout, and send the sealed reply to `reply-to`.
+//! Every drop is counted and logged; nothing invalid is ever answered.
+
+use crate::agents::{Agent, Context};
+use crate::stats::Stats;
+use marionette_connector::Connector;
+use marionette_stomp::{Command, Frame};
+use marionette_wire::destinations::Dialect;
+use marionette_wire::envelope::Request;
+use marionette_wire::filter::Filter;
+use marionette_wire::psk::{Psk, Rejection};
+use marionette_wire::Value;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::Semaphore;
+
+/// Unix time in seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Everything a request needs, shared by all requests.
+pub struct Handler {
+    pub psk: Psk,
+    pub dialect: Dialect,
+    pub identity: String,
+    /// The daemon's own `ttl`: replies expire after ttl + 10 s, as MCollective's do.
+    pub ttl: i64,
+    pub stats: Arc<Stats>,
+    pub agents: Vec<Arc<dyn Agent>>,
+    pub connector: Connector,
+    /// Bounds the actions running at once.
+    pub running: Arc<Semaphore>,
+}
+
+/// What became of a request.
+pub enum Outcome {
+    Rejected(String),
+    Expired,
+    Filtered,
+    UnknownAgent(String),
+    NoReplyTo,
+    Accepted { agent: Arc<dyn Agent>, request: Request, payload: Value, reply_to: String },
+}
+
+impl Handler {
+    /// Checks a MESSAGE in MCollective's order and counts the result.
+    pub fn admit(&self, frame: &Frame, ctx: &Context, now: i64) -> Outcome {
+        Stats::bump(&self.stats.total);
+        let (request, payload) = match self.psk.open_request(&frame.body, now) {
+            Ok(opened) => opened,
+            Err(Rejection::Expired { age, ttl }) => {
+                Stats::bump(&self.stats.ttlexpired);
+                tracing::info!(age, ttl, sender = frame.get("mc_sender").unwrap_or("?"), "rejecting expired request");
+                return Outcome::Expired;
+            }
+            Err(e) => {
+                Stats::bump(&self.stats.unvalidated);
+                tracing::warn!(sender = frame.get("mc_sender").unwrap_or("?"), "dropping request: {e}");
+                return Outcome::Rejected(e.to_string());
+            }
+        };
+        Stats::bump(&self.stats.validated);
+        let passes = match Filter::from_value(&request.filter) {
+            Ok(filter) => filter.matches(&ctx.node),
+            Err(e) => {
+                tracing::warn!(requestid = request.requestid, "unusable filter, not answering: {e}");
+                false
+            }
+        };
+        if !passes {
+            Stats::bump(&self.stats.filtered);
+            tracing::debug!(requestid = request.requestid, "does not pass filters");
+            return Outcome::Filtered;
+        }
+        Stats::bump(&self.stats.passed);
+        let Some(agent) = self.agents.iter().find(|a| a.ddl().agent == request.agent).cloned() else {
+            Stats::bump(&self.stats.unknown_agent);
+            tracing::warn!(requestid = request.requestid, agent = request.agent, "no agent {} here", request.agent);
+            return Outcome::UnknownAgent(request.agent);
+        };
+        let Some(reply_to) = frame.get("reply-to").map(str::to_string) else {
+            tracing::warn!(requestid = request.requestid, "request without reply-to, not answering");
+            return Outcome::NoReplyTo;
+        };
+        Outcome::Accepted { agent, request, payload, reply_to }
+    }
+
+    /// Runs an accepted request and sends its reply.
+    pub async fn run(&self, ctx: Context, agent: Arc<dyn Agent>, request: Request, payload: Value, reply_to: String) {
+        let Ok(_permit) = self.running.clone().acquire_owned().await else {
+            return;
+        };
+        let limit = agent.timeout();
+        let work = tokio::task::spawn_blocking(move || agent.handle(&ctx, &payload));
+        let reply = match tokio::time::timeout(limit, work).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(e)) => {
+                tracing::error!(requestid = request.requestid, "agent {} failed: {e}", request.agent);
+                return;
+            }
+            Err(_) => {
+                Stats::bump(&self.stats.timeouts);
+                tracing::warn!(requestid = request.requestid, "agent {} timed out after {limit:?}", request.agent);
+                return;
+            }
+        };
+        let Some(reply) = reply else { return };
+        let now = unix_now();
+        let body = self.psk.seal_reply(&reply, &self.identity, &request, now);
+        let (expiry, value) = self.dialect.expiry_header(now, self.ttl);
+        let frame = Frame::new(Command::Send)
+            .header("timestamp", (now * 1000).to_string())
+            .header(expiry, value)
+            .header("mc_sender", self.identity.as_str())
+            .header("destination", reply_to)
+            .with_body(body);
+        match self.connector.send(frame).await {
+            Ok(()) => Stats::bump(&self.stats.replies),
+            Err(e) => tracing::warn!(requestid = request.requestid, "reply not sent: {e}"),
+        }
+    }
+}

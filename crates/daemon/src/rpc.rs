@@ -1,0 +1,131 @@
+//! SimpleRPC on the node: the request payload `{:agent, :action, :caller, :data}`, DDL
+//! validation, the reply `{:statuscode, :statusmsg, :data}` prefilled with every declared
+//! output, and `:process_results => false` meaning no reply.
+
+use marionette_ddl::Ddl;
+use marionette_wire::Value;
+use marionette_wire::filter::AgentMeta;
+
+/// SimpleRPC status codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RpcError {
+    /// 1: `RPCAborted` / `reply.fail`.
+    Aborted(String),
+    /// 2: `UnknownRPCAction`.
+    UnknownAction(String),
+    /// 3: `MissingRPCData`.
+    MissingData(String),
+    /// 4: `InvalidRPCData` or DDL validation.
+    InvalidData(String),
+    /// 5: anything else.
+    Unknown(String),
+}
+
+impl RpcError {
+    pub fn code_and_message(&self) -> (i64, &str) {
+        match self {
+            RpcError::Aborted(m) => (1, m),
+            RpcError::UnknownAction(m) => (2, m),
+            RpcError::MissingData(m) => (3, m),
+            RpcError::InvalidData(m) => (4, m),
+            RpcError::Unknown(m) => (5, m),
+        }
+    }
+}
+
+/// A decoded SimpleRPC request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcRequest {
+    pub action: String,
+    pub data: Value,
+    /// False for `--nr`; absent (batched calls) counts as true.
+    pub process_results: bool,
+}
+
+/// Looks a key up as a Symbol, then as a String (the daemon accepts both).
+pub fn arg<'a>(hash: &'a Value, key: &str) -> Option<&'a Value> {
+    hash.get_sym(key).or_else(|| hash.get_str(key))
+}
+
+impl RpcRequest {
+    pub fn parse(payload: &Value) -> Result<RpcRequest, RpcError> {
+        if payload.as_hash().is_none() {
+            return Err(RpcError::Unknown("request payload is not a Hash".into()));
+        }
+        let action = arg(payload, "action")
+            .and_then(Value::as_str)
+            .ok_or_else(|| RpcError::Unknown("request has no :action".into()))?
+            .to_string();
+        let data = arg(payload, "data").cloned().unwrap_or(Value::Hash(Vec::new()));
+        let process_results = !matches!(arg(&data, "process_results"), Some(Value::Bool(false)));
+        Ok(RpcRequest { action, data, process_results })
+    }
+
+    /// A String input (Strings and Symbols accepted).
+    pub fn string(&self, key: &str) -> Option<&str> {
+        arg(&self.data, key).and_then(Value::as_str)
+    }
+}
+
+/// The reply payload.
+pub fn reply(statuscode: i64, statusmsg: &str, data: Value) -> Value {
+    Value::Hash(vec![
+        (Value::sym("statuscode"), Value::Int(statuscode)),
+        (Value::sym("statusmsg"), Value::str(statusmsg)),
+        (Value::sym("data"), data),
+    ])
+}
+
+/// Sets `key` in a reply's `:data` hash (replacing the prefilled default).
+pub fn set(data: &mut Value, key: &str, value: Value) {
+    if let Value::Hash(pairs) = data {
+        match pairs.iter_mut().find(|(k, _)| matches!(k, Value::Symbol(s) if &**s == key)) {
+            Some((_, v)) => *v = value,
+            None => pairs.push((Value::sym(key), value)),
+        }
+    }
+}
+
+/// Handles a SimpleRPC payload: validates it against `ddl`, runs `action` on the
+/// prefilled `:data`, and builds the reply; `None` when the caller asked for no results.
+pub fn handle(
+    ddl: &Ddl,
+    payload: &Value,
+    action: impl FnOnce(&RpcRequest, &mut Value) -> Result<(), RpcError>,
+) -> Option<Value> {
+    let request = match RpcRequest::parse(payload) {
+        Ok(r) => r,
+        Err(e) => {
+            let (code, msg) = e.code_and_message();
+            return Some(reply(code, msg, Value::Hash(Vec::new())));
+        }
+    };
+    let mut data = ddl.default_reply_data(&request.action);
+    let outcome = ddl
+        .validate_rpc_request(&request.action, &request.data)
+        .map_err(|e| if e.statuscode() == 4 { RpcError::InvalidData(e.to_string()) } else { RpcError::Unknown(e.to_string()) })
+        .and_then(|()| action(&request, &mut data));
+    if !request.process_results {
+        return None;
+    }
+    Some(match outcome {
+        Ok(()) => reply(0, "OK", data),
+        Err(e) => {
+            let (code, msg) = e.code_and_message();
+            reply(code, msg, data)
+        }
+    })
+}
+
+/// What the `agent` data plugin reports about an agent.
+pub fn agent_meta(ddl: &Ddl) -> AgentMeta {
+    let m = &ddl.meta;
+    AgentMeta {
+        description: m.description.clone(),
+        author: m.author.clone(),
+        license: m.license.clone(),
+        version: m.version.clone(),
+        url: m.url.clone(),
+        timeout: m.timeout as i64,
+    }
+}

@@ -1,0 +1,56 @@
+//! The counters `rpcutil daemon_stats` reports, with MCollective's meanings.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Message counters of one daemon.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Every message received.
+    pub total: AtomicU64,
+    /// Passed security validation (hash, callerid).
+    pub validated: AtomicU64,
+    /// Failed security validation or could not be decoded.
+    pub unvalidated: AtomicU64,
+    /// Passed the filter.
+    pub passed: AtomicU64,
+    /// Did not pass the filter.
+    pub filtered: AtomicU64,
+    /// Replies sent.
+    pub replies: AtomicU64,
+    /// Older than their TTL.
+    pub ttlexpired: AtomicU64,
+    /// Addressed to an agent this node does not have.
+    pub unknown_agent: AtomicU64,
+    /// Actions that ran past their timeout.
+    pub timeouts: AtomicU64,
+}
+
+/// A point-in-time copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    pub total: u64,
+    pub validated: u64,
+    pub unvalidated: u64,
+    pub passed: u64,
+    pub filtered: u64,
+    pub replies: u64,
+    pub ttlexpired: u64,
+}
+
+impl Stats {
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Relaxed);
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            total: self.total.load(Relaxed),
+            validated: self.validated.load(Relaxed),
+            unvalidated: self.unvalidated.load(Relaxed),
+            passed: self.passed.load(Relaxed),
+            filtered: self.filtered.load(Relaxed),
+            replies: self.replies.load(Relaxed),
+            ttlexpired: self.ttlexpired.load(Relaxed),
+        }
+    }
+}
