@@ -15,6 +15,9 @@ use std::sync::Arc;
 use super::{Limits, MarshalError, bignum, encoding_named, float, packed};
 use crate::value::{Encoding, RString, Value};
 
+/// Most items reserved for a container before they are read.
+const PREALLOCATE: usize = 256;
+
 /// An object table entry.
 enum Object {
     /// A String, Float or Bignum.
@@ -299,7 +302,9 @@ impl<'a> Loader<'a> {
         let object = self.new_object(Object::Open(self.open.len()), start)?;
         self.open.push(Frame {
             object,
-            items: Vec::with_capacity(len * per_item),
+            // A claimed count is only a bound: nested containers could each claim the
+            // whole input.
+            items: Vec::with_capacity((len * per_item).min(PREALLOCATE)),
             height: 0,
         });
         for _ in 0..len * per_item {
