@@ -1,0 +1,353 @@
+//! A connected client: numbered reply queues, publishing, reply collection and `mc`
+//! discovery (MCollective's `Client`, `Discovery::Mc`).
+
+use crate::options::ClientOptions;
+use crate::request::{self, Outgoing, Targets};
+use marionette_config::Dialect;
+use marionette_connector::{Connector, Event, Subscription};
+use marionette_stomp::Command;
+use marionette_wire::Value;
+use marionette_wire::envelope::Shared;
+use marionette_wire::psk::Psk;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+
+/// Why a client operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot connect to {broker}: {reason}")]
+    Connect { broker: String, reason: String },
+    #[error("lost the broker connection: {0}")]
+    Connection(String),
+    #[error("{0}")]
+    Request(String),
+}
+
+/// A decoded, verified reply.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub senderid: String,
+    pub senderagent: String,
+    pub msgtime: i64,
+    pub payload: Value,
+    /// When it arrived.
+    pub received: Instant,
+}
+
+/// Whether to keep collecting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// What one request's reply collection saw (MCollective's client stats).
+#[derive(Debug, Clone)]
+pub struct RequestStats {
+    pub requestid: String,
+    pub starttime: SystemTime,
+    /// Publish to the end of collection.
+    pub blocktime: Duration,
+    pub responses: usize,
+}
+
+/// Where replies go and whether to wait for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode<'a> {
+    /// Subscribe to a fresh reply queue and collect.
+    Collect,
+    /// Name the fresh reply queue in `reply-to` but neither subscribe nor wait (`--nr`).
+    NoWait,
+    /// Replies go to this destination (`--reply-to`); nothing is subscribed.
+    Custom(&'a str),
+}
+
+/// Unix seconds now.
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A connected client.
+pub struct Client {
+    pub opts: ClientOptions,
+    conn: Connector,
+    events: mpsc::Receiver<Event>,
+    psk: Psk,
+    seq: u64,
+}
+
+impl Client {
+    /// Connects to the first broker of the pool that answers, within the connect timeout.
+    pub async fn connect(opts: ClientOptions) -> Result<Client, ClientError> {
+        let broker = opts
+            .connector
+            .brokers
+            .first()
+            .map_or_else(|| "no broker".to_string(), ToString::to_string);
+        let fail = |reason: String| ClientError::Connect {
+            broker: broker.clone(),
+            reason,
+        };
+        let (conn, mut events) =
+            Connector::start(opts.connector.clone()).map_err(|e| fail(e.to_string()))?;
+        let limit = opts.connect_timeout;
+        let result = conn.connected(limit).await;
+        if let Err(e) = result {
+            // Prefer the session's own reason (refused, bad login) over "timed out".
+            let mut reason = e.to_string();
+            while let Ok(ev) = events.try_recv() {
+                match ev {
+                    Event::Disconnected { reason: r } | Event::GaveUp { reason: r } => reason = r,
+                    Event::Error(f) => {
+                        reason = f.get("message").unwrap_or("ERROR frame").to_string();
+                    }
+                    _ => {}
+                }
+            }
+            conn.close().await;
+            let reason = reason
+                .strip_prefix(&format!("cannot connect to {broker}: "))
+                .map(str::to_owned)
+                .unwrap_or(reason);
+            return Err(fail(reason));
+        }
+        let psk = opts.psk();
+        Ok(Client {
+            opts,
+            conn,
+            events,
+            psk,
+            seq: 0,
+        })
+    }
+
+    /// Sends DISCONNECT and closes.
+    pub async fn close(self) {
+        self.conn.close().await;
+    }
+
+    /// The next request sequence number (1, 2, …), as `Client.request_sequence`.
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    async fn subscribe(&self, destination: &str) -> Result<(), ClientError> {
+        self.conn
+            .subscribe(Subscription {
+                id: destination.to_string(),
+                destination: destination.to_string(),
+                headers: Vec::new(),
+            })
+            .await
+            .map_err(|e| ClientError::Connection(e.to_string()))
+    }
+
+    async fn unsubscribe(&self, destination: &str) {
+        let _ = self.conn.unsubscribe(destination).await;
+    }
+
+    /// Seals and sends `out` (one frame, or one per directed node).
+    pub async fn publish(&self, out: &Outgoing) -> Result<(), ClientError> {
+        for frame in request::frames(&self.opts, out) {
+            self.conn
+                .send(frame)
+                .await
+                .map_err(|e| ClientError::Connection(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Receives replies to `requestid` until `on_reply` says stop or `deadline` passes.
+    /// Messages that fail to decode or verify, and replies to other requests (or, with
+    /// ActiveMQ, delivered to another reply queue), are ignored.
+    pub async fn collect(
+        &mut self,
+        reply_dest: Option<&str>,
+        requestid: &str,
+        deadline: Instant,
+        mut on_reply: impl FnMut(Reply) -> Flow,
+    ) -> Result<usize, ClientError> {
+        let mut count = 0;
+        let deadline = tokio::time::Instant::from_std(deadline);
+        loop {
+            let ev = tokio::select! {
+                ev = self.events.recv() => ev,
+                _ = tokio::time::sleep_until(deadline) => return Ok(count),
+            };
+            let Some(ev) = ev else {
+                return Err(ClientError::Connection("connector stopped".into()));
+            };
+            let frame = match ev {
+                Event::Frame(f) if f.command == Command::Message => f,
+                Event::Error(f) => {
+                    tracing::warn!(
+                        "ERROR frame from the broker: {}",
+                        f.get("message").unwrap_or_default()
+                    );
+                    continue;
+                }
+                Event::GaveUp { reason } => return Err(ClientError::Connection(reason)),
+                Event::Disconnected { reason } => {
+                    tracing::warn!("disconnected from the broker: {reason}");
+                    continue;
+                }
+                _ => continue,
+            };
+            if let (Some(dest), Dialect::ActiveMq) = (reply_dest, self.opts.dialect)
+                && frame.get("destination").is_some_and(|d| d != dest)
+            {
+                tracing::debug!("ignoring a message for {:?}", frame.get("destination"));
+                continue;
+            }
+            let (reply, payload) = match self.psk.open_reply(&frame.body) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(
+                        "Failed to decode a message from '{}': {e}",
+                        frame.get("mc_sender").unwrap_or_default()
+                    );
+                    continue;
+                }
+            };
+            if reply.requestid != requestid {
+                tracing::debug!("ignoring a reply to request {}", reply.requestid);
+                continue;
+            }
+            count += 1;
+            let flow = on_reply(Reply {
+                senderid: reply.senderid,
+                senderagent: reply.senderagent,
+                msgtime: reply.msgtime,
+                payload,
+                received: Instant::now(),
+            });
+            if flow == Flow::Stop {
+                return Ok(count);
+            }
+        }
+    }
+
+    /// Subscribes to a fresh reply queue (unless `custom_reply_to`), sends the request
+    /// and collects replies until every node of `waitfor` answered (when given and not
+    /// empty), `on_reply` stops, or `timeout` passes. Returns the stats.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn request(
+        &mut self,
+        agent: &str,
+        collective: &str,
+        payload: Value,
+        filter: Value,
+        shared: Shared,
+        targets: Targets,
+        requestid: &str,
+        ttl: i64,
+        mode: ReplyMode<'_>,
+        waitfor: Option<&[String]>,
+        timeout: Duration,
+        mut on_reply: impl FnMut(Reply) -> Flow,
+    ) -> Result<RequestStats, ClientError> {
+        self.opts
+            .check_collective(collective)
+            .map_err(ClientError::Request)?;
+        let seq = self.next_seq();
+        let reply_dest = self.opts.reply_destination(collective, agent, seq);
+        let reply_to = match mode {
+            ReplyMode::Custom(dest) => dest.to_string(),
+            _ => reply_dest.clone(),
+        };
+        let collecting = mode == ReplyMode::Collect;
+        if collecting {
+            self.subscribe(&reply_dest).await?;
+        }
+        let out = Outgoing {
+            agent: agent.to_string(),
+            collective: collective.to_string(),
+            payload,
+            filter,
+            shared,
+            requestid: requestid.to_string(),
+            ttl,
+            msgtime: now_secs(),
+            reply_to,
+            targets,
+        };
+        let starttime = SystemTime::now();
+        let start = Instant::now();
+        let published = self.publish(&out).await;
+        let mut responses = 0;
+        if published.is_ok() && collecting {
+            let mut unfinished: Vec<String> = waitfor.map(<[String]>::to_vec).unwrap_or_default();
+            let wait_all = !unfinished.is_empty();
+            let result = self
+                .collect(Some(&reply_dest), requestid, start + timeout, |r| {
+                    if let Some(i) = unfinished.iter().position(|n| *n == r.senderid) {
+                        unfinished.swap_remove(i);
+                    }
+                    let flow = on_reply(r);
+                    if flow == Flow::Stop || (wait_all && unfinished.is_empty()) {
+                        Flow::Stop
+                    } else {
+                        Flow::Continue
+                    }
+                })
+                .await;
+            self.unsubscribe(&reply_dest).await;
+            responses = result?;
+        } else if collecting {
+            self.unsubscribe(&reply_dest).await;
+        }
+        published?;
+        Ok(RequestStats {
+            requestid: requestid.to_string(),
+            starttime,
+            blocktime: start.elapsed(),
+            responses,
+        })
+    }
+
+    /// `mc` discovery: a `"ping"` to the discovery agent with `filter`, collecting the
+    /// identities that answer for `timeout`, or until `limit` answered.
+    pub async fn discover(
+        &mut self,
+        filter: &Value,
+        collective: &str,
+        timeout: Duration,
+        limit: Option<usize>,
+    ) -> Result<Vec<String>, ClientError> {
+        let filter = request::with_collective(filter, collective);
+        let requestid = marionette_wire::requestid::generate()
+            .map_err(|e| ClientError::Request(e.to_string()))?;
+        let mut hosts: Vec<String> = Vec::new();
+        let ttl = self.opts.ttl;
+        self.request(
+            "discovery",
+            collective,
+            request::discovery_payload(),
+            filter,
+            Shared {
+                agent: false,
+                collective: true,
+            },
+            Targets::Broadcast,
+            &requestid,
+            ttl,
+            ReplyMode::Collect,
+            None,
+            timeout,
+            |r| {
+                if !hosts.contains(&r.senderid) {
+                    hosts.push(r.senderid);
+                }
+                match limit {
+                    Some(n) if n > 0 && hosts.len() >= n => Flow::Stop,
+                    _ => Flow::Continue,
+                }
+            },
+        )
+        .await?;
+        Ok(hosts)
+    }
+}

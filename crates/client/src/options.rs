@@ -1,0 +1,164 @@
+//! What a client needs from `client.cfg`, and the STOMP destinations it uses.
+
+use marionette_config::{CallerType, Config, Dialect, LimitMethod};
+use marionette_connector::{Backoff, BrokerAddr, Settings};
+use marionette_wire::psk::{BodyEncoding, Psk};
+use std::time::Duration;
+
+/// Client settings, from a loaded config.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub identity: String,
+    pub main_collective: String,
+    pub collectives: Vec<String>,
+    pub ttl: i64,
+    pub direct_addressing: bool,
+    pub direct_addressing_threshold: usize,
+    /// `discovery_timeout` from the config; the mc discovery default is 2 s.
+    pub discovery_timeout: Option<f64>,
+    pub limit_method: LimitMethod,
+    pub callerid: String,
+    pub psk: String,
+    pub base64: bool,
+    pub dialect: Dialect,
+    pub priority: i64,
+    pub agents_multiplex: bool,
+    pub use_reply_exchange: bool,
+    pub batch_size: i64,
+    pub batch_sleep: f64,
+    /// STOMP connection settings.
+    pub connector: Settings,
+    /// How long to wait for the broker before giving up.
+    pub connect_timeout: Duration,
+}
+
+/// A configuration the client cannot work with.
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    #[error("{0}")]
+    Config(#[from] marionette_config::ConfigError),
+    #[error("no PSK configured: set plugin.psk or MCOLLECTIVE_PSK")]
+    NoPsk,
+    #[error("the {0} security provider is not supported, only psk")]
+    Security(String),
+}
+
+fn callerid(kind: CallerType, identity: &str) -> String {
+    // SAFETY: getuid/getgid cannot fail and touch no memory.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+    match kind {
+        CallerType::Uid => format!("uid={uid}"),
+        CallerType::Gid => format!("gid={gid}"),
+        CallerType::User => format!(
+            "user={}",
+            std::env::var("USER").unwrap_or_else(|_| uid.to_string())
+        ),
+        CallerType::Group => format!("group={gid}"),
+        CallerType::Identity => format!("identity={identity}"),
+    }
+}
+
+impl ClientOptions {
+    /// Client options from `cfg` (after `apply_env`).
+    pub fn from_config(cfg: &Config) -> Result<ClientOptions, OptionsError> {
+        if cfg.securityprovider != "psk" {
+            return Err(OptionsError::Security(cfg.securityprovider.clone()));
+        }
+        let conn = cfg.connector_settings()?;
+        let psk = cfg.psk_settings();
+        let brokers = conn
+            .pool
+            .iter()
+            .map(|h| BrokerAddr {
+                host: h.host.clone(),
+                port: h.port,
+                login: (!h.user.is_empty()).then(|| h.user.clone()),
+                passcode: (!h.password.is_empty()).then(|| h.password.clone()),
+            })
+            .collect();
+        let mut settings = Settings::new(brokers);
+        settings.vhost = Some(conn.vhost.clone());
+        settings.accept_version = conn.accept_version().to_string();
+        settings.heartbeat = conn
+            .heart_beat_ms()
+            .map(|_| Duration::from_secs(conn.heartbeat_interval));
+        let connect_timeout =
+            Duration::from_secs(cfg.connection_timeout.filter(|t| *t > 0).unwrap_or(10) as u64);
+        settings.connect_timeout = connect_timeout;
+        settings.max_attempts = Some(u32::try_from(conn.pool.len().max(1)).unwrap_or(1));
+        settings.backoff = Backoff::default();
+        Ok(ClientOptions {
+            identity: cfg.identity.clone(),
+            main_collective: cfg.main_collective.clone(),
+            collectives: cfg.collectives.clone(),
+            ttl: cfg.ttl,
+            direct_addressing: cfg.direct_addressing,
+            direct_addressing_threshold: usize::try_from(cfg.direct_addressing_threshold)
+                .unwrap_or(0),
+            discovery_timeout: cfg.discovery_timeout.map(|t| t as f64),
+            limit_method: cfg.rpclimitmethod,
+            callerid: callerid(psk.callertype, &cfg.identity),
+            psk: psk.psk.ok_or(OptionsError::NoPsk)?,
+            base64: conn.base64,
+            dialect: conn.dialect,
+            priority: conn.priority,
+            agents_multiplex: conn.agents_multiplex,
+            use_reply_exchange: conn.use_reply_exchange,
+            batch_size: cfg.default_batch_size,
+            batch_sleep: cfg.default_batch_sleep_time,
+            connector: settings,
+            connect_timeout,
+        })
+    }
+
+    /// The PSK sealer/opener.
+    pub fn psk(&self) -> Psk {
+        let mut p = Psk::new(self.psk.as_bytes().to_vec());
+        if self.base64 {
+            p.encoding = BodyEncoding::Base64;
+        }
+        p
+    }
+
+    /// Rejects an unknown collective as the connector does.
+    pub fn check_collective(&self, collective: &str) -> Result<(), String> {
+        if self.collectives.iter().any(|c| c == collective) {
+            Ok(())
+        } else {
+            Err(format!(
+                "Unknown collective '{collective}' known collectives are '{}'",
+                self.collectives.join(", ")
+            ))
+        }
+    }
+
+    /// Where a broadcast request for `agent` goes.
+    pub fn broadcast_destination(&self, collective: &str, agent: &str) -> String {
+        match (self.dialect, self.agents_multiplex) {
+            (Dialect::RabbitMq, true) => format!("/exchange/{collective}_broadcast"),
+            (Dialect::RabbitMq, false) => format!("/exchange/{collective}_broadcast/{agent}"),
+            (_, true) => format!("/topic/{collective}.agents"),
+            (_, false) => format!("/topic/{collective}.{agent}.agent"),
+        }
+    }
+
+    /// Where a directed request for `node` goes.
+    pub fn directed_destination(&self, collective: &str, node: &str) -> String {
+        match self.dialect {
+            Dialect::RabbitMq => format!("/exchange/{collective}_directed/{node}"),
+            _ => format!("/queue/{collective}.nodes"),
+        }
+    }
+
+    /// The reply destination of request number `seq` (also what is subscribed to).
+    pub fn reply_destination(&self, collective: &str, agent: &str, seq: u64) -> String {
+        let pid = std::process::id();
+        match self.dialect {
+            Dialect::RabbitMq if self.use_reply_exchange => {
+                format!("/exchange/mcollective_reply/{}_{pid}_{seq}", self.identity)
+            }
+            Dialect::RabbitMq => format!("/temp-queue/mcollective_reply_{agent}"),
+            _ => format!("/queue/{collective}.reply.{}_{pid}.{seq}", self.identity),
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! Text and JSON output exactly as the stock client prints it (`RPC::Helpers.rpcresults`,
+//! `printrpc`, `RPC::Stats#report`, the `summary` aggregate).
+
+use crate::rpc::{RpcResult, Stats};
+use crate::ruby;
+use marionette_ddl::{Ddl, Display};
+use marionette_wire::Value;
+use std::time::SystemTime;
+
+/// `"%-Ns"`.
+fn ljust(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len >= n {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(n - len))
+    }
+}
+
+/// `"%Ns"`.
+fn rjust(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len >= n {
+        s.to_string()
+    } else {
+        format!("{}{s}", " ".repeat(n - len))
+    }
+}
+
+fn key_name(k: &Value) -> String {
+    ruby::to_s(k)
+}
+
+/// `text_for_result`: one node's block in the default layout.
+fn text_for_result(r: &RpcResult, ddl: &Ddl) -> String {
+    const STATUSES: [&str; 6] = [
+        "",
+        "Request Aborted",
+        "Unknown Action",
+        "Missing Request Data",
+        "Invalid Request Data",
+        "Unknown Request Status",
+    ];
+    let status = usize::try_from(r.statuscode)
+        .ok()
+        .and_then(|i| STATUSES.get(i))
+        .copied()
+        .unwrap_or("");
+    let mut out = format!("{} {status}\n", ljust(&r.sender, 40));
+    if r.statusmsg != "OK" {
+        out.push_str(&format!("   {}\n", r.statusmsg));
+    }
+    let action = ddl.action(&r.action);
+    let display_as = |k: &Value| -> String {
+        let name = key_name(k);
+        action
+            .and_then(|a| a.output(&name))
+            .map_or(name, |o| o.display_as.clone())
+    };
+    if r.statuscode == 0 {
+        match &r.data {
+            Value::Hash(pairs) => {
+                let longest = pairs
+                    .iter()
+                    .map(|(k, _)| display_as(k).chars().count())
+                    .max()
+                    .unwrap_or(0);
+                let mut sorted: Vec<&(Value, Value)> = pairs.iter().collect();
+                sorted.sort_by_key(|(k, _)| key_name(k));
+                for (k, v) in sorted {
+                    let label = display_as(k);
+                    let label_len = label.chars().count();
+                    let padding = longest - label_len + 3;
+                    out.push_str(&" ".repeat(padding));
+                    out.push_str(&format!("{label}:"));
+                    match v {
+                        Value::Str(_) => {
+                            let text = ruby::to_s(v);
+                            let lines: Vec<&str> = text.split('\n').collect();
+                            // Ruby's split drops trailing empty strings.
+                            let n = lines
+                                .iter()
+                                .rposition(|l| !l.is_empty())
+                                .map_or(0, |i| i + 1);
+                            if n == 0 {
+                                out.push('\n');
+                            }
+                            for (i, line) in lines[..n].iter().enumerate() {
+                                let pad = if i == 0 {
+                                    " ".to_string()
+                                } else {
+                                    " ".repeat(padding + label_len + 2)
+                                };
+                                out.push_str(&format!("{pad}{line}\n"));
+                            }
+                        }
+                        other => {
+                            let pad = format!("\n{}", " ".repeat(longest + 5));
+                            let text = ruby::pretty_inspect(other);
+                            out.push(' ');
+                            out.push_str(&text.split('\n').collect::<Vec<_>>().join(&pad));
+                            out.push('\n');
+                        }
+                    }
+                }
+            }
+            other => {
+                let pretty = ruby::pretty_inspect(other);
+                out.push_str("\n\t");
+                out.push_str(&pretty.split('\n').collect::<Vec<_>>().join("\n\t"));
+            }
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// `old_rpcresults` with `:verbose`: `sender : statusmsg` and the data inspected.
+fn verbose_text(results: &[RpcResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        out.push_str(&format!("{}: {}\n", ljust(&r.sender, 40), r.statusmsg));
+        if r.statuscode <= 1 {
+            for line in ruby::pretty_inspect(&r.data).split('\n') {
+                out.push_str(&format!("    {line}"));
+            }
+            out.push_str("\n\n");
+        } else if r.statuscode > 4 {
+            out.push_str(&format!("    {}", r.statusmsg));
+        }
+    }
+    out
+}
+
+/// `Helpers.rpcresults` for the console.
+pub fn rpcresults(results: &[RpcResult], ddl: &Ddl, verbose: bool) -> String {
+    if verbose {
+        return verbose_text(results);
+    }
+    let mut out = String::new();
+    for r in results {
+        let display = ddl.action(&r.action).map_or(Display::Failed, |a| a.display);
+        let show = match display {
+            Display::Ok => r.statuscode == 0,
+            Display::Failed => r.statuscode > 0,
+            Display::Always => true,
+            Display::Flatten => {
+                if r.statuscode <= 1 {
+                    out.push_str(&match &r.data {
+                        Value::Str(_) => ruby::to_s(&r.data),
+                        other => format!("{}\n", ruby::pretty_inspect(other)),
+                    });
+                }
+                false
+            }
+        };
+        if show {
+            out.push_str(&text_for_result(r, ddl));
+        }
+    }
+    out
+}
+
+/// What `printrpc` prints for a result list (console format), including the final
+/// newline `puts` adds.
+pub fn printrpc(results: &[RpcResult], ddl: &Ddl, verbose: bool) -> String {
+    format!("\n{}\n", rpcresults(results, ddl, verbose))
+}
+
+/// `--json`: the results as an array, compact (or pretty on a terminal), plus newline.
+pub fn json(results: &[RpcResult], pretty: bool) -> String {
+    let v = Value::Array(results.iter().map(RpcResult::to_value).collect());
+    if pretty {
+        format!("{}\n", ruby::to_pretty_json(&v))
+    } else {
+        format!("{}\n", ruby::to_json(&v))
+    }
+}
+
+/// A `summary` aggregate's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateSummary {
+    pub output: String,
+    pub display_as: String,
+    /// Values and their counts, in first-seen order.
+    pub counts: Vec<(Value, usize)>,
+    /// Why it could not be computed, if it could not.
+    pub failure: Option<&'static str>,
+}
+
+impl AggregateSummary {
+    /// The `CollectionResult#to_s` text (empty when there is nothing to show).
+    pub fn text(&self) -> String {
+        if self.counts.is_empty() {
+            return String::new();
+        }
+        let width = self
+            .counts
+            .iter()
+            .map(|(k, _)| ruby::to_s(k).chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut sorted: Vec<&(Value, usize)> = self.counts.iter().collect();
+        sorted.sort_by_key(|(_, n)| *n);
+        sorted.reverse();
+        sorted
+            .iter()
+            .map(|(k, n)| format!("{} = {n}", rjust(&ruby::to_s(k), width)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The `summarize` block of an action: `summary` functions over the results.
+pub struct Aggregator {
+    summaries: Vec<AggregateSummary>,
+}
+
+impl Aggregator {
+    pub fn new(ddl: &Ddl, action: &str) -> Aggregator {
+        let mut summaries = Vec::new();
+        if let Some(a) = ddl.action(action) {
+            for agg in &a.aggregates {
+                let output = a.output(&agg.output);
+                summaries.push(AggregateSummary {
+                    output: agg.output.clone(),
+                    display_as: output.map_or(agg.output.clone(), |o| o.display_as.clone()),
+                    counts: Vec::new(),
+                    failure: match (output, agg.function.as_str()) {
+                        (None, _) => Some("unspecified output '{}' for the action"),
+                        (_, "summary") => None,
+                        _ => Some("exception raised while processing startup hook"),
+                    },
+                });
+            }
+        }
+        Aggregator { summaries }
+    }
+
+    fn count(s: &mut AggregateSummary, v: &Value) {
+        match s.counts.iter_mut().find(|(k, _)| k == v) {
+            Some((_, n)) => *n += 1,
+            None => s.counts.push((v.clone(), 1)),
+        }
+    }
+
+    /// Feeds one result (`call_functions`).
+    pub fn add(&mut self, r: &RpcResult) {
+        for s in self.summaries.iter_mut().filter(|s| s.failure.is_none()) {
+            let Some(pairs) = r.data.as_hash() else {
+                s.failure = Some("exception raised while processing result data");
+                continue;
+            };
+            let value = pairs
+                .iter()
+                .find(|(k, _)| key_name(k) == s.output)
+                .map(|(_, v)| v);
+            match value {
+                None | Some(Value::Nil) => {}
+                Some(Value::Array(items)) => {
+                    for item in items {
+                        Aggregator::count(s, item);
+                    }
+                }
+                Some(v) => Aggregator::count(s, v),
+            }
+        }
+    }
+
+    /// The summaries, sorted by output name.
+    pub fn summarize(self) -> Vec<AggregateSummary> {
+        let mut s = self.summaries;
+        s.sort_by(|a, b| a.output.cmp(&b.output));
+        s
+    }
+}
+
+fn text_for_aggregates(aggregates: &[AggregateSummary]) -> String {
+    let mut out = String::new();
+    for a in aggregates.iter().filter(|a| a.failure.is_none()) {
+        out.push_str(&format!("Summary of {}:\n\n", a.display_as));
+        let text = a.text();
+        if text.is_empty() {
+            out.push_str("     No aggregate summary could be computed\n");
+        } else {
+            for line in text.split('\n') {
+                out.push_str(&format!("   {line}\n"));
+            }
+        }
+        out.push('\n');
+    }
+    for a in aggregates {
+        if let Some(why) = a.failure {
+            let why = why.replace("{}", &a.output);
+            out.push_str(&format!(
+                "Summary of {}:\n\n     Could not compute summary - {why}\n\n",
+                a.output
+            ));
+        }
+    }
+    out
+}
+
+/// `Time.at(t).to_s`: `2026-11-27 15:44:06 +0000`, in local time.
+pub fn ruby_time(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    ruby_time_secs(secs)
+}
+
+/// `Time.at(secs).to_s` in local time.
+pub fn ruby_time_secs(secs: i64) -> String {
+    let t: libc::time_t = secs as libc::time_t;
+    // SAFETY: `tm` is plain data, localtime_r only writes into it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
+    if !ok {
+        return secs.to_string();
+    }
+    let off = tm.tm_gmtoff;
+    let sign = if off < 0 { '-' } else { '+' };
+    let off = off.abs();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {sign}{:02}{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        off / 3600,
+        (off % 3600) / 60
+    )
+}
+
+fn columns(nodes: &[String]) -> String {
+    let mut sorted = nodes.to_vec();
+    sorted.sort();
+    let field = sorted
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(30);
+    let per_line = (90 / field).max(1);
+    let mut out = String::new();
+    for group in sorted.chunks(per_line) {
+        out.push_str("   ");
+        for i in 0..per_line {
+            out.push(' ');
+            out.push_str(&ljust(group.get(i).map_or("", String::as_str), field));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `Stats#report` plus the newline `puts` adds when it is missing: the summaries, the
+/// "Finished processing" line (or the verbose block), and the missing/unexpected nodes.
+pub fn report(
+    stats: &Stats,
+    aggregates: &[AggregateSummary],
+    caption: &str,
+    summarize: bool,
+    verbose: bool,
+) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    if verbose {
+        if !aggregates.is_empty() && summarize {
+            lines.push(text_for_aggregates(aggregates));
+        } else {
+            lines.push(String::new());
+        }
+        lines.push(format!("---- {caption} ----"));
+        lines.push(format!(
+            "           Nodes: {} / {}",
+            stats.discovered(),
+            stats.responses
+        ));
+        lines.push(format!(
+            "     Pass / Fail: {} / {}",
+            stats.okcount, stats.failcount
+        ));
+        lines.push(format!("      Start Time: {}", ruby_time(stats.starttime)));
+        lines.push(format!(
+            "  Discovery Time: {:.2}ms",
+            ms(stats.discoverytime)
+        ));
+        lines.push(format!("      Agent Time: {:.2}ms", ms(stats.blocktime)));
+        lines.push(format!("      Total Time: {:.2}ms", ms(stats.totaltime)));
+    } else {
+        if !aggregates.is_empty() && summarize {
+            lines.push(text_for_aggregates(aggregates));
+        } else {
+            lines.push(String::new());
+        }
+        lines.push(format!(
+            "Finished processing {} / {} hosts in {:.2} ms",
+            stats.responses,
+            stats.discovered(),
+            ms(stats.blocktime)
+        ));
+    }
+    let mut no_response = String::new();
+    if !stats.noresponsefrom.is_empty() {
+        no_response = format!("No response from:\n\n{}", columns(&stats.noresponsefrom));
+    }
+    let mut unexpected = String::new();
+    if !stats.unexpectedresponsefrom.is_empty() {
+        unexpected = format!(
+            "Unexpected response from:\n\n{}",
+            columns(&stats.unexpectedresponsefrom)
+        );
+    }
+    // Ruby's `if no_response_r || unexpected_response_r` is always true (strings are
+    // truthy), hence the unconditional blank lines.
+    lines.push(String::new());
+    if !no_response.is_empty() {
+        lines.push(String::new());
+        lines.push(no_response);
+    }
+    if !unexpected.is_empty() {
+        lines.push(String::new());
+        lines.push(unexpected);
+    }
+    lines.push(String::new());
+    let mut text = lines.join("\n");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
