@@ -1,12 +1,17 @@
 //! Ruby (Onigmo) regexps on the linear-time `regex` crate.
 //!
-//! The pattern is rewritten where the two differ in common use: `^`/`$` are always line
-//! anchors, `(?m)` is Ruby's dot-matches-newline, `\w \d \s \h` are ASCII while `\b` and
-//! POSIX brackets are Unicode, `\Z` allows a final newline, `{,n}` is `{0,n}`, a `{` that
-//! starts no interval is literal, and `-`/`~` are literal in classes. Constructs a
-//! linear-time engine cannot run (lookaround, backreferences, atomic groups, possessive
-//! quantifiers, `\G`, `\K`, conditionals, subexpression calls) are
-//! [`RegexError::Unsupported`].
+//! The pattern is rewritten where the two differ: `^`/`$` are always line anchors,
+//! `(?m)` is Ruby's dot-matches-newline, an inline `(?i)` lasts to the end of its group
+//! (alternatives included), `\w \d \s \h` are ASCII while `\b` and POSIX brackets are
+//! Unicode, `\Z` allows a final newline, `{,n}` is `{0,n}`, a `{` that starts no interval
+//! is literal, `-`/`~` are literal in classes, and group names are dropped. Constructs
+//! this engine cannot run, or that this rewriting does not cover exactly, are
+//! [`RegexError::Unsupported`]: lookaround, backreferences, atomic groups, possessive
+//! quantifiers, `\G \K \R \X`, conditionals, subexpression calls, extended mode, `{n}?`
+//! and `\Z` with more pattern after it.
+//!
+//! Known difference: Ruby's `^` does not match at the very end of a text that ends in a
+//! newline; here it does (`^$` matches `"a\n"`).
 
 use regex::{Regex, RegexBuilder};
 
@@ -56,6 +61,10 @@ struct Translator<'a> {
     chars: Vec<char>,
     pos: usize,
     out: String,
+    /// For each open group (the whole pattern first), how many `(?flags:` groups were
+    /// opened for a `(?flags)` inside it: Ruby applies such flags to the rest of the
+    /// enclosing group, alternatives included, so they must close with it.
+    scopes: Vec<usize>,
 }
 
 impl<'a> Translator<'a> {
@@ -65,6 +74,7 @@ impl<'a> Translator<'a> {
             chars: source.chars().collect(),
             pos: 0,
             out: String::with_capacity(source.len() + 8),
+            scopes: vec![0],
         }
     }
 
@@ -100,7 +110,14 @@ impl<'a> Translator<'a> {
                 '\\' => self.escape(false)?,
                 '[' => self.class()?,
                 '(' => self.group()?,
-                '{' => self.interval(),
+                ')' => {
+                    let opened = self.scopes.pop().unwrap_or(0);
+                    self.out.push_str(&")".repeat(opened + 1));
+                    if self.scopes.is_empty() {
+                        return Err(self.invalid("unmatched close parenthesis"));
+                    }
+                }
+                '{' => self.interval()?,
                 '}' | ']' => self.literal(c),
                 '*' | '+' | '?' => {
                     self.out.push(c);
@@ -109,6 +126,8 @@ impl<'a> Translator<'a> {
                 _ => self.out.push(c),
             }
         }
+        let opened: usize = self.scopes.iter().sum();
+        self.out.push_str(&")".repeat(opened));
         Ok(self.out)
     }
 
@@ -126,16 +145,18 @@ impl<'a> Translator<'a> {
     }
 
     /// `{n}`, `{n,}`, `{,m}`, `{n,m}`; any other `{` is a literal brace in Ruby.
-    fn interval(&mut self) {
+    fn interval(&mut self) -> Result<(), RegexError> {
         let rest: String = self.chars[self.pos..].iter().take(64).collect();
         let Some(end) = rest.find('}') else {
-            return self.literal('{');
+            self.literal('{');
+            return Ok(());
         };
         let body = &rest[..end];
         let (lo, hi) = body.split_once(',').unwrap_or((body, body));
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if body.is_empty() || !digits(lo) || !digits(hi) || (lo.is_empty() && hi.is_empty()) {
-            return self.literal('{');
+            self.literal('{');
+            return Ok(());
         }
         let lo = if lo.is_empty() { "0" } else { lo };
         let quantifier = if body.contains(',') {
@@ -145,35 +166,49 @@ impl<'a> Translator<'a> {
         };
         self.out.push_str(&quantifier);
         self.pos += body.chars().count() + 1;
-        if self.peek(0) == Some('?') {
-            self.pos += 1;
-            self.out.push('?');
+        match self.peek(0) {
+            // Ruby reads `x{n}?` as `(?:x{n})?`, not as a lazy `{n}`.
+            Some('?') if !body.contains(',') => {
+                return Err(self.unsupported("an optional fixed repetition ({n}?)"));
+            }
+            Some('?') => {
+                self.pos += 1;
+                self.out.push('?');
+            }
+            _ => {}
         }
+        Ok(())
     }
 
     fn group(&mut self) -> Result<(), RegexError> {
         if self.peek(0) != Some('?') {
             self.out.push('(');
+            self.scopes.push(0);
             return Ok(());
         }
         self.pos += 1;
         match self.next() {
-            Some(':') => self.out.push_str("(?:"),
+            Some(':') => {
+                self.out.push_str("(?:");
+                self.scopes.push(0);
+            }
             Some('=' | '!') => return Err(self.unsupported("a lookahead")),
             Some('<') if matches!(self.peek(0), Some('=' | '!')) => {
                 return Err(self.unsupported("a lookbehind"));
             }
             Some(open @ ('<' | '\'')) => {
                 let close = if open == '<' { '>' } else { '\'' };
-                let mut name = String::new();
                 loop {
                     match self.next() {
                         Some(c) if c == close => break,
-                        Some(c) if c.is_alphanumeric() || c == '_' => name.push(c),
+                        Some(c) if c.is_alphanumeric() || c == '_' => {}
                         _ => return Err(self.invalid("invalid group name")),
                     }
                 }
-                self.out.push_str(&format!("(?P<{name}>"));
+                // Only whether the pattern matches is used, so names are dropped (Ruby
+                // allows a name twice, the regex crate does not).
+                self.out.push_str("(?:");
+                self.scopes.push(0);
             }
             Some('>') => return Err(self.unsupported("an atomic group")),
             Some('~') => return Err(self.unsupported("an absent operator")),
@@ -196,19 +231,19 @@ impl<'a> Translator<'a> {
             match c {
                 Some('i') => flags.push('i'),
                 Some('m') => flags.push('s'),
-                Some('x') => flags.push('x'),
+                Some('x') => return Err(self.unsupported("extended mode (x)")),
                 Some('-') => flags.push('-'),
                 Some('d') => {}
                 Some('a' | 'u') => return Err(self.unsupported("a character set option")),
                 Some(':') => {
-                    self.out
-                        .push_str(&format!("(?{}:", flags.trim_end_matches('-')));
+                    self.open_flag_group(&flags);
+                    self.scopes.push(0);
                     return Ok(());
                 }
                 Some(')') => {
-                    let flags = flags.trim_end_matches('-');
-                    if !flags.is_empty() {
-                        self.out.push_str(&format!("(?{flags})"));
+                    self.open_flag_group(&flags);
+                    if let Some(opened) = self.scopes.last_mut() {
+                        *opened += 1;
                     }
                     return Ok(());
                 }
@@ -216,6 +251,12 @@ impl<'a> Translator<'a> {
             }
             c = self.next();
         }
+    }
+
+    /// `(?flags:`, or `(?:` when no flag is left (the regex crate rejects `(?-:`).
+    fn open_flag_group(&mut self, flags: &str) {
+        let flags = flags.trim_end_matches('-');
+        self.out.push_str(&format!("(?{flags}:"));
     }
 
     /// A bracket expression, nested ones included.
@@ -337,7 +378,9 @@ impl<'a> Translator<'a> {
             'p' | 'P' => self.property(c)?,
             'b' if in_class => r"\x08".to_owned(),
             'A' | 'z' | 'b' | 'B' if !in_class => format!("\\{c}"),
-            'Z' if !in_class => r"(?:\n?\z)".to_owned(),
+            // Exact only where nothing can follow: `\Z` is zero-width in Ruby.
+            'Z' if !in_class && matches!(self.peek(0), None | Some('|')) => r"(?:\n?\z)".to_owned(),
+            'Z' if !in_class => return Err(self.unsupported("\\Z before more pattern")),
             '1'..='9' | 'k' => return Err(self.unsupported("a backreference")),
             'g' => return Err(self.unsupported("a subexpression call")),
             'G' | 'K' | 'R' | 'X' => return Err(self.unsupported("\\G, \\K, \\R or \\X")),
