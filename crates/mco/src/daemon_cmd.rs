@@ -8,7 +8,12 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct DaemonArgs {
     /// MCollective server configuration (plugin.d/ beside it is read too).
-    #[arg(long, short = 'c', value_name = "FILE", default_value = "/etc/mcollective/server.cfg")]
+    #[arg(
+        long,
+        short = 'c',
+        value_name = "FILE",
+        default_value = "/etc/mcollective/server.cfg"
+    )]
     config: PathBuf,
 }
 

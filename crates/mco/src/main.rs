@@ -2,9 +2,16 @@
 //! only parses the command line and sets up logging.
 
 mod broker_cmd;
-mod daemon_cmd;
+mod client_common;
 mod connections;
+mod daemon_cmd;
+mod facts_cmd;
+mod find_cmd;
+mod help_cmd;
 mod http;
+mod inventory_cmd;
+mod ping_cmd;
+mod rpc_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +32,28 @@ enum Command {
     /// Run the embedded default on this machine: the broker on 127.0.0.1:61613 with the
     /// admin endpoint on 127.0.0.1:61680.
     Up(broker_cmd::UpArgs),
+    /// Ping every node that passes the filters.
+    Ping(ping_cmd::PingArgs),
+    /// Call an agent's action on the nodes that pass the filters.
+    Rpc(rpc_cmd::RpcArgs),
+    /// List the nodes that pass the filters (discovery only).
+    Find(find_cmd::FindArgs),
+    /// Report how many nodes have each value of a fact.
+    Facts(facts_cmd::FactsArgs),
+    /// Show one node's daemon statistics and inventory.
+    Inventory(inventory_cmd::InventoryArgs),
+    /// List the client commands, or describe an agent's DDL.
+    Help(help_cmd::HelpArgs),
+}
+
+impl Command {
+    /// Client commands log only errors to the console, as `mco` logs to its logfile.
+    fn default_log_level(&self) -> &'static str {
+        match self {
+            Command::Broker(_) | Command::Daemon(_) | Command::Up(_) => "info",
+            _ => "error",
+        }
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,13 +61,20 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MCO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_env("MCO_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(cli.command.default_log_level())
+            }),
         )
         .init();
     match cli.command {
         Command::Broker(args) => broker_cmd::run(args),
         Command::Up(args) => broker_cmd::up(args),
         Command::Daemon(args) => daemon_cmd::run(args),
+        Command::Ping(args) => client_common::exit(ping_cmd::run(args)),
+        Command::Rpc(args) => client_common::exit(rpc_cmd::run(args)),
+        Command::Find(args) => client_common::exit(find_cmd::run(args)),
+        Command::Facts(args) => client_common::exit(facts_cmd::run(args)),
+        Command::Inventory(args) => client_common::exit(inventory_cmd::run(args)),
+        Command::Help(args) => client_common::exit(help_cmd::run(args)),
     }
 }

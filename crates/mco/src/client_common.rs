@@ -1,0 +1,278 @@
+//! What the client commands (`ping`, `rpc`, `find`, `facts`, `inventory`) share: the
+//! common MCollective options, loading `client.cfg`, host filters, the progress bar, and
+//! MCollective's failure message.
+
+use anyhow::Context;
+use clap::Args;
+use marionette_client::{Client, ClientOptions, Progress};
+use marionette_config::{Config, client_config_path};
+use marionette_wire::filter::Filter;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Options every client command takes (MCollective's common and filter options).
+#[derive(Args, Debug, Clone, Default)]
+pub struct CommonArgs {
+    /// Load configuration from FILE (default: MCOLLECTIVE_EXTRA_OPTS's --config,
+    /// ~/.mcollective, /etc/puppetlabs/mcollective/client.cfg, /etc/mcollective/client.cfg).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<String>,
+    /// Be verbose.
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+    /// Timeout for discovery, in seconds (mc discovery: 2).
+    #[arg(
+        long = "dt",
+        visible_alias = "discovery-timeout",
+        value_name = "SECONDS"
+    )]
+    pub discovery_timeout: Option<f64>,
+    /// Timeout for calling remote agents, in seconds (default: the agent's DDL timeout
+    /// plus the discovery timeout).
+    #[arg(short = 't', long = "timeout", value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Time To Live for the request, in seconds.
+    #[arg(long = "ttl", value_name = "SECONDS")]
+    pub ttl: Option<i64>,
+    /// Target a specific sub-collective.
+    #[arg(short = 'T', long = "target", value_name = "COLLECTIVE")]
+    pub collective: Option<String>,
+    /// Match hosts with a certain fact (fact=value, fact=/regexp/, fact>=n …).
+    #[arg(
+        short = 'F',
+        long = "wf",
+        visible_alias = "with-fact",
+        value_name = "FACT"
+    )]
+    pub fact: Vec<String>,
+    /// Match hosts with a certain configuration management class (/regexp/ allowed).
+    #[arg(
+        short = 'C',
+        long = "wc",
+        visible_alias = "with-class",
+        value_name = "CLASS"
+    )]
+    pub class: Vec<String>,
+    /// Match hosts with a certain agent.
+    #[arg(
+        short = 'A',
+        long = "wa",
+        visible_alias = "with-agent",
+        value_name = "AGENT"
+    )]
+    pub agent: Vec<String>,
+    /// Match hosts with a certain identity (/regexp/ allowed).
+    #[arg(
+        short = 'I',
+        long = "wi",
+        visible_alias = "with-identity",
+        value_name = "IDENTITY"
+    )]
+    pub identity: Vec<String>,
+    /// Combined fact and class filter ("fact=value class …").
+    #[arg(short = 'W', long = "with", value_name = "FILTER")]
+    pub with: Vec<String>,
+    /// Compound filter ("role=web and not country=uk", "fact('role').value=web").
+    #[arg(short = 'S', long = "select", value_name = "FILTER")]
+    pub select: Vec<String>,
+    /// Do not show the progress bar.
+    #[arg(long = "np", visible_alias = "no-progress")]
+    pub no_progress: bool,
+}
+
+/// A loaded client configuration.
+pub struct Loaded {
+    pub opts: ClientOptions,
+    pub collective: String,
+}
+
+impl CommonArgs {
+    /// Loads client.cfg (with the MCOLLECTIVE_* / STOMP_* environment overrides) and
+    /// checks `-T`.
+    pub fn load(&self) -> anyhow::Result<Loaded> {
+        let env = |k: &str| std::env::var(k).ok();
+        let path = client_config_path(self.config.as_deref(), env, |p: &Path| {
+            std::fs::File::open(p).is_ok()
+        });
+        let mut cfg = Config::load(&path)
+            .with_context(|| format!("cannot load the client configuration {}", path.display()))?;
+        cfg.apply_env(env);
+        let mut opts = ClientOptions::from_config(&cfg)?;
+        if let Some(ttl) = self.ttl {
+            opts.ttl = ttl;
+        }
+        let collective = self
+            .collective
+            .clone()
+            .unwrap_or_else(|| opts.main_collective.clone());
+        opts.check_collective(&collective)
+            .map_err(anyhow::Error::msg)?;
+        Ok(Loaded { opts, collective })
+    }
+
+    /// The host filter from `-F -C -A -I -W -S`.
+    pub fn filter(&self) -> anyhow::Result<Filter> {
+        let mut f = Filter::new();
+        for x in &self.fact {
+            f.add_fact_option(x)?;
+        }
+        for x in &self.class {
+            f.add_class_option(x);
+        }
+        for x in &self.agent {
+            f.add_agent_option(x);
+        }
+        for x in &self.identity {
+            f.add_identity_option(x);
+        }
+        for x in &self.with {
+            f.add_with_option(x);
+        }
+        for x in &self.select {
+            f.add_select_option(x)?;
+        }
+        Ok(f)
+    }
+}
+
+/// The filter as sent, with `agent` added to its agent list if missing (the RPC
+/// client's `agent_filter`).
+pub fn with_agent(mut f: Filter, agent: &str) -> Filter {
+    if !f.agent.iter().any(|a| a == agent) {
+        f.agent.push(agent.to_owned());
+    }
+    f
+}
+
+/// Plain identities of `-I` (none may be a regexp for discovery to be skipped).
+pub fn plain_identities(f: &Filter) -> (Vec<String>, bool) {
+    let regex = f.identity.iter().any(|i| i.starts_with('/'));
+    (f.identity.clone(), regex)
+}
+
+/// Flushes stdout and exits with `code` (a client command's exit status).
+pub fn exit(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    std::process::exit(code)
+}
+
+/// A single-threaded runtime for one client command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Connects, mapping failures to a plain message.
+pub async fn connect(opts: ClientOptions) -> anyhow::Result<Client> {
+    Client::connect(opts).await.map_err(anyhow::Error::from)
+}
+
+/// MCollective's failure report: a blank line, then the message; exit status 1.
+pub fn fail(app: &str, verbose: bool, e: &anyhow::Error) -> i32 {
+    if verbose {
+        eprintln!("\nThe {app} application failed to run: {e:#}\n");
+    } else {
+        eprintln!(
+            "\nThe {app} application failed to run, use -v for full error backtrace details: {e:#}"
+        );
+    }
+    1
+}
+
+/// The RPC progress: the discovery line on stderr, and a bar on stdout when it is a
+/// terminal (MCollective prints `0 / 3…` even into pipes; this client prints nothing
+/// there, keeping the blank lines around it).
+pub struct ConsoleProgress {
+    /// Print the "Discovering hosts" line.
+    pub discovery_line: bool,
+    /// Print the bar and its blank lines (false for `--json`, `--np`, and the
+    /// commands that turn the bar off).
+    pub bar: bool,
+    /// Batched calls end the bar with one newline instead of two.
+    pub batched: bool,
+    tty: Option<indicatif::ProgressBar>,
+    started: bool,
+}
+
+impl ConsoleProgress {
+    pub fn new(discovery_line: bool, bar: bool, batched: bool) -> ConsoleProgress {
+        ConsoleProgress {
+            discovery_line,
+            bar,
+            batched,
+            tty: None,
+            started: false,
+        }
+    }
+}
+
+impl Progress for ConsoleProgress {
+    fn discovering(&mut self, timeout: f64) {
+        if self.discovery_line {
+            if timeout > 0.0 {
+                eprint!(
+                    "Discovering hosts using the mc method for {} second(s) .... ",
+                    timeout as i64
+                );
+            } else {
+                eprint!("Discovering hosts using the mc method .... ");
+            }
+        }
+    }
+
+    fn discovered(&mut self, count: usize) {
+        if self.discovery_line {
+            eprintln!("{count}");
+        }
+    }
+
+    fn start(&mut self, total: usize) {
+        if !self.bar {
+            return;
+        }
+        self.started = true;
+        println!();
+        if std::io::stdout().is_terminal() {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total as u64),
+                indicatif::ProgressDrawTarget::stdout(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(" * [ {bar:60} ] {pos} / {len}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            self.tty = Some(bar);
+        }
+    }
+
+    fn update(&mut self, done: usize, _total: usize) {
+        if let Some(bar) = &self.tty {
+            bar.set_position(done as u64);
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.started {
+            return;
+        }
+        if let Some(bar) = self.tty.take() {
+            bar.finish();
+        }
+        // The bar's own line is absent when not on a terminal; the newlines that follow
+        // it are kept (one for a batched call, two otherwise; the first of them ends the
+        // bar's line on a terminal).
+        if self.batched {
+            if std::io::stdout().is_terminal() {
+                println!();
+            }
+        } else if std::io::stdout().is_terminal() {
+            print!("\n\n");
+        } else {
+            println!();
+        }
+    }
+}

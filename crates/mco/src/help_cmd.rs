@@ -1,0 +1,103 @@
+//! `mco help [AGENT]`: the client commands, or an agent's DDL.
+
+use clap::Args;
+use marionette_ddl::Ddl;
+
+/// `mco help [AGENT]`.
+#[derive(Args, Debug)]
+pub struct HelpArgs {
+    /// An agent whose actions, inputs and outputs to describe.
+    pub agent: Option<String>,
+}
+
+const COMMANDS: &[(&str, &str)] = &[
+    ("facts", "Reports on usage for a specific fact"),
+    (
+        "find",
+        "Find hosts using the discovery system matching filter criteria",
+    ),
+    ("help", "Application list and help"),
+    (
+        "inventory",
+        "General reporting tool for nodes, collectives and subcollectives",
+    ),
+    ("ping", "Ping all nodes"),
+    ("rpc", "Generic RPC agent client application"),
+];
+
+/// The command list.
+pub fn overview() -> String {
+    let mut o = String::from("The Marionette Collective version 2.12.5 (marionette)\n\n");
+    for (name, desc) in COMMANDS {
+        o.push_str(&format!("  {name:<15}{desc}\n"));
+    }
+    o.push_str(
+        "\nUsage:\n  mco ping [filters] [--expect N]\n  mco rpc [options] [filters] AGENT ACTION [KEY=VALUE ...]\n  mco find [filters]\n  mco facts [filters] FACT\n  mco inventory NODE\n  mco help [AGENT]\n\nFilters: -F fact=value  -C class  -A agent  -I identity  -W \"fact=value class\"  -S \"expression\"\nEach command reads client.cfg (--config FILE) and the MCOLLECTIVE_PSK, STOMP_USER and\nSTOMP_PASSWORD environment variables. `mco COMMAND --help` lists every option.\n",
+    );
+    o
+}
+
+/// A DDL's description, like `mco plugin doc AGENT`.
+pub fn describe(ddl: &Ddl) -> String {
+    let m = &ddl.meta;
+    let mut o = format!("{}\n{}\n\n", ddl.agent, "=".repeat(ddl.agent.len()));
+    o.push_str(&format!("{}\n\n", m.description));
+    o.push_str(&format!(
+        "      Author: {}\n     Version: {}\n     License: {}\n     Timeout: {}\n   Home Page: {}\n\n",
+        m.author, m.version, m.license, m.timeout, m.url
+    ));
+    o.push_str("ACTIONS:\n========\n");
+    o.push_str(&format!(
+        "   {}\n\n",
+        ddl.action_names().collect::<Vec<_>>().join(", ")
+    ));
+    for a in &ddl.actions {
+        o.push_str(&format!("   {} action:\n   ", a.name));
+        o.push_str(&"-".repeat(a.name.len() + 8));
+        o.push_str(&format!("\n       {}\n\n       INPUT:\n", a.description));
+        if a.inputs.is_empty() {
+            o.push_str("           This action does not have any inputs\n");
+        }
+        for i in &a.inputs {
+            o.push_str(&format!(
+                "           {}:\n              Description: {}\n                   Prompt: {}\n                     Type: {}\n                 Optional: {}\n",
+                i.name, i.description, i.prompt, i.kind.name(), i.optional
+            ));
+            if let Some(marionette_ddl::Validation::Regex(re)) = &i.validation {
+                o.push_str(&format!("               Validation: {re}\n"));
+            }
+            if i.maxlength > 0 {
+                o.push_str(&format!("                   Length: {}\n", i.maxlength));
+            }
+            o.push('\n');
+        }
+        o.push_str("\n       OUTPUT:\n");
+        for out in &a.outputs {
+            o.push_str(&format!(
+                "           {}:\n              Description: {}\n               Display As: {}\n\n",
+                out.name, out.description, out.display_as
+            ));
+        }
+        o.push('\n');
+    }
+    o
+}
+
+pub fn run(args: HelpArgs) -> i32 {
+    match args.agent {
+        None => {
+            print!("{}", overview());
+            0
+        }
+        Some(agent) => match marionette_ddl::stock::by_name(&agent) {
+            Some(ddl) => {
+                print!("{}", describe(&ddl));
+                0
+            }
+            None => {
+                eprintln!("No DDL for agent '{agent}'; known agents: discovery, rpcutil");
+                1
+            }
+        },
+    }
+}
