@@ -8,7 +8,7 @@
 //! - [`plugins`]: typed reads of `plugin.*` settings and `activate_agent`.
 //! - [`connector`]: [`ConnectorSettings`] for the `activemq` and `rabbitmq` connectors.
 //! - [`security`]: [`PskSettings`] for the `psk` security plugin.
-//! - [`env`]: [`Config::apply_env`], the environment overrides of those settings.
+//! - [`mod@env`]: [`Config::apply_env`], the environment overrides of those settings.
 //! - [`client_path`]: which file `mco` loads, and `MCOLLECTIVE_EXTRA_OPTS`.
 //! - [`facts`]: the `yaml` fact source; [`classes`]: the classes file.
 //! - [`error`]: [`ConfigError`] and [`Origin`].
