@@ -36,7 +36,10 @@ pub fn config_item(c: &Config, item: &str) -> Option<Value> {
         "classesfile" => path(&c.classesfile),
         "registration" => Value::str(capitalize(&c.registration)),
         "registerinterval" => Value::Int(c.registerinterval),
-        "registration_collective" => c.registration_collective.as_deref().map_or(Value::Nil, Value::str),
+        "registration_collective" => c
+            .registration_collective
+            .as_deref()
+            .map_or(Value::Nil, Value::str),
         "registration_splay" => Value::Bool(c.registration_splay),
         "direct_addressing" => Value::Bool(c.direct_addressing),
         "direct_addressing_threshold" => Value::Int(c.direct_addressing_threshold),

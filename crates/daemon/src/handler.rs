@@ -6,18 +6,21 @@ use crate::agents::{Agent, Context};
 use crate::stats::Stats;
 use marionette_connector::Connector;
 use marionette_stomp::{Command, Frame};
+use marionette_wire::Value;
 use marionette_wire::destinations::Dialect;
 use marionette_wire::envelope::Request;
-use marionette_wire::filter::Filter;
+use marionette_wire::filter::{Filter, NodeInfo};
 use marionette_wire::psk::{Psk, Rejection};
-use marionette_wire::Value;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
 
 /// Unix time in seconds.
 pub fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// Everything a request needs, shared by all requests.
@@ -34,6 +37,14 @@ pub struct Handler {
     pub running: Arc<Semaphore>,
 }
 
+/// A request that passed every check.
+pub struct Accepted {
+    pub agent: Arc<dyn Agent>,
+    pub request: Request,
+    pub payload: Value,
+    pub reply_to: String,
+}
+
 /// What became of a request.
 pub enum Outcome {
     Rejected(String),
@@ -41,31 +52,60 @@ pub enum Outcome {
     Filtered,
     UnknownAgent(String),
     NoReplyTo,
-    Accepted { agent: Arc<dyn Agent>, request: Request, payload: Value, reply_to: String },
+    Accepted(Box<Accepted>),
 }
 
-impl Handler {
-    /// Checks a MESSAGE in MCollective's order and counts the result.
-    pub fn admit(&self, frame: &Frame, ctx: &Context, now: i64) -> Outcome {
+/// Checks a MESSAGE in MCollective's order (PSK hash, callerid, TTL, filter, agent,
+/// reply-to) and counts the result in `stats`.
+pub fn admit(
+    psk: &Psk,
+    stats: &Stats,
+    agents: &[Arc<dyn Agent>],
+    frame: &Frame,
+    node: &NodeInfo,
+    now: i64,
+) -> Outcome {
+    Gate { psk, stats, agents }.admit(frame, node, now)
+}
+
+struct Gate<'a> {
+    psk: &'a Psk,
+    stats: &'a Stats,
+    agents: &'a [Arc<dyn Agent>],
+}
+
+impl Gate<'_> {
+    fn admit(&self, frame: &Frame, node: &NodeInfo, now: i64) -> Outcome {
         Stats::bump(&self.stats.total);
         let (request, payload) = match self.psk.open_request(&frame.body, now) {
             Ok(opened) => opened,
             Err(Rejection::Expired { age, ttl }) => {
                 Stats::bump(&self.stats.ttlexpired);
-                tracing::info!(age, ttl, sender = frame.get("mc_sender").unwrap_or("?"), "rejecting expired request");
+                tracing::info!(
+                    age,
+                    ttl,
+                    sender = frame.get("mc_sender").unwrap_or("?"),
+                    "rejecting expired request"
+                );
                 return Outcome::Expired;
             }
             Err(e) => {
                 Stats::bump(&self.stats.unvalidated);
-                tracing::warn!(sender = frame.get("mc_sender").unwrap_or("?"), "dropping request: {e}");
+                tracing::warn!(
+                    sender = frame.get("mc_sender").unwrap_or("?"),
+                    "dropping request: {e}"
+                );
                 return Outcome::Rejected(e.to_string());
             }
         };
         Stats::bump(&self.stats.validated);
         let passes = match Filter::from_value(&request.filter) {
-            Ok(filter) => filter.matches(&ctx.node),
+            Ok(filter) => filter.matches(node),
             Err(e) => {
-                tracing::warn!(requestid = request.requestid, "unusable filter, not answering: {e}");
+                tracing::warn!(
+                    requestid = request.requestid,
+                    "unusable filter, not answering: {e}"
+                );
                 false
             }
         };
@@ -75,20 +115,46 @@ impl Handler {
             return Outcome::Filtered;
         }
         Stats::bump(&self.stats.passed);
-        let Some(agent) = self.agents.iter().find(|a| a.ddl().agent == request.agent).cloned() else {
+        let Some(agent) = self
+            .agents
+            .iter()
+            .find(|a| a.ddl().agent == request.agent)
+            .cloned()
+        else {
             Stats::bump(&self.stats.unknown_agent);
-            tracing::warn!(requestid = request.requestid, agent = request.agent, "no agent {} here", request.agent);
+            tracing::warn!(
+                requestid = request.requestid,
+                agent = request.agent,
+                "no agent {} here",
+                request.agent
+            );
             return Outcome::UnknownAgent(request.agent);
         };
         let Some(reply_to) = frame.get("reply-to").map(str::to_string) else {
-            tracing::warn!(requestid = request.requestid, "request without reply-to, not answering");
+            tracing::warn!(
+                requestid = request.requestid,
+                "request without reply-to, not answering"
+            );
             return Outcome::NoReplyTo;
         };
-        Outcome::Accepted { agent, request, payload, reply_to }
+        Outcome::Accepted(Box::new(Accepted {
+            agent,
+            request,
+            payload,
+            reply_to,
+        }))
     }
+}
 
+impl Handler {
     /// Runs an accepted request and sends its reply.
-    pub async fn run(&self, ctx: Context, agent: Arc<dyn Agent>, request: Request, payload: Value, reply_to: String) {
+    pub async fn run(&self, ctx: Context, accepted: Accepted) {
+        let Accepted {
+            agent,
+            request,
+            payload,
+            reply_to,
+        } = accepted;
         let Ok(_permit) = self.running.clone().acquire_owned().await else {
             return;
         };
@@ -97,12 +163,20 @@ impl Handler {
         let reply = match tokio::time::timeout(limit, work).await {
             Ok(Ok(reply)) => reply,
             Ok(Err(e)) => {
-                tracing::error!(requestid = request.requestid, "agent {} failed: {e}", request.agent);
+                tracing::error!(
+                    requestid = request.requestid,
+                    "agent {} failed: {e}",
+                    request.agent
+                );
                 return;
             }
             Err(_) => {
                 Stats::bump(&self.stats.timeouts);
-                tracing::warn!(requestid = request.requestid, "agent {} timed out after {limit:?}", request.agent);
+                tracing::warn!(
+                    requestid = request.requestid,
+                    "agent {} timed out after {limit:?}",
+                    request.agent
+                );
                 return;
             }
         };

@@ -64,7 +64,9 @@ pub fn connector_settings(config: &Config, c: &ConnectorSettings) -> Settings {
         .collect();
     let mut s = Settings::new(brokers);
     s.vhost = Some(c.vhost.clone());
-    let configured = config.plugin(&format!("{}.heartbeat_interval", c.dialect.name())).is_some();
+    let configured = config
+        .plugin(&format!("{}.heartbeat_interval", c.dialect.name()))
+        .is_some();
     if configured {
         s.heartbeat = (c.heartbeat_interval > 0).then(|| Duration::from_secs(c.heartbeat_interval));
     }
@@ -77,7 +79,7 @@ pub fn connector_settings(config: &Config, c: &ConnectorSettings) -> Settings {
         max: Duration::from_secs_f64(c.max_reconnect_delay.max(0.001)),
     };
     s.connect_timeout = Duration::from_secs(c.connect_timeout.max(1) as u64);
-    s.max_attempts = (c.max_reconnect_attempts > 0).then(|| c.max_reconnect_attempts as u32);
+    s.max_attempts = (c.max_reconnect_attempts > 0).then_some(c.max_reconnect_attempts as u32);
     s
 }
 
@@ -111,7 +113,10 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     let dialect = dialect(csettings.dialect);
     let agents = agents::stock();
     let ddls: Arc<Vec<_>> = Arc::new(agents.iter().map(|a| a.ddl()).collect());
-    let agent_meta: Vec<_> = ddls.iter().map(|d| (d.agent.clone(), rpc::agent_meta(d))).collect();
+    let agent_meta: Vec<_> = ddls
+        .iter()
+        .map(|d| (d.agent.clone(), rpc::agent_meta(d)))
+        .collect();
     let mut node = Arc::new(node::node_info(&config, &agent_meta, None));
     let (connector, mut events) = Connector::start(connector_settings(&config, &csettings))?;
     let agent_names: Vec<String> = agent_meta.iter().map(|(n, _)| n.clone()).collect();
@@ -123,10 +128,20 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         if csettings.agents_multiplex && dialect == Dialect::ActiveMq {
             subs.truncate(usize::from(config.direct_addressing));
             let dest = format!("/topic/{collective}.agents");
-            subs.push(marionette_wire::destinations::NodeSubscription { id: dest.clone(), destination: dest, headers: vec![] });
+            subs.push(marionette_wire::destinations::NodeSubscription {
+                id: dest.clone(),
+                destination: dest,
+                headers: vec![],
+            });
         }
         for s in subs {
-            connector.subscribe(Subscription { id: s.id, destination: s.destination, headers: s.headers }).await?;
+            connector
+                .subscribe(Subscription {
+                    id: s.id,
+                    destination: s.destination,
+                    headers: s.headers,
+                })
+                .await?;
         }
     }
     let stats = Arc::new(stats::Stats::default());
@@ -144,16 +159,18 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
     let started = SystemTime::now();
     let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
     let mut usr1 = signal(SignalKind::user_defined1()).map_err(DaemonError::Signals)?;
-    let mut registration = registration::Registration::new(&config, dialect, handler.clone(), agent_names.clone());
+    let mut registration =
+        registration::Registration::new(&config, dialect, handler.clone(), agent_names.clone());
     tracing::info!(identity = config.identity, collectives = ?config.collectives, agents = ?agent_names, "daemon started");
     loop {
         tokio::select! {
             event = events.recv() => match event {
                 Some(Event::Frame(frame)) if frame.command == Command::Message => {
                     let ctx = Context { node: node.clone(), config: config.clone(), stats: stats.clone(), started, agents: ddls.clone() };
-                    if let Outcome::Accepted { agent, request, payload, reply_to } = handler.admit(&frame, &ctx, unix_now()) {
+                    let outcome = handler::admit(&handler.psk, &stats, &handler.agents, &frame, &node, unix_now());
+                    if let Outcome::Accepted(a) = outcome {
                         let h = handler.clone();
-                        tokio::spawn(async move { h.run(ctx, agent, request, payload, reply_to).await });
+                        tokio::spawn(async move { h.run(ctx, *a).await });
                     }
                 }
                 Some(Event::Error(frame)) => tracing::warn!("broker error: {}", frame.get("message").unwrap_or("")),
@@ -176,7 +193,8 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
         }
     }
     tracing::info!("shutting down: waiting up to {DRAIN:?} for running actions");
-    let drained = tokio::time::timeout(DRAIN, handler.running.acquire_many(MAX_RUNNING as u32)).await;
+    let drained =
+        tokio::time::timeout(DRAIN, handler.running.acquire_many(MAX_RUNNING as u32)).await;
     if drained.is_err() {
         tracing::warn!("actions still running after {DRAIN:?}; leaving without their replies");
     }

@@ -10,8 +10,12 @@ use std::collections::BTreeMap;
 fn convert(v: marionette_config::FactValue) -> FactValue {
     match v {
         marionette_config::FactValue::String(s) => FactValue::String(s),
-        marionette_config::FactValue::Array(items) => FactValue::Array(items.into_iter().map(convert).collect()),
-        marionette_config::FactValue::Hash(map) => FactValue::Hash(map.into_iter().map(|(k, v)| (k, convert(v))).collect()),
+        marionette_config::FactValue::Array(items) => {
+            FactValue::Array(items.into_iter().map(convert).collect())
+        }
+        marionette_config::FactValue::Hash(map) => {
+            FactValue::Hash(map.into_iter().map(|(k, v)| (k, convert(v))).collect())
+        }
     }
 }
 
@@ -27,14 +31,18 @@ pub fn load_facts(config: &Config) -> Result<BTreeMap<String, FactValue>, String
             let facts = marionette_config::load_yaml_facts(&paths).map_err(|e| e.to_string())?;
             Ok(facts.into_iter().map(|(k, v)| (k, convert(v))).collect())
         }
-        other => Err(format!("fact source {other:?} is not supported; no facts loaded")),
+        other => Err(format!(
+            "fact source {other:?} is not supported; no facts loaded"
+        )),
     }
 }
 
 /// Loads the classes file; a missing file means no classes, as in MCollective.
 pub fn load_classes(config: &Config) -> Result<Vec<String>, String> {
     match std::fs::read(&config.classesfile) {
-        Ok(bytes) => Ok(marionette_wire::filter::parse_classes(&String::from_utf8_lossy(&bytes))),
+        Ok(bytes) => Ok(marionette_wire::filter::parse_classes(
+            &String::from_utf8_lossy(&bytes),
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(format!("cannot read {}: {e}", config.classesfile.display())),
     }
@@ -42,7 +50,11 @@ pub fn load_classes(config: &Config) -> Result<Vec<String>, String> {
 
 /// Builds the node's view for filters, keeping `previous` facts or classes when their
 /// files are broken.
-pub fn node_info(config: &Config, agents: &[(String, marionette_wire::filter::AgentMeta)], previous: Option<&NodeInfo>) -> NodeInfo {
+pub fn node_info(
+    config: &Config,
+    agents: &[(String, marionette_wire::filter::AgentMeta)],
+    previous: Option<&NodeInfo>,
+) -> NodeInfo {
     let facts = match load_facts(config) {
         Ok(f) => f,
         Err(e) => {

@@ -24,8 +24,15 @@ pub struct Registration {
 }
 
 impl Registration {
-    pub fn new(config: &Config, dialect: Dialect, handler: Arc<Handler>, agents: Vec<String>) -> Registration {
-        let interval = (config.registerinterval > 0 && config.registration.eq_ignore_ascii_case("agentlist")).then(|| {
+    pub fn new(
+        config: &Config,
+        dialect: Dialect,
+        handler: Arc<Handler>,
+        agents: Vec<String>,
+    ) -> Registration {
+        let interval = (config.registerinterval > 0
+            && config.registration.eq_ignore_ascii_case("agentlist"))
+        .then(|| {
             let period = Duration::from_secs(config.registerinterval as u64);
             let splay = if config.registration_splay {
                 period.mul_f64(Rng::from_entropy().unit())
@@ -40,7 +47,10 @@ impl Registration {
             interval,
             handler,
             dialect,
-            collective: config.registration_collective.clone().unwrap_or_else(|| config.main_collective.clone()),
+            collective: config
+                .registration_collective
+                .clone()
+                .unwrap_or_else(|| config.main_collective.clone()),
             agents,
             ttl: config.ttl,
         }
@@ -67,7 +77,10 @@ impl Registration {
                 return;
             }
         };
-        let filter = Filter { agent: vec!["registration".into()], ..Filter::default() };
+        let filter = Filter {
+            agent: vec!["registration".into()],
+            ..Filter::default()
+        };
         let payload = Value::Array(self.agents.iter().map(Value::str).collect());
         let (_, body) = h.psk.seal_request(
             &payload,
@@ -84,13 +97,22 @@ impl Registration {
             },
         );
         let (expiry, value) = self.dialect.expiry_header(now, self.ttl);
-        let reply_to = self.dialect.reply_to(&self.collective, &h.identity, std::process::id(), 0, "registration");
+        let reply_to = self.dialect.reply_to(
+            &self.collective,
+            &h.identity,
+            std::process::id(),
+            0,
+            "registration",
+        );
         let frame = Frame::new(Command::Send)
             .header("timestamp", (now * 1000).to_string())
             .header(expiry, value)
             .header("reply-to", reply_to)
             .header("mc_sender", h.identity.as_str())
-            .header("destination", self.dialect.broadcast(&self.collective, "registration"))
+            .header(
+                "destination",
+                self.dialect.broadcast(&self.collective, "registration"),
+            )
             .with_body(body);
         if let Err(e) = h.connector.send(frame).await {
             tracing::debug!("registration not sent: {e}");

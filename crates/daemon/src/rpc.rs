@@ -56,9 +56,15 @@ impl RpcRequest {
             .and_then(Value::as_str)
             .ok_or_else(|| RpcError::Unknown("request has no :action".into()))?
             .to_string();
-        let data = arg(payload, "data").cloned().unwrap_or(Value::Hash(Vec::new()));
+        let data = arg(payload, "data")
+            .cloned()
+            .unwrap_or(Value::Hash(Vec::new()));
         let process_results = !matches!(arg(&data, "process_results"), Some(Value::Bool(false)));
-        Ok(RpcRequest { action, data, process_results })
+        Ok(RpcRequest {
+            action,
+            data,
+            process_results,
+        })
     }
 
     /// A String input (Strings and Symbols accepted).
@@ -79,7 +85,10 @@ pub fn reply(statuscode: i64, statusmsg: &str, data: Value) -> Value {
 /// Sets `key` in a reply's `:data` hash (replacing the prefilled default).
 pub fn set(data: &mut Value, key: &str, value: Value) {
     if let Value::Hash(pairs) = data {
-        match pairs.iter_mut().find(|(k, _)| matches!(k, Value::Symbol(s) if &**s == key)) {
+        match pairs
+            .iter_mut()
+            .find(|(k, _)| matches!(k, Value::Symbol(s) if &**s == key))
+        {
             Some((_, v)) => *v = value,
             None => pairs.push((Value::sym(key), value)),
         }
@@ -103,7 +112,13 @@ pub fn handle(
     let mut data = ddl.default_reply_data(&request.action);
     let outcome = ddl
         .validate_rpc_request(&request.action, &request.data)
-        .map_err(|e| if e.statuscode() == 4 { RpcError::InvalidData(e.to_string()) } else { RpcError::Unknown(e.to_string()) })
+        .map_err(|e| {
+            if e.statuscode() == 4 {
+                RpcError::InvalidData(e.to_string())
+            } else {
+                RpcError::Unknown(e.to_string())
+            }
+        })
         .and_then(|()| action(&request, &mut data));
     if !request.process_results {
         return None;

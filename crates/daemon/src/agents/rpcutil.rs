@@ -41,7 +41,11 @@ pub fn fact_value(v: &FactValue) -> Value {
     match v {
         FactValue::String(s) => Value::str(s.as_str()),
         FactValue::Array(items) => Value::Array(items.iter().map(fact_value).collect()),
-        FactValue::Hash(map) => Value::Hash(map.iter().map(|(k, v)| (Value::str(k.as_str()), fact_value(v))).collect()),
+        FactValue::Hash(map) => Value::Hash(
+            map.iter()
+                .map(|(k, v)| (Value::str(k.as_str()), fact_value(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -51,23 +55,43 @@ fn action(ctx: &Context, req: &RpcRequest, data: &mut Value) -> Result<(), RpcEr
     match req.action.as_str() {
         "ping" => set(data, "pong", Value::Int(unix_now())),
         "collective_info" => {
-            set(data, "main_collective", Value::str(ctx.config.main_collective.as_str()));
+            set(
+                data,
+                "main_collective",
+                Value::str(ctx.config.main_collective.as_str()),
+            );
             set(data, "collectives", strings(&ctx.config.collectives));
         }
         "inventory" => {
             set(data, "agents", agent_names());
-            let facts = node.facts.iter().map(|(k, v)| (Value::str(k.as_str()), fact_value(v))).collect();
+            let facts = node
+                .facts
+                .iter()
+                .map(|(k, v)| (Value::str(k.as_str()), fact_value(v)))
+                .collect();
             set(data, "facts", Value::Hash(facts));
             set(data, "classes", strings(&node.classes));
             set(data, "version", Value::str(COMPATIBLE_VERSION));
-            set(data, "main_collective", Value::str(ctx.config.main_collective.as_str()));
+            set(
+                data,
+                "main_collective",
+                Value::str(ctx.config.main_collective.as_str()),
+            );
             set(data, "collectives", strings(&ctx.config.collectives));
-            set(data, "data_plugins", Value::Array(DATA_PLUGINS.iter().map(|p| Value::str(*p)).collect()));
+            set(
+                data,
+                "data_plugins",
+                Value::Array(DATA_PLUGINS.iter().map(|p| Value::str(*p)).collect()),
+            );
         }
         "get_fact" => {
             let name = req.string("fact").unwrap_or_default();
             set(data, "fact", Value::str(name));
-            set(data, "value", node.facts.get(name).map_or(Value::Nil, fact_value));
+            set(
+                data,
+                "value",
+                node.facts.get(name).map_or(Value::Nil, fact_value),
+            );
         }
         "get_facts" => {
             let names = req.string("facts").unwrap_or_default();
@@ -75,7 +99,12 @@ fn action(ctx: &Context, req: &RpcRequest, data: &mut Value) -> Result<(), RpcEr
                 .split(',')
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
-                .map(|n| (Value::str(n), node.facts.get(n).map_or(Value::Nil, fact_value)))
+                .map(|n| {
+                    (
+                        Value::str(n),
+                        node.facts.get(n).map_or(Value::Nil, fact_value),
+                    )
+                })
                 .collect();
             set(data, "values", Value::Hash(values));
         }
@@ -89,7 +118,10 @@ fn action(ctx: &Context, req: &RpcRequest, data: &mut Value) -> Result<(), RpcEr
                         (Value::sym("agent"), Value::str(d.agent.as_str())),
                         (Value::sym("license"), Value::str(m.license.as_str())),
                         (Value::sym("timeout"), Value::Int(m.timeout as i64)),
-                        (Value::sym("description"), Value::str(m.description.as_str())),
+                        (
+                            Value::sym("description"),
+                            Value::str(m.description.as_str()),
+                        ),
                         (Value::sym("name"), Value::str(m.name.as_str())),
                         (Value::sym("url"), Value::str(m.url.as_str())),
                         (Value::sym("version"), Value::str(m.version.as_str())),
@@ -114,7 +146,11 @@ fn action(ctx: &Context, req: &RpcRequest, data: &mut Value) -> Result<(), RpcEr
                 req.string("source").unwrap_or_default()
             )));
         }
-        other => return Err(RpcError::UnknownAction(format!("Unknown action '{other}' for agent 'rpcutil'"))),
+        other => {
+            return Err(RpcError::UnknownAction(format!(
+                "Unknown action '{other}' for agent 'rpcutil'"
+            )));
+        }
     }
     Ok(())
 }
@@ -141,11 +177,19 @@ fn daemon_stats(ctx: &Context, data: &mut Value) {
     set(data, "unvalidated", int(s.unvalidated));
     set(data, "passed", int(s.passed));
     set(data, "filtered", int(s.filtered));
-    let started = ctx.started.duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let started = ctx
+        .started
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
     set(data, "starttime", Value::Int(started));
     set(data, "total", int(s.total));
     set(data, "replies", int(s.replies));
-    set(data, "configfile", Value::str(ctx.config.path.display().to_string()));
+    set(
+        data,
+        "configfile",
+        Value::str(ctx.config.path.display().to_string()),
+    );
     set(data, "version", Value::str(COMPATIBLE_VERSION));
     set(data, "ttlexpired", int(s.ttlexpired));
 }
