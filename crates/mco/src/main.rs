@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 
 /// marionette: MCollective-compatible orchestration (broker, daemon, client).
 #[derive(Parser, Debug)]
-#[command(name = "mco", version, about)]
+#[command(name = "mco", version, about, disable_help_subcommand = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
