@@ -15,8 +15,8 @@ pub struct RpcArgs {
     #[command(flatten)]
     pub common: CommonArgs,
     /// Agent to call (instead of the first positional argument).
-    #[arg(short = 'a', long = "agent")]
-    pub agent: Option<String>,
+    #[arg(short = 'a', long = "agent", id = "rpc_agent", value_name = "AGENT")]
+    pub rpc_agent: Option<String>,
     /// Action to call (instead of the second positional argument).
     #[arg(long = "action")]
     pub action: Option<String>,
@@ -70,7 +70,7 @@ pub fn parse_argument(v: &str) -> Option<(String, String)> {
 
 fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
     let mut rest = args.rest.clone();
-    let (agent, action) = match (&args.agent, &args.action) {
+    let (agent, action) = match (&args.rpc_agent, &args.action) {
         (Some(a), Some(b)) => (a.clone(), b.clone()),
         _ if rest.len() >= 2 => {
             let a = rest.remove(0);
