@@ -10,6 +10,7 @@
 //! - [`security`]: [`PskSettings`] for the `psk` security plugin.
 //! - [`mod@env`]: [`Config::apply_env`], the environment overrides of those settings.
 //! - [`client_path`]: which file `mco` loads, and `MCOLLECTIVE_EXTRA_OPTS`.
+//! - [`localhost`]: the embedded default of `mco up` and of `mco` without a config file.
 //! - [`facts`]: the `yaml` fact source; [`classes`]: the classes file.
 //! - [`error`]: [`ConfigError`] and [`Origin`].
 
@@ -21,6 +22,7 @@ pub mod env;
 pub mod error;
 pub mod facts;
 mod hostname;
+pub mod localhost;
 mod plugin_dir;
 pub mod plugins;
 mod ruby;

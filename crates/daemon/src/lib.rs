@@ -98,9 +98,8 @@ pub fn load_config(path: &Path) -> Result<Config, DaemonError> {
     Ok(config)
 }
 
-/// Runs the daemon until SIGTERM or Ctrl-C, then drains running actions.
-pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
-    let config = load_config(config_path)?;
+/// Runs the daemon with `config` until SIGTERM or Ctrl-C, then drains running actions.
+pub async fn run(config: Config) -> Result<(), DaemonError> {
     if config.securityprovider != "psk" {
         return Err(DaemonError::Security(config.securityprovider.clone()));
     }
@@ -174,7 +173,7 @@ pub async fn run(config_path: &Path) -> Result<(), DaemonError> {
                     }
                 }
                 Some(Event::Error(frame)) => tracing::warn!("broker error: {}", frame.get("message").unwrap_or("")),
-                Some(Event::Connected { broker, version }) => tracing::info!(%broker, %version, "connected"),
+                Some(Event::Connected { broker, version }) => tracing::debug!(%broker, %version, "session up"),
                 Some(Event::Disconnected { reason }) => tracing::warn!(%reason, "disconnected; reconnecting"),
                 Some(Event::GaveUp { reason }) => {
                     tracing::error!(%reason, "giving up on the middleware");

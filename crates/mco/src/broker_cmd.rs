@@ -62,12 +62,14 @@ pub struct BrokerOptions {
     max_outbound_bytes: Option<usize>,
 }
 
-#[derive(Args, Debug)]
-pub struct UpArgs {
-    /// A login, as NAME:PASSWORD (repeatable) [default: mcollective:marionette and
-    /// admin:secret, as MCollective's stock client and server configs expect].
-    #[arg(long = "user", value_name = "NAME:PASSWORD")]
-    users: Vec<String>,
+impl BrokerOptions {
+    /// Defaults everywhere but the logins.
+    pub fn with_users(users: Vec<String>) -> BrokerOptions {
+        BrokerOptions {
+            users,
+            ..BrokerOptions::default()
+        }
+    }
 }
 
 /// The TOML settings file.
@@ -115,22 +117,6 @@ pub fn run(args: BrokerArgs) -> anyhow::Result<()> {
     }
 }
 
-pub fn up(args: UpArgs) -> anyhow::Result<()> {
-    let users = if args.users.is_empty() {
-        vec![
-            "mcollective:marionette".to_string(),
-            "admin:secret".to_string(),
-        ]
-    } else {
-        args.users
-    };
-    let options = BrokerOptions {
-        users,
-        ..BrokerOptions::default()
-    };
-    serve(build_config(&options)?)
-}
-
 fn load_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -165,7 +151,7 @@ fn parse_admin(text: &str) -> anyhow::Result<Option<SocketAddr>> {
         .with_context(|| format!("admin address {text:?} is neither ADDR:PORT nor \"off\""))
 }
 
-fn build_config(o: &BrokerOptions) -> anyhow::Result<BrokerConfig> {
+pub fn build_config(o: &BrokerOptions) -> anyhow::Result<BrokerConfig> {
     let file = match &o.config {
         Some(path) => load_file(path)?,
         None => FileConfig::default(),
@@ -228,11 +214,16 @@ fn build_config(o: &BrokerOptions) -> anyhow::Result<BrokerConfig> {
     Ok(c)
 }
 
-fn serve(config: BrokerConfig) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+/// A multi-threaded runtime for the broker.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .context("cannot start the async runtime")
+}
+
+fn serve(config: BrokerConfig) -> anyhow::Result<()> {
+    let rt = runtime()?;
     rt.block_on(async move {
         let logins = config.users.len();
         let anonymous = config.anonymous;

@@ -23,6 +23,8 @@ pub fn run(args: DaemonArgs) -> anyhow::Result<()> {
         .max_blocking_threads(16)
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(marionette_daemon::run(&args.config))
+    let config = marionette_daemon::load_config(&args.config)
+        .with_context(|| format!("cannot load {}", args.config.display()))?;
+    rt.block_on(marionette_daemon::run(config))
         .with_context(|| format!("daemon with {}", args.config.display()))
 }
