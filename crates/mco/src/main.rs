@@ -12,6 +12,7 @@ mod http;
 mod inventory_cmd;
 mod ping_cmd;
 mod rpc_cmd;
+mod up_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -29,9 +30,9 @@ enum Command {
     Broker(broker_cmd::BrokerArgs),
     /// Run the node daemon (mcollectived's role) with a server.cfg.
     Daemon(daemon_cmd::DaemonArgs),
-    /// Run the embedded default on this machine: the broker on 127.0.0.1:61613 with the
-    /// admin endpoint on 127.0.0.1:61680.
-    Up(broker_cmd::UpArgs),
+    /// Run the embedded default on this machine: the broker on 127.0.0.1:61613 (admin
+    /// endpoint on 127.0.0.1:61680) and a local daemon, ready for `mco ping`.
+    Up(up_cmd::UpArgs),
     /// Ping every node that passes the filters.
     Ping(ping_cmd::PingArgs),
     /// Call an agent's action on the nodes that pass the filters.
@@ -68,7 +69,7 @@ fn main() -> anyhow::Result<()> {
         .init();
     match cli.command {
         Command::Broker(args) => broker_cmd::run(args),
-        Command::Up(args) => broker_cmd::up(args),
+        Command::Up(args) => up_cmd::run(args),
         Command::Daemon(args) => daemon_cmd::run(args),
         Command::Ping(args) => client_common::exit(ping_cmd::run(args)),
         Command::Rpc(args) => client_common::exit(rpc_cmd::run(args)),
