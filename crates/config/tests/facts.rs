@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use marionette_wire::filter::FactMap;
 use std::path::{Path, PathBuf};
 
 use common::{scratch, write};
@@ -162,8 +162,7 @@ fn anchors_merge_keys_and_duplicates() {
     let facts =
         parse("base: &b {x: 1}\ncopy: *b\nmerged:\n  <<: *b\n  y: 2\ndup: 1\ndup: 2\n").unwrap();
     assert_eq!(facts["copy"], facts["base"]);
-    let want: BTreeMap<String, FactValue> =
-        [("x".to_owned(), s("1")), ("y".to_owned(), s("2"))].into();
+    let want: FactMap = [("x".to_owned(), s("1")), ("y".to_owned(), s("2"))].into();
     assert_eq!(facts["merged"], FactValue::Hash(want));
     assert_eq!(
         facts["dup"],
@@ -183,8 +182,11 @@ fn later_files_override_earlier_ones() {
     let facts = load_yaml_facts(&files).unwrap();
     assert_eq!(facts["role"], s("db"));
     assert_eq!(facts["only_a"], s("1"));
+    // File order is kept, an overridden key keeps its first place (Ruby's Hash#merge!).
+    let order: Vec<&str> = facts.keys().map(String::as_str).collect();
+    assert_eq!(order, ["role", "only_a", "nested"]);
     // The merge is shallow (Hash#merge!).
-    let want: BTreeMap<String, FactValue> = [("y".to_owned(), s("2"))].into();
+    let want: FactMap = [("y".to_owned(), s("2"))].into();
     assert_eq!(facts["nested"], FactValue::Hash(want));
 }
 
@@ -272,9 +274,11 @@ fn classes() {
         load_classes(data("nodes/node1/classes.txt")).unwrap(),
         ["base", "roles::web"]
     );
+    // Only line endings go, as with Ruby's readlines + chomp: a padded class stays
+    // padded (and so matches no `-C` filter), as on a real node.
     assert_eq!(
         parse_classes("  base \r\n\n\t\nroles::db\n  \n"),
-        ["base", "roles::db"]
+        ["  base ", "", "\t", "roles::db", "  "]
     );
     assert!(load_classes("/nonexistent/classes.txt").is_err());
 }

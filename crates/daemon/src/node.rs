@@ -3,33 +3,18 @@
 //! and the last good data is kept.
 
 use marionette_config::Config;
-use marionette_wire::filter::{FactValue, NodeInfo};
-use std::collections::BTreeMap;
-
-/// Facts converted from the fact source into the form filters compare.
-fn convert(v: marionette_config::FactValue) -> FactValue {
-    match v {
-        marionette_config::FactValue::String(s) => FactValue::String(s),
-        marionette_config::FactValue::Array(items) => {
-            FactValue::Array(items.into_iter().map(convert).collect())
-        }
-        marionette_config::FactValue::Hash(map) => {
-            FactValue::Hash(map.into_iter().map(|(k, v)| (k, convert(v))).collect())
-        }
-    }
-}
+use marionette_wire::filter::{FactMap, NodeInfo};
 
 /// Loads facts from the configured fact source. Only `yaml` exists in MCollective's
 /// stock set; another source gives no facts and a warning.
-pub fn load_facts(config: &Config) -> Result<BTreeMap<String, FactValue>, String> {
+pub fn load_facts(config: &Config) -> Result<FactMap, String> {
     match config.factsource.as_str() {
         "yaml" => {
             let Some(files) = config.plugin("yaml") else {
-                return Ok(BTreeMap::new());
+                return Ok(FactMap::new());
             };
             let paths = marionette_config::fact_files(files);
-            let facts = marionette_config::load_yaml_facts(&paths).map_err(|e| e.to_string())?;
-            Ok(facts.into_iter().map(|(k, v)| (k, convert(v))).collect())
+            marionette_config::load_yaml_facts(&paths).map_err(|e| e.to_string())
         }
         other => Err(format!(
             "fact source {other:?} is not supported; no facts loaded"

@@ -2,12 +2,10 @@
 //! `filter_data/`, agents `discovery` and `rpcutil`) evaluated against the filters of the
 //! recorded commands: the nodes that match are the nodes that answered.
 
-use std::collections::BTreeMap;
-
-use marionette_wire::filter::{AgentMeta, FactValue, Filter, NodeInfo, parse_classes};
+use marionette_wire::filter::{AgentMeta, FactMap, FactValue, Filter, NodeInfo, parse_classes};
 
 /// The lab's flat `facts.yaml`: `key: value` lines, values possibly double-quoted.
-fn parse_facts(text: &str) -> BTreeMap<String, FactValue> {
+fn parse_facts(text: &str) -> FactMap {
     text.lines()
         .filter_map(|line| line.split_once(": "))
         .map(|(k, v)| (k.to_owned(), FactValue::from(v.trim_matches('"'))))

@@ -2,11 +2,9 @@
 //! survive `to_value` → `from_value`; evaluation never panics, and a compound
 //! expression and its negation never both match.
 
-use std::collections::BTreeMap;
-
 use marionette_wire::filter::{
-    AgentMeta, CompoundParseError, CompoundToken, FStatement, FactFilter, FactValue, Filter,
-    MAX_DEPTH, MAX_EXPRESSION_LEN, MAX_TOKENS, NodeInfo, parse_compound, parse_fact,
+    AgentMeta, CompoundParseError, CompoundToken, FStatement, FactFilter, FactMap, FactValue,
+    Filter, MAX_DEPTH, MAX_EXPRESSION_LEN, MAX_TOKENS, NodeInfo, parse_compound, parse_fact,
 };
 use proptest::prelude::*;
 
@@ -89,7 +87,7 @@ fn node() -> NodeInfo {
         identity: "node1".into(),
         classes: vec!["base".into(), "roles::web".into()],
         agents: [("rpcutil".to_owned(), AgentMeta::default())].into(),
-        facts: BTreeMap::from([
+        facts: FactMap::from([
             ("role".to_owned(), s("web")),
             ("country".to_owned(), s("uk")),
             ("nodenum".to_owned(), s("10")),
@@ -99,7 +97,7 @@ fn node() -> NodeInfo {
             ),
             (
                 "h".to_owned(),
-                FactValue::Hash(BTreeMap::from([("k".to_owned(), s("v"))])),
+                FactValue::Hash(FactMap::from([("k".to_owned(), s("v"))])),
             ),
         ]),
         collectives: vec!["mcollective".into()],

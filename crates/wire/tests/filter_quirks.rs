@@ -4,16 +4,15 @@
 //! raises. Each expectation was checked against MCollective 2.12's own
 //! `validate_filter?` on the same facts.
 
-use std::collections::BTreeMap;
-
 use marionette_wire::Value;
 use marionette_wire::filter::{
-    AgentMeta, EvalError, FactFilter, FactValue, Filter, NodeInfo, RegexError, parse_compound,
+    AgentMeta, EvalError, FactFilter, FactMap, FactValue, Filter, NodeInfo, RegexError,
+    parse_compound,
 };
 
 fn node() -> NodeInfo {
     let s = |v: &str| FactValue::from(v);
-    let mut facts: BTreeMap<String, FactValue> = [
+    let mut facts: FactMap = [
         ("role", "web"),
         ("nodenum", "10"),
         ("ver", "1.10"),

@@ -12,18 +12,17 @@
 mod scalar;
 mod value;
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub use marionette_wire::filter::FactValue;
 use serde_saphyr::Spanned;
-pub use value::FactValue;
 use value::{ComplexKey, Raw};
 
 use crate::ruby;
 
-/// Facts by name.
-pub type Facts = BTreeMap<String, FactValue>;
+/// Facts by name, in file order (later files override earlier ones in place).
+pub type Facts = marionette_wire::filter::FactMap;
 
 /// Largest facts file read.
 pub const MAX_FACTS_BYTES: u64 = 16 * 1024 * 1024;

@@ -1,41 +1,18 @@
-//! [`FactValue`], and the YAML tree it is built from. Each scalar becomes the String
+//! The YAML tree facts are read from, and how it becomes a [`FactValue`]. Each scalar becomes the String
 //! Ruby's `to_s` gives the value Psych would have loaded (`nil` → "", `true` → "true",
 //! `10` → "10", `1.5` → "1.5"); keys are stringified the same way; sequences and
 //! mappings keep their shape. serde-saphyr types plain scalars by YAML 1.2 rules, so
 //! each plain scalar is read again from its source text with Psych's YAML 1.1 rules
 //! (`y` stays "y", `1e3` stays "1e3", `1,000` is "1000", `:sym` is "sym").
 
-use std::collections::BTreeMap;
 use std::fmt;
+
+use marionette_wire::filter::{FactMap, FactValue};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::scalar::{float_to_s, psych_to_s};
-
-/// One normalized fact value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FactValue {
-    String(String),
-    Array(Vec<FactValue>),
-    Hash(BTreeMap<String, FactValue>),
-}
-
-impl FactValue {
-    /// The string, if this is a scalar fact.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            FactValue::String(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
-impl From<&str> for FactValue {
-    fn from(s: &str) -> Self {
-        FactValue::String(s.to_owned())
-    }
-}
 
 /// A YAML node as serde-saphyr typed it, with the source location of every node.
 pub(crate) enum Raw {
@@ -65,7 +42,7 @@ impl Raw {
                     .collect::<Result<_, _>>()?,
             ),
             Raw::Map(entries) => {
-                let mut hash = BTreeMap::new();
+                let mut hash = FactMap::new();
                 for (key, value) in entries {
                     let line = key.referenced.line();
                     let FactValue::String(key) = Raw::into_fact(key, src)? else {

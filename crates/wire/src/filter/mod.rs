@@ -35,7 +35,7 @@ mod truth;
 
 pub use error::{CompoundParseError, EvalError, FactParseError, FilterError, RegexError};
 pub use fact_string::{parse_fact, parse_with};
-pub use node::{AgentMeta, FactValue, NodeInfo, parse_classes};
+pub use node::{AgentMeta, FactMap, FactValue, NodeInfo, parse_classes};
 pub use parser::{MAX_DEPTH, MAX_EXPRESSION_LEN, MAX_TOKENS, parse_compound};
 pub use ruby_regex::RubyRegex;
 

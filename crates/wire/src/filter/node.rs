@@ -1,6 +1,11 @@
 //! [`NodeInfo`]: what a node's filters are evaluated against.
 
+use indexmap::IndexMap;
 use std::collections::BTreeMap;
+
+/// Facts by name, in the order the fact source listed them (Ruby's Hash order, which
+/// `rpcutil inventory` shows).
+pub type FactMap = IndexMap<String, FactValue>;
 
 /// A fact after MCollective's `normalize_facts`: scalars become Strings, Hash keys
 /// become Strings, Arrays and Hashes keep their shape.
@@ -8,7 +13,7 @@ use std::collections::BTreeMap;
 pub enum FactValue {
     String(String),
     Array(Vec<FactValue>),
-    Hash(BTreeMap<String, FactValue>),
+    Hash(FactMap),
 }
 
 impl From<&str> for FactValue {
@@ -24,8 +29,16 @@ impl From<String> for FactValue {
 }
 
 impl FactValue {
+    /// The string, if this is a scalar fact.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            FactValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Ruby's `to_json` of the value (what the `fact` data plugin returns for Arrays and
-    /// Hashes). Hash keys are in sorted order.
+    /// Hashes), Hash keys in their order.
     pub(super) fn to_json(&self) -> String {
         let mut out = String::new();
         self.write_json(&mut out);
@@ -50,14 +63,14 @@ impl FactValue {
     }
 }
 
-/// Ruby's `to_json` of a Hash of facts, keys in sorted order.
-pub(super) fn json_map(map: &BTreeMap<String, FactValue>) -> String {
+/// Ruby's `to_json` of a Hash of facts, keys in their order.
+pub(super) fn json_map(map: &FactMap) -> String {
     let mut out = String::new();
     write_json_map(map, &mut out);
     out
 }
 
-fn write_json_map(map: &BTreeMap<String, FactValue>, out: &mut String) {
+fn write_json_map(map: &FactMap, out: &mut String) {
     out.push('{');
     for (i, (key, item)) in map.iter().enumerate() {
         if i > 0 {
@@ -111,7 +124,7 @@ pub struct NodeInfo {
     /// The agents loaded, by name, with their metadata.
     pub agents: BTreeMap<String, AgentMeta>,
     /// The facts, by name.
-    pub facts: BTreeMap<String, FactValue>,
+    pub facts: FactMap,
     /// The collectives the node belongs to (for the `collective` data plugin).
     pub collectives: Vec<String>,
 }
