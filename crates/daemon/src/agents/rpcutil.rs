@@ -7,7 +7,7 @@ use crate::handler::unix_now;
 use crate::rpc::{self, RpcError, RpcRequest, set};
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
-use marionette_wire::filter::FactValue;
+use marionette_wire::filter::{DATA_PLUGINS, FactValue, query_data};
 use std::sync::LazyLock;
 use std::time::UNIX_EPOCH;
 
@@ -16,9 +16,6 @@ static DDL: LazyLock<Ddl> = LazyLock::new(marionette_ddl::stock::rpcutil);
 /// The MCollective version this daemon is wire-compatible with, reported where real nodes
 /// report theirs.
 pub const COMPATIBLE_VERSION: &str = "2.12.5";
-
-/// The data plugins compound filters can call on this node.
-const DATA_PLUGINS: [&str; 3] = ["agent_data", "collective_data", "fact_data"];
 
 pub struct Rpcutil;
 
@@ -141,10 +138,14 @@ fn action(ctx: &Context, req: &RpcRequest, data: &mut Value) -> Result<(), RpcEr
         }
         "daemon_stats" => daemon_stats(ctx, data),
         "get_data" => {
-            return Err(RpcError::Aborted(format!(
-                "Cannot find data source {}",
-                req.string("source").unwrap_or_default()
-            )));
+            let source = req.string("source").unwrap_or_default();
+            let result = query_data(node, source, req.string("query"))
+                .map_err(|e| RpcError::Unknown(e.to_string()))?;
+            for (key, value) in result.as_hash().unwrap_or_default() {
+                if let Some(name) = key.as_str() {
+                    set(data, name, value.clone());
+                }
+            }
         }
         other => {
             return Err(RpcError::UnknownAction(format!(

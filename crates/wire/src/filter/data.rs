@@ -1,9 +1,10 @@
 //! Function statements on the node: MCollective's `Matcher.execute_function` and
-//! `eval_compound_fstatement`, over the data plugins 2.12 ships that need no more than
-//! [`NodeInfo`]: `fact` (`fact('path.to.fact').value`), `agent` (`agent('rpcutil').version`)
-//! and `collective` (`collective('name').member`). Any other name, `fstat` included, is
-//! an unknown plugin: MCollective's `DDLValidationError`, which makes the whole compound
-//! expression false.
+//! `eval_compound_fstatement`, over the data plugins 2.12 ships: `fact`
+//! (`fact('path.to.fact').value`), `agent` (`agent('rpcutil').version`), `collective`
+//! (`collective('name').member`) and `fstat` (`fstat('/etc/motd').size`, see `fstat`).
+//! Any other name is an unknown plugin: MCollective's `DDLValidationError`, which makes
+//! the whole compound expression false. [`query_data`] is the same lookup for
+//! `rpcutil get_data`.
 
 use std::cmp::Ordering;
 use std::sync::LazyLock;
@@ -15,9 +16,12 @@ use super::node::json_map;
 use super::ruby_num::{is_ruby_space, ordering_satisfies, parse_float, parse_integer};
 use super::{EvalError, FStatement, FactValue, NodeInfo, RubyRegex};
 
+/// The data plugins [`query_data`] knows, as `rpcutil inventory` lists them.
+pub const DATA_PLUGINS: [&str; 4] = ["agent_data", "collective_data", "fact_data", "fstat_data"];
+
 /// A data plugin output value (`Data::Result` stores only these).
 #[derive(Debug, Clone, PartialEq)]
-enum Datum {
+pub(super) enum Datum {
     Str(String),
     Int(i64),
     Bool(bool),
@@ -31,7 +35,30 @@ enum Left {
 }
 
 /// The outputs of one lookup, in DDL order.
-type Outputs = Vec<(&'static str, Datum)>;
+pub(super) type Outputs = Vec<(&'static str, Datum)>;
+
+/// `Data[source].lookup(query)` for `rpcutil get_data`: the plugin's outputs as Ruby
+/// values (Symbol keys, in the plugin's order).
+pub fn query_data(
+    node: &NodeInfo,
+    source: &str,
+    query: Option<&str>,
+) -> Result<crate::Value, EvalError> {
+    let outputs = lookup(node, source, query)?;
+    Ok(crate::Value::Hash(
+        outputs
+            .into_iter()
+            .map(|(k, d)| {
+                let v = match d {
+                    Datum::Str(s) => crate::Value::str(s),
+                    Datum::Int(i) => crate::Value::Int(i),
+                    Datum::Bool(b) => crate::Value::Bool(b),
+                };
+                (crate::Value::sym(k), v)
+            })
+            .collect(),
+    ))
+}
 
 /// `eval_compound_fstatement`.
 pub(super) fn eval_fstatement(node: &NodeInfo, f: &FStatement) -> Result<bool, EvalError> {
@@ -152,6 +179,10 @@ fn lookup(node: &NodeInfo, name: &str, params: Option<&str>) -> Result<Outputs, 
             max_len: 20,
             validation: &AGENT_NAME,
         },
+        "fstat" => Input {
+            max_len: 120,
+            validation: &ANY_CHARACTER,
+        },
         _ => return Err(EvalError::UnknownDataPlugin(name.to_owned())),
     };
     let input_error = |reason: &str| EvalError::DataInput {
@@ -168,6 +199,7 @@ fn lookup(node: &NodeInfo, name: &str, params: Option<&str>) -> Result<Outputs, 
     match plugin {
         "fact" => fact_data(node, query),
         "agent" => agent_data(node, query),
+        "fstat" => Ok(super::fstat::fstat(query)),
         _ => Ok(vec![(
             "member",
             Datum::Bool(node.collectives.iter().any(|c| c == query)),

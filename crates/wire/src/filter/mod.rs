@@ -13,7 +13,8 @@
 //! - `statement`: the class, identity, agent and fact tests of `Util` and compound
 //!   statements (`Matcher.eval_compound_statement`).
 //! - `truth`: the boolean expression a compound filter becomes on the node.
-//! - `data`: function statements and the `fact`, `agent` and `collective` data plugins.
+//! - `data`: function statements and the `fact`, `agent`, `collective` and `fstat` data
+//!   plugins (`fstat` in its own file), and [`query_data`] for `rpcutil get_data`.
 //! - `ruby_regex`: Ruby regexps on the `regex` crate.
 //! - `ruby_num`: Ruby's `Integer()` / `Float()` and the numeric-aware comparisons.
 //! - `error`: the error types.
@@ -24,6 +25,7 @@ mod data;
 mod error;
 mod eval;
 mod fact_string;
+mod fstat;
 mod function;
 mod node;
 mod parser;
@@ -33,6 +35,7 @@ mod scanner;
 mod statement;
 mod truth;
 
+pub use data::{DATA_PLUGINS, query_data};
 pub use error::{CompoundParseError, EvalError, FactParseError, FilterError, RegexError};
 pub use fact_string::{parse_fact, parse_with};
 pub use node::{AgentMeta, FactMap, FactValue, NodeInfo, parse_classes};
