@@ -118,7 +118,9 @@ fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
                 None => bail!("invalid argument: --batch {b}"),
             }
         }
-        None => (loaded.opts.batch_size > 0).then(|| Limit::Count(loaded.opts.batch_size as usize)),
+        None => {
+            (loaded.opts.batch_size > 0).then_some(Limit::Count(loaded.opts.batch_size as usize))
+        }
     };
     let nodes = match &args.nodes {
         Some(path) => {

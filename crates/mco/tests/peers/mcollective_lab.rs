@@ -17,6 +17,22 @@ use std::time::{Duration, Instant};
 
 pub const NODES: [&str; 3] = ["node1", "node2", "node3"];
 
+/// Which daemon serves a lab node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Daemon {
+    /// The real `mcollectived`.
+    Real,
+    /// Our `mco daemon`.
+    Ours,
+}
+
+/// The lab node `nodeN`'s facts and classes are those of the recorded node
+/// `node((N-1) % 3 + 1)`, so a fleet of six is two copies of the recorded three.
+fn template_node(name: &str) -> String {
+    let n: usize = name.trim_start_matches("node").parse().expect("nodeN");
+    format!("node{}", (n - 1) % 3 + 1)
+}
+
 /// The PSK yaml_facts.rb call that Psych 4 (Ruby 3.1) rejects, and its replacement.
 pub const YAML_CALL_OLD: &str = "YAML.safe_load(File.read(file), [Symbol], [], true)";
 pub const YAML_CALL_NEW: &str =
@@ -102,7 +118,7 @@ pub fn find_peers() -> Option<Peers> {
 
 /// Renders the lab configuration into `run` for a broker on `port`, as the lab's
 /// script does.
-pub fn render(run: &Path, port: u16, yaml_facts: &Path) {
+pub fn render(run: &Path, port: u16, yaml_facts: &Path, nodes: &[String]) {
     let td = testdata();
     let run_s = run.to_str().expect("utf-8 temp path");
     let port_line = format!("pool.1.port = {port}");
@@ -129,8 +145,8 @@ pub fn render(run: &Path, port: u16, yaml_facts: &Path) {
         server_tpl.contains("pool.1.port = 61613"),
         "server.cfg.in has no port line"
     );
-    for node in NODES {
-        let nd = td.join("nodes").join(node);
+    for node in nodes {
+        let nd = td.join("nodes").join(template_node(node));
         let out = run.join("nodes").join(node);
         write(&out.join("facts.yaml"), &read(&nd.join("facts.yaml")));
         write(&out.join("classes.txt"), &read(&nd.join("classes.txt")));
@@ -159,24 +175,43 @@ pub fn render(run: &Path, port: u16, yaml_facts: &Path) {
 /// run directory.
 pub struct Lab {
     pub nodes: Vec<Guard>,
+    /// The node names, in start order.
+    pub names: Vec<String>,
     pub broker: Broker,
     pub mco: PathBuf,
     pub run: TempDir,
 }
 
 impl Lab {
+    /// The recorded lab: node1..node3 on real `mcollectived`.
     pub fn start(peers: &Peers) -> Lab {
+        Lab::start_with(peers, &[Daemon::Real; 3])
+    }
+
+    /// Nodes `node1`..`nodeN`, node i served by `daemons[i-1]`.
+    pub fn start_with(peers: &Peers, daemons: &[Daemon]) -> Lab {
         let run = TempDir::new("marionette-mcollective");
         let broker = Broker::start(&[]);
-        render(run.path(), broker.port(), &peers.yaml_facts);
+        let names: Vec<String> = (1..=daemons.len()).map(|i| format!("node{i}")).collect();
+        render(run.path(), broker.port(), &peers.yaml_facts, &names);
         let mut nodes = Vec::new();
-        for node in NODES {
+        for (node, daemon) in names.iter().zip(daemons) {
             let cfg = run.path().join("nodes").join(node).join("server.cfg");
             let log = std::fs::File::create(run.path().join("logs").join(format!("{node}.out")))
                 .expect("daemon log");
-            let mut cmd = Command::new(&peers.mcollectived);
-            cmd.arg("--no-daemonize")
-                .arg("--config")
+            let mut cmd = match daemon {
+                Daemon::Real => {
+                    let mut c = Command::new(&peers.mcollectived);
+                    c.arg("--no-daemonize");
+                    c
+                }
+                Daemon::Ours => {
+                    let mut c = Command::new(env!("CARGO_BIN_EXE_mco"));
+                    c.arg("daemon").env("NO_COLOR", "1");
+                    c
+                }
+            };
+            cmd.arg("--config")
                 .arg(&cfg)
                 .current_dir(run.path())
                 .env("LANG", "C.UTF-8")
@@ -188,11 +223,12 @@ impl Lab {
                 .stderr(Stdio::from(log));
             let child = cmd
                 .spawn()
-                .unwrap_or_else(|e| panic!("start mcollectived for {node}: {e}"));
-            nodes.push(Guard::new(node, child, Duration::from_secs(5)));
+                .unwrap_or_else(|e| panic!("start the {daemon:?} daemon for {node}: {e}"));
+            nodes.push(Guard::new(node.as_str(), child, Duration::from_secs(5)));
         }
         Lab {
             nodes,
+            names,
             broker,
             mco: peers.mco.clone(),
             run,
@@ -235,7 +271,7 @@ impl Lab {
             .iter_mut()
             .filter_map(|g| {
                 g.exited()
-                    .map(|status| format!("mcollectived {} exited with {status}", g.name))
+                    .map(|status| format!("the daemon of {} exited with {status}", g.name))
             })
             .collect();
         if !dead.is_empty() {
@@ -247,7 +283,7 @@ impl Lab {
     /// The tail of every log, for failure messages.
     pub fn logs(&self) -> String {
         let mut s = String::new();
-        for node in NODES {
+        for node in &self.names {
             for file in [format!("{node}.out"), format!("{node}.log")] {
                 let p = self.run.path().join("logs").join(&file);
                 if let Ok(text) = std::fs::read_to_string(&p) {
@@ -268,7 +304,7 @@ impl Lab {
         s
     }
 
-    /// Retries `mco find` until it lists all three nodes (bounded).
+    /// Retries `mco find` until it lists every node (bounded).
     pub fn wait_for_nodes(&mut self, limit: Duration) {
         let start = Instant::now();
         let mut last = None;
@@ -279,11 +315,11 @@ impl Lab {
                 .stdout
                 .lines()
                 .map(str::trim)
-                .filter(|l| NODES.contains(l))
+                .filter(|l| self.names.iter().any(|n| n == l))
                 .collect();
             found.sort();
             found.dedup();
-            if out.success() && found.len() == NODES.len() {
+            if out.success() && found.len() == self.names.len() {
                 return;
             }
             last = Some(out.describe());
