@@ -27,7 +27,7 @@ mod harness;
 #[path = "peers/mcollective_lab.rs"]
 mod mcollective_lab;
 
-use mcollective_lab::{Lab, find_peers, first_difference, normalize, recorded};
+use mcollective_lab::{Daemon, Lab, find_peers, first_difference, normalize, recorded};
 use std::thread;
 use std::time::Duration;
 
@@ -143,16 +143,9 @@ fn check_case(lab: &Lab, case: &Case, out: &harness::Output) -> Result<(), Strin
     Ok(())
 }
 
-#[test]
-fn real_mcollective_through_mco_broker() {
-    let Some(peers) = find_peers() else {
-        return;
-    };
-    let mut lab = Lab::start(&peers);
-    lab.wait_for_nodes(Duration::from_secs(30));
-
-    // Run the commands in two concurrent waves: the 5 s pings and the batch call with
-    // the first, the 2 s discoveries with the second.
+/// Runs every case against `lab` (in two concurrent waves: the 5 s pings and the batch
+/// call first, the 2 s discoveries second) and returns the failures.
+fn run_cases(lab: &Lab) -> Vec<String> {
     let mut failures = Vec::new();
     for wave in [&CASES[..5], &CASES[5..]] {
         let results: Vec<(usize, harness::Output)> = thread::scope(|s| {
@@ -160,7 +153,6 @@ fn real_mcollective_through_mco_broker() {
                 .iter()
                 .enumerate()
                 .map(|(i, case)| {
-                    let lab = &lab;
                     s.spawn(move || {
                         (
                             i,
@@ -178,21 +170,38 @@ fn real_mcollective_through_mco_broker() {
                 .collect()
         });
         for (i, out) in results {
-            if let Err(e) = check_case(&lab, &wave[i], &out) {
+            if let Err(e) = check_case(lab, &wave[i], &out) {
                 failures.push(e);
             }
         }
     }
+    failures
+}
+
+/// The real `mco` commands against a lab of `daemons`, compared with the recordings.
+fn recorded_answers_from(daemons: &[Daemon]) -> Option<Lab> {
+    let peers = find_peers()?;
+    let mut lab = Lab::start_with(&peers, daemons);
+    lab.wait_for_nodes(Duration::from_secs(30));
+    let failures = run_cases(&lab);
     lab.assert_alive();
     if !failures.is_empty() {
         panic!(
-            "{} of {} commands failed:\n\n{}\n\n{}",
+            "{} of {} commands failed against {daemons:?} daemons:\n\n{}\n\n{}",
             failures.len(),
             CASES.len(),
             failures.join("\n\n"),
             lab.logs()
         );
     }
+    Some(lab)
+}
+
+#[test]
+fn real_mcollective_through_mco_broker() {
+    let Some(mut lab) = recorded_answers_from(&[Daemon::Real; 3]) else {
+        return;
+    };
     if !lab.broker.is_external() {
         // Stop the daemons first, then the broker must exit cleanly on SIGTERM.
         for g in &mut lab.nodes {
@@ -204,6 +213,88 @@ fn real_mcollective_through_mco_broker() {
             "mco broker did not exit cleanly on SIGTERM: {status:?}"
         );
     }
+}
+
+/// Real `mco` drives three of our daemons (with the lab nodes' configs, facts and
+/// classes) and gets the answers the real daemons gave.
+#[test]
+fn real_mco_through_our_daemons() {
+    recorded_answers_from(&[Daemon::Ours; 3]);
+}
+
+/// A mixed fleet: node1-3 real, node4-6 ours (with node1-3's facts). The real `mco` and
+/// ours both see all six, in discovery and in an RPC call.
+#[test]
+fn mixed_fleet_answers_as_one() {
+    let Some(peers) = find_peers() else {
+        return;
+    };
+    let daemons = [
+        Daemon::Real,
+        Daemon::Real,
+        Daemon::Real,
+        Daemon::Ours,
+        Daemon::Ours,
+        Daemon::Ours,
+    ];
+    let mut lab = Lab::start_with(&peers, &daemons);
+    lab.wait_for_nodes(Duration::from_secs(30));
+    let ours = std::path::PathBuf::from(env!("CARGO_BIN_EXE_mco"));
+    for (client, out) in [
+        (
+            "real",
+            lab.mco(
+                "mixed-real-rpc",
+                &["rpc", "rpcutil", "ping", "-F", "osfamily=/./"],
+            ),
+        ),
+        (
+            "ours",
+            lab.client(
+                &ours,
+                &[],
+                "mixed-ours-rpc",
+                &["rpc", "rpcutil", "ping", "-F", "osfamily=/./"],
+            ),
+        ),
+    ] {
+        assert!(
+            out.success(),
+            "{client} mco rpc: {}\n{}",
+            out.describe(),
+            lab.logs()
+        );
+        assert!(
+            out.stdout.contains("Finished processing 6 / 6 hosts"),
+            "{client} mco rpc did not hear all six:\n{}\n{}",
+            out.describe(),
+            lab.logs()
+        );
+        assert!(
+            !out.stdout.contains("No response from"),
+            "{client}: {}",
+            out.describe()
+        );
+    }
+    for (client, out) in [
+        ("real", lab.mco("mixed-real-find", &["find"])),
+        ("ours", lab.client(&ours, &[], "mixed-ours-find", &["find"])),
+    ] {
+        let mut found: Vec<&str> = out
+            .stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("node"))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            ["node1", "node2", "node3", "node4", "node5", "node6"],
+            "{client} mco find: {}",
+            out.describe()
+        );
+    }
+    lab.assert_alive();
 }
 
 /// The comparison is strict: the normalization must not hide missing nodes, wrong
