@@ -14,7 +14,8 @@ pub struct FactsArgs {
     #[command(flatten)]
     pub common: CommonArgs,
     /// The fact to report on.
-    pub fact: Option<String>,
+    #[arg(id = "fact_name", value_name = "FACT")]
+    pub fact_name: Option<String>,
 }
 
 pub fn run(args: FactsArgs) -> i32 {
@@ -54,7 +55,7 @@ pub fn report(fact: &str, values: &[(String, Vec<String>)], verbose: bool) -> St
 }
 
 fn facts(args: &FactsArgs) -> anyhow::Result<i32> {
-    let Some(fact) = args.fact.clone() else {
+    let Some(fact) = args.fact_name.clone() else {
         anyhow::bail!("Please specify a fact to report for");
     };
     let loaded = args.common.load()?;

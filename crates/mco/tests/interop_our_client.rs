@@ -84,6 +84,14 @@ const WAVE_FAST: &[Case] = &[
         want: Want::Recorded("05-find.txt"),
     },
     Case {
+        args: &["inventory", "node1"],
+        want: Want::Labels("07-inventory-node1.txt"),
+    },
+    Case {
+        args: &["facts", "role"],
+        want: Want::Recorded("06-facts-role.txt"),
+    },
+    Case {
         args: &["find", "-F", "role=/^w/"],
         want: Want::Recorded("23-find-fact-regex.txt"),
     },
