@@ -47,17 +47,18 @@ fn extra_opts_config(env: impl Fn(&str) -> Option<String>) -> Option<String> {
 /// The client configuration file: `cli_config` (`-c`/`--config` on the command line)
 /// if given, else `MCOLLECTIVE_EXTRA_OPTS`'s, else the first of the standard locations
 /// that `readable` accepts (`HOME` gives `~/.mcollective`; without `HOME` that candidate
-/// is skipped).
+/// is skipped). `None` when nothing names a file and no standard one is readable: the
+/// caller may then use the embedded default ([`crate::localhost`]).
 pub fn client_config_path(
     cli_config: Option<&str>,
     env: impl Fn(&str) -> Option<String>,
     readable: impl Fn(&Path) -> bool,
-) -> PathBuf {
+) -> Option<PathBuf> {
     if let Some(path) = cli_config {
-        return PathBuf::from(path);
+        return Some(PathBuf::from(path));
     }
     if let Some(path) = extra_opts_config(&env) {
-        return PathBuf::from(path);
+        return Some(PathBuf::from(path));
     }
     let mut candidates: Vec<PathBuf> = env("HOME")
         .map(|home| Path::new(&home).join(".mcollective"))
@@ -65,6 +66,5 @@ pub fn client_config_path(
         .collect();
     candidates.push(PathBuf::from("/etc/puppetlabs/mcollective/client.cfg"));
     candidates.push(PathBuf::from("/etc/mcollective/client.cfg"));
-    let found = candidates.iter().position(|p| readable(p)).unwrap_or(0);
-    candidates.swap_remove(found)
+    candidates.into_iter().find(|p| readable(p))
 }

@@ -29,11 +29,20 @@ pub enum Role {
 /// The embedded default configuration for `role`, as if read from a file named
 /// `<embedded localhost default>`.
 pub fn localhost(role: Role) -> Result<Config, ConfigError> {
+    Config::parse(
+        Path::new("<embedded localhost default>"),
+        localhost_text(role).as_bytes(),
+        &crate::hostname::hostname(),
+    )
+}
+
+/// The embedded default for `role` as the text of a configuration file.
+pub fn localhost_text(role: Role) -> String {
     let (user, password) = match role {
         Role::Server => LOCALHOST_NODE_LOGIN,
         Role::Client => LOCALHOST_CLIENT_LOGIN,
     };
-    let text = format!(
+    format!(
         "main_collective = mcollective\n\
          collectives = mcollective\n\
          securityprovider = psk\n\
@@ -44,11 +53,6 @@ pub fn localhost(role: Role) -> Result<Config, ConfigError> {
          plugin.activemq.pool.1.port = {LOCALHOST_PORT}\n\
          plugin.activemq.pool.1.user = {user}\n\
          plugin.activemq.pool.1.password = {password}\n"
-    );
-    Config::parse(
-        Path::new("<embedded localhost default>"),
-        text.as_bytes(),
-        &crate::hostname::hostname(),
     )
 }
 

@@ -30,12 +30,10 @@ fn config_file_from_extra_opts() {
         ("x-c=/a -c /b", None),
         ("--verbose --config /v", Some("/v")),
     ];
-    let fallback = PathBuf::from("/home/u/.mcollective");
     for (opts, want) in cases {
         let env = env_with(&[("MCOLLECTIVE_EXTRA_OPTS", opts), ("HOME", "/home/u")]);
         let got = client_config_path(None, &env, |_| false);
-        let want = want.map_or(fallback.clone(), PathBuf::from);
-        assert_eq!(got, want, "{opts:?}");
+        assert_eq!(got, want.map(PathBuf::from), "{opts:?}");
     }
 }
 
@@ -43,32 +41,30 @@ fn config_file_from_extra_opts() {
 fn command_line_wins_then_standard_locations() {
     let env = env_with(&[("MCOLLECTIVE_EXTRA_OPTS", "-c /env.cfg"), ("HOME", "/h")]);
     assert_eq!(
-        client_config_path(Some("/cli.cfg"), &env, |_| true),
-        Path::new("/cli.cfg")
+        client_config_path(Some("/cli.cfg"), &env, |_| true).as_deref(),
+        Some(Path::new("/cli.cfg"))
     );
     let home = env_with(&[("HOME", "/h")]);
     assert_eq!(
-        client_config_path(None, &home, |_| true),
-        Path::new("/h/.mcollective")
+        client_config_path(None, &home, |_| true).as_deref(),
+        Some(Path::new("/h/.mcollective"))
     );
     assert_eq!(
         client_config_path(None, &home, |p| p
-            == Path::new("/etc/mcollective/client.cfg")),
-        Path::new("/etc/mcollective/client.cfg")
+            == Path::new("/etc/mcollective/client.cfg"))
+        .as_deref(),
+        Some(Path::new("/etc/mcollective/client.cfg"))
     );
     assert_eq!(
-        client_config_path(None, &home, |p| p.starts_with("/etc/puppetlabs")),
-        Path::new("/etc/puppetlabs/mcollective/client.cfg")
+        client_config_path(None, &home, |p| p.starts_with("/etc/puppetlabs")).as_deref(),
+        Some(Path::new("/etc/puppetlabs/mcollective/client.cfg"))
     );
     assert_eq!(
         client_config_path(None, &home, |_| false),
-        Path::new("/h/.mcollective"),
-        "none readable: the first candidate"
+        None,
+        "none readable: the embedded default applies"
     );
-    assert_eq!(
-        client_config_path(None, env_with(&[]), |_| false),
-        Path::new("/etc/puppetlabs/mcollective/client.cfg")
-    );
+    assert_eq!(client_config_path(None, env_with(&[]), |_| false), None);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use anyhow::Context;
 use clap::Args;
 use marionette_client::{Client, ClientOptions, Progress};
+use marionette_config::localhost::{Role, localhost};
 use marionette_config::{Config, client_config_path};
 use marionette_wire::filter::Filter;
 use std::io::IsTerminal;
@@ -94,8 +95,13 @@ impl CommonArgs {
         let path = client_config_path(self.config.as_deref(), env, |p: &Path| {
             std::fs::File::open(p).is_ok()
         });
-        let mut cfg = Config::load(&path)
-            .with_context(|| format!("cannot load the client configuration {}", path.display()))?;
+        let mut cfg = match path {
+            Some(path) => Config::load(&path).with_context(|| {
+                format!("cannot load the client configuration {}", path.display())
+            })?,
+            // No client.cfg anywhere: the embedded loopback default `mco up` serves.
+            None => localhost(Role::Client).context("embedded client settings")?,
+        };
         cfg.apply_env(env);
         let mut opts = ClientOptions::from_config(&cfg)?;
         if let Some(ttl) = self.ttl {
