@@ -71,7 +71,7 @@ struct Watcher {
 
 impl Watcher {
     fn subscribe(port: u16, destination: &str) -> Watcher {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
