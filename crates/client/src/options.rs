@@ -1,7 +1,7 @@
 //! What a client needs from `client.cfg`, and the STOMP destinations it uses.
 
 use marionette_config::{CallerType, Config, Dialect, LimitMethod};
-use marionette_connector::{Backoff, BrokerAddr, Settings};
+use marionette_connector::Settings;
 use marionette_wire::psk::{BodyEncoding, Psk};
 use std::time::Duration;
 
@@ -66,27 +66,11 @@ impl ClientOptions {
         }
         let conn = cfg.connector_settings()?;
         let psk = cfg.psk_settings();
-        let brokers = conn
-            .pool
-            .iter()
-            .map(|h| BrokerAddr {
-                host: h.host.clone(),
-                port: h.port,
-                login: (!h.user.is_empty()).then(|| h.user.clone()),
-                passcode: (!h.password.is_empty()).then(|| h.password.clone()),
-            })
-            .collect();
-        let mut settings = Settings::new(brokers);
-        settings.vhost = Some(conn.vhost.clone());
-        settings.accept_version = conn.accept_version().to_string();
-        settings.heartbeat = conn
-            .heart_beat_ms()
-            .map(|_| Duration::from_secs(conn.heartbeat_interval));
+        let mut settings = Settings::from_mcollective(&conn);
         let connect_timeout =
             Duration::from_secs(cfg.connection_timeout.filter(|t| *t > 0).unwrap_or(10) as u64);
         settings.connect_timeout = connect_timeout;
         settings.max_attempts = Some(u32::try_from(conn.pool.len().max(1)).unwrap_or(1));
-        settings.backoff = Backoff::default();
         Ok(ClientOptions {
             identity: cfg.identity.clone(),
             main_collective: cfg.main_collective.clone(),

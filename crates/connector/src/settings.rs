@@ -1,6 +1,7 @@
 //! What the connector needs to know: the broker pool and its timings.
 
 use crate::backoff::Backoff;
+use marionette_config::ConnectorSettings;
 use marionette_stomp::Limits;
 use std::fmt;
 use std::time::Duration;
@@ -62,5 +63,37 @@ impl Settings {
             max_attempts: None,
             limits: Limits::default(),
         }
+    }
+}
+
+impl Settings {
+    /// The settings an MCollective `activemq`/`rabbitmq` connector configuration gives:
+    /// the pool (an empty user or password means none), `vhost`, the heart-beat interval
+    /// and `accept-version` it implies, the reconnect curve (`initial_reconnect_delay`,
+    /// `back_off_multiplier`, `max_reconnect_delay`, with jitter added) and
+    /// `connect_timeout`, `max_reconnect_attempts` (0 = forever).
+    pub fn from_mcollective(c: &ConnectorSettings) -> Settings {
+        let brokers = c
+            .pool
+            .iter()
+            .map(|h| BrokerAddr {
+                host: h.host.clone(),
+                port: h.port,
+                login: (!h.user.is_empty()).then(|| h.user.clone()),
+                passcode: (!h.password.is_empty()).then(|| h.password.clone()),
+            })
+            .collect();
+        let mut s = Settings::new(brokers);
+        s.vhost = Some(c.vhost.clone());
+        s.heartbeat = (c.heartbeat_interval > 0).then(|| Duration::from_secs(c.heartbeat_interval));
+        s.accept_version = c.accept_version().to_string();
+        s.backoff = Backoff {
+            initial: Duration::from_secs_f64(c.initial_reconnect_delay.max(0.001)),
+            multiplier: c.back_off_multiplier.max(1) as f64,
+            max: Duration::from_secs_f64(c.max_reconnect_delay.max(0.001)),
+        };
+        s.connect_timeout = Duration::from_secs(c.connect_timeout.max(1) as u64);
+        s.max_attempts = (c.max_reconnect_attempts > 0).then_some(c.max_reconnect_attempts as u32);
+        s
     }
 }

@@ -19,7 +19,7 @@ pub mod stats;
 use agents::Context;
 use handler::{Handler, Outcome, unix_now};
 use marionette_config::{Config, ConnectorSettings, Dialect as ConfigDialect};
-use marionette_connector::{Backoff, BrokerAddr, Connector, Event, Settings, Subscription};
+use marionette_connector::{Connector, Event, Settings, Subscription};
 use marionette_stomp::Command;
 use marionette_wire::destinations::Dialect;
 use marionette_wire::psk::{BodyEncoding, Psk};
@@ -50,36 +50,17 @@ pub enum DaemonError {
 }
 
 /// The connector settings for a daemon: the configured pool and timings, with
-/// heart-beats every 30 s unless `heartbeat_interval` is set (0 turns them off).
+/// heart-beats every 30 s (STOMP 1.2/1.1/1.0) unless `heartbeat_interval` is set, where
+/// 0 turns them off as in MCollective.
 pub fn connector_settings(config: &Config, c: &ConnectorSettings) -> Settings {
-    let brokers = c
-        .pool
-        .iter()
-        .map(|h| BrokerAddr {
-            host: h.host.clone(),
-            port: h.port,
-            login: (!h.user.is_empty()).then(|| h.user.clone()),
-            passcode: (!h.password.is_empty()).then(|| h.password.clone()),
-        })
-        .collect();
-    let mut s = Settings::new(brokers);
-    s.vhost = Some(c.vhost.clone());
+    let mut s = Settings::from_mcollective(c);
     let configured = config
         .plugin(&format!("{}.heartbeat_interval", c.dialect.name()))
         .is_some();
-    if configured {
-        s.heartbeat = (c.heartbeat_interval > 0).then(|| Duration::from_secs(c.heartbeat_interval));
+    if !configured {
+        s.heartbeat = Some(Duration::from_secs(30));
+        s.accept_version = "1.2,1.1,1.0".into();
     }
-    if s.heartbeat.is_none() {
-        s.accept_version = "1.0".into();
-    }
-    s.backoff = Backoff {
-        initial: Duration::from_secs_f64(c.initial_reconnect_delay.max(0.001)),
-        multiplier: c.back_off_multiplier.max(1) as f64,
-        max: Duration::from_secs_f64(c.max_reconnect_delay.max(0.001)),
-    };
-    s.connect_timeout = Duration::from_secs(c.connect_timeout.max(1) as u64);
-    s.max_attempts = (c.max_reconnect_attempts > 0).then_some(c.max_reconnect_attempts as u32);
     s
 }
 
