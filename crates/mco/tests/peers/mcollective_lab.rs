@@ -171,6 +171,42 @@ pub fn render(run: &Path, port: u16, yaml_facts: &Path, nodes: &[String]) {
     std::fs::create_dir_all(run.join("out")).expect("mkdir out");
 }
 
+/// Renders the lab's node and client configurations into `run` for OUR daemon and client
+/// only (no patched Ruby fact source), using `connector` (`activemq` or `rabbitmq`) with a
+/// broker on 127.0.0.1:`port`: the templates' `connector = activemq` and every
+/// `plugin.activemq.` key (pool, heart-beat) are switched to that connector.
+pub fn render_for_connector(run: &Path, port: u16, connector: &str, nodes: &[String]) {
+    let td = testdata();
+    let run_s = run.to_str().expect("utf-8 temp path");
+    let adapt = |tpl: String| {
+        assert!(
+            tpl.contains("connector = activemq") && tpl.contains("pool.1.port = 61613"),
+            "a config template has no `connector = activemq` or port line"
+        );
+        tpl.replace("pool.1.port = 61613", &format!("pool.1.port = {port}"))
+            .replace("connector = activemq", &format!("connector = {connector}"))
+            .replace("plugin.activemq.", &format!("plugin.{connector}."))
+    };
+    let server_tpl = read(&td.join("server.cfg.in"));
+    for node in nodes {
+        let nd = td.join("nodes").join(template_node(node));
+        let out = run.join("nodes").join(node);
+        write(&out.join("facts.yaml"), &read(&nd.join("facts.yaml")));
+        write(&out.join("classes.txt"), &read(&nd.join("classes.txt")));
+        let cfg = server_tpl
+            .replace("@IDENTITY@", node)
+            .replace("@RUN_DIR@", run_s)
+            .replace("@EXTRA@", &read(&nd.join("extra.cfg")));
+        write(&out.join("server.cfg"), &adapt(cfg));
+    }
+    let client = read(&td.join("client.cfg.in")).replace("@RUN_DIR@", run_s);
+    write(&run.join("client.cfg"), &adapt(client));
+    write(&run.join("client-facts.yaml"), "--- {}\n");
+    for dir in ["plugins", "logs", "out"] {
+        std::fs::create_dir_all(run.join(dir)).expect("mkdir in the run directory");
+    }
+}
+
 /// Everything that runs; dropped in field order: daemons, then the broker, then the
 /// run directory.
 pub struct Lab {
