@@ -134,7 +134,17 @@ impl Client {
         self.seq
     }
 
+    /// RabbitMQ subscribes a connection to a `/temp-queue/` by itself when a request names
+    /// it in `reply-to`, and refuses explicit SUBSCRIBE/UNSUBSCRIBE of one (MCollective's
+    /// rabbitmq connector never sends them either).
+    fn implicit(destination: &str) -> bool {
+        destination.starts_with("/temp-queue/")
+    }
+
     async fn subscribe(&self, destination: &str) -> Result<(), ClientError> {
+        if Self::implicit(destination) {
+            return Ok(());
+        }
         self.conn
             .subscribe(Subscription {
                 id: destination.to_string(),
@@ -146,6 +156,9 @@ impl Client {
     }
 
     async fn unsubscribe(&self, destination: &str) {
+        if Self::implicit(destination) {
+            return;
+        }
         let _ = self.conn.unsubscribe(destination).await;
     }
 
