@@ -1,6 +1,7 @@
 //! `mco`: the one marionette binary. Each sub-command lives in its own module; this file
 //! only parses the command line and sets up logging.
 
+mod analyze_cmd;
 mod broker_cmd;
 mod client_common;
 mod connections;
@@ -47,6 +48,8 @@ enum Command {
     Inventory(inventory_cmd::InventoryArgs),
     /// List the client commands, or describe an agent's DDL.
     Help(help_cmd::HelpArgs),
+    /// Decode a pcap/pcapng capture of STOMP/MCollective traffic, or compute heart-beat cost.
+    Analyze(analyze_cmd::AnalyzeArgs),
 }
 
 impl Command {
@@ -79,5 +82,6 @@ fn main() -> anyhow::Result<()> {
         Command::Facts(args) => client_common::exit(facts_cmd::run(args)),
         Command::Inventory(args) => client_common::exit(inventory_cmd::run(args)),
         Command::Help(args) => client_common::exit(help_cmd::run(args)),
+        Command::Analyze(args) => analyze_cmd::run(args),
     }
 }

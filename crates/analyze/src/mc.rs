@@ -1,0 +1,106 @@
+//! MCollective envelopes inside STOMP bodies.
+
+use marionette_wire::envelope::{Reply, Request};
+use marionette_wire::marshal::{self, Limits};
+use marionette_wire::psk::{BodyEncoding, hash};
+use marionette_wire::value::Value;
+
+/// A decoded body.
+pub enum Envelope {
+    Request {
+        env: Request,
+        action: Option<String>,
+        hash_ok: Option<bool>,
+    },
+    Reply {
+        env: Reply,
+        statuscode: Option<i64>,
+        hash_ok: Option<bool>,
+    },
+}
+
+/// Marshal bounds for bodies: generous for real inventories, small enough for a hostile
+/// capture.
+fn limits() -> Limits {
+    Limits {
+        max_depth: 32,
+        max_values: 1 << 18,
+        max_symbols: 1 << 12,
+        max_objects: 1 << 18,
+    }
+}
+
+fn looks_base64(body: &[u8]) -> bool {
+    !body.is_empty()
+        && body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\n' | b'\r'))
+}
+
+/// Decodes a SEND or MESSAGE body; `None` when it is no MCollective envelope.
+pub fn decode(body: &[u8], base64: bool, psk: Option<&[u8]>) -> Option<Envelope> {
+    let raw;
+    let marshal_bytes: &[u8] = if base64 || (!body.starts_with(&[4, 8]) && looks_base64(body)) {
+        raw = BodyEncoding::Base64.decode(body).ok()?;
+        &raw
+    } else {
+        body
+    };
+    let outer = marshal::load_with(marshal_bytes, &limits()).ok()?;
+    let inner = |b: &[u8]| marshal::load_with(b, &limits()).ok();
+    let check = |b: &[u8], h: &str| psk.map(|k| hash(b, k) == h);
+    if outer.get_sym("senderagent").is_some() {
+        let env = Reply::from_value(&outer).ok()?;
+        let statuscode = inner(&env.body).and_then(|p| field(&p, "statuscode")?.as_int());
+        let hash_ok = check(&env.body, &env.hash);
+        Some(Envelope::Reply {
+            env,
+            statuscode,
+            hash_ok,
+        })
+    } else {
+        let env = Request::from_value(&outer).ok()?;
+        let action =
+            inner(&env.body).and_then(|p| field(&p, "action")?.as_str().map(str::to_string));
+        let hash_ok = check(&env.body, &env.hash);
+        Some(Envelope::Request {
+            env,
+            action,
+            hash_ok,
+        })
+    }
+}
+
+/// A Symbol- or String-keyed entry of a Hash.
+fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    v.get_sym(name).or_else(|| v.get_str(name))
+}
+
+/// A Ruby value as JSON: Symbol keys keep their name, binary strings are read lossily.
+pub fn to_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Nil => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::BigInt { .. } => J::String("<bignum>".into()),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
+        Value::Str(s) => J::String(String::from_utf8_lossy(&s.bytes).into_owned()),
+        Value::Symbol(s) => J::String(s.to_string()),
+        Value::Array(a) => J::Array(a.iter().map(to_json).collect()),
+        Value::Hash(h) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in h {
+                let key = match k {
+                    Value::Str(s) => String::from_utf8_lossy(&s.bytes).into_owned(),
+                    Value::Symbol(s) => s.to_string(),
+                    other => to_json(other).to_string(),
+                };
+                map.insert(key, to_json(v));
+            }
+            J::Object(map)
+        }
+    }
+}
