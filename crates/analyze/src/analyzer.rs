@@ -35,6 +35,8 @@ struct Side {
     broker: bool,
     node: bool,
     client: bool,
+    /// Sent CONNECT: a client of the broker, a node unless it shows itself as one.
+    connected: bool,
     identity: Option<String>,
 }
 
@@ -369,6 +371,7 @@ impl Analyzer {
             Command::Connect | Command::Stomp => {
                 let conn = &mut self.conns[id];
                 conn.sides[other].broker = true;
+                conn.sides[side].connected = true;
                 conn.login = frame.get("login").map(str::to_string);
                 conn.host = frame.get("host").map(str::to_string);
                 conn.connect_hb =
@@ -731,7 +734,7 @@ impl Analyzer {
                     "broker"
                 } else if x.node {
                     "node"
-                } else if x.client {
+                } else if x.client || x.connected {
                     "client"
                 } else if s == sv && broker.is_none() && STOMP_PORTS.contains(&c.addr[s].port()) {
                     "broker"
