@@ -31,9 +31,11 @@ pub struct Session {
     write_timeout: Duration,
 }
 
-fn heart_beat_values(h: Option<Duration>) -> (u64, u64) {
-    let ms = h.map_or(0, |d| d.as_millis() as u64);
-    (ms, ms)
+/// The CONNECT `heart-beat` values: what we can send, what we want to receive.
+fn heart_beat_values(h: Option<Duration>, skew: Duration) -> (u64, u64) {
+    let Some(h) = h else { return (0, 0) };
+    let (ms, skew) = (h.as_millis() as u64, skew.as_millis() as u64);
+    (ms.saturating_add(skew), ms.saturating_sub(skew).max(1))
 }
 
 impl Session {
@@ -43,7 +45,7 @@ impl Session {
             .await
             .map_err(|e| ConnectorError::Connect(broker.to_string(), e.to_string()))?;
         let _ = stream.set_nodelay(true);
-        let (cx, cy) = heart_beat_values(settings.heartbeat);
+        let (cx, cy) = heart_beat_values(settings.heartbeat, settings.heartbeat_skew);
         let mut connect =
             Frame::new(Command::Connect).header("accept-version", settings.accept_version.as_str());
         if let Some(host) = &settings.vhost {
@@ -251,5 +253,24 @@ async fn sleep_opt(at: Option<Instant>) {
     match at {
         Some(at) => sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heart_beat_values;
+    use std::time::Duration;
+
+    #[test]
+    fn connect_heart_beat_like_mcollective() {
+        assert_eq!(heart_beat_values(None, Duration::from_millis(500)), (0, 0));
+        assert_eq!(
+            heart_beat_values(Some(Duration::from_secs(30)), Duration::ZERO),
+            (30_000, 30_000)
+        );
+        assert_eq!(
+            heart_beat_values(Some(Duration::from_secs(30)), Duration::from_millis(500)),
+            (30_500, 29_500)
+        );
     }
 }

@@ -35,6 +35,8 @@ pub struct Settings {
     pub accept_version: String,
     /// Heart-beat interval both ways; `None` turns heart-beats off.
     pub heartbeat: Option<Duration>,
+    /// CONNECT offers `heart-beat:H+skew,H-skew` (MCollective's connectors use 500 ms).
+    pub heartbeat_skew: Duration,
     /// The link is declared dead after the broker's interval × this without a byte.
     pub heartbeat_grace: f64,
     pub backoff: Backoff,
@@ -56,6 +58,7 @@ impl Settings {
             vhost: None,
             accept_version: "1.2,1.1,1.0".into(),
             heartbeat: Some(Duration::from_secs(30)),
+            heartbeat_skew: Duration::ZERO,
             heartbeat_grace: 2.0,
             backoff: Backoff::default(),
             healthy_after: Duration::from_secs(10),
@@ -86,6 +89,7 @@ impl Settings {
         let mut s = Settings::new(brokers);
         s.vhost = Some(c.vhost.clone());
         s.heartbeat = (c.heartbeat_interval > 0).then(|| Duration::from_secs(c.heartbeat_interval));
+        s.heartbeat_skew = Duration::from_millis(500);
         s.accept_version = c.accept_version().to_string();
         s.backoff = Backoff {
             initial: Duration::from_secs_f64(c.initial_reconnect_delay.max(0.001)),
