@@ -16,7 +16,7 @@ fn analyze(name: &str, psk: Option<&str>) -> Report {
     analyze_file(&captures().join(format!("{name}.pcapng")), opts).expect("capture opens")
 }
 
-fn conn<'a>(r: &'a Report, client_port: u16) -> &'a marionette_analyze::report::Connection {
+fn conn(r: &Report, client_port: u16) -> &marionette_analyze::report::Connection {
     r.connections
         .iter()
         .find(|c| c.client.ends_with(&format!(":{client_port}")))
