@@ -4,12 +4,15 @@
 
 use anyhow::Context;
 use clap::Args;
+use marionette_client::rpc::RpcCall;
 use marionette_client::{Client, ClientOptions, Progress};
 use marionette_config::localhost::{Role, localhost};
 use marionette_config::{Config, client_config_path};
+use marionette_wire::Value;
 use marionette_wire::filter::Filter;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::time::Duration;
 
 /// Options every client command takes (MCollective's common and filter options).
 #[derive(Args, Debug, Clone, Default)]
@@ -279,6 +282,40 @@ impl Progress for ConsoleProgress {
             print!("\n\n");
         } else {
             println!();
+        }
+    }
+}
+
+impl Loaded {
+    /// An RPC call of `agent#action` with `data` on the nodes `filter` selects, with the
+    /// collective, TTL and timeouts of this configuration and `common`'s flags; no limit,
+    /// no batching, results wanted. Callers adjust the rest.
+    pub fn rpc_call(
+        &self,
+        common: &CommonArgs,
+        agent: &str,
+        action: &str,
+        data: Vec<(Value, Value)>,
+        filter: &Filter,
+    ) -> RpcCall {
+        let (identities, identity_regex) = plain_identities(filter);
+        RpcCall {
+            agent: agent.to_string(),
+            action: action.to_string(),
+            data,
+            filter: filter.to_value(),
+            identities,
+            identity_regex,
+            collective: self.collective.clone(),
+            ttl: self.opts.ttl,
+            timeout: common.timeout.map(Duration::from_secs_f64),
+            discovery_timeout: common.discovery_timeout,
+            limit: None,
+            batch: None,
+            batch_sleep: self.opts.batch_sleep,
+            process_results: true,
+            reply_to: None,
+            nodes: None,
         }
     }
 }

@@ -3,10 +3,9 @@
 use crate::client_common::{self, CommonArgs};
 use clap::Args;
 use marionette_client::render;
-use marionette_client::rpc::{self, Outcome, RpcCall, Silent};
+use marionette_client::rpc::{self, Outcome, Silent};
 use marionette_client::ruby;
 use marionette_wire::Value;
-use std::time::Duration;
 
 /// `mco facts [filters] FACT`.
 #[derive(Args, Debug)]
@@ -60,26 +59,9 @@ fn facts(args: &FactsArgs) -> anyhow::Result<i32> {
     };
     let loaded = args.common.load()?;
     let filter = client_common::with_agent(args.common.filter()?, "rpcutil");
-    let (identities, identity_regex) = client_common::plain_identities(&filter);
     let ddl = marionette_ddl::stock::rpcutil();
-    let call = RpcCall {
-        agent: "rpcutil".into(),
-        action: "get_fact".into(),
-        data: vec![(Value::sym("fact"), Value::str(fact.as_str()))],
-        filter: filter.to_value(),
-        identities,
-        identity_regex,
-        collective: loaded.collective.clone(),
-        ttl: loaded.opts.ttl,
-        timeout: args.common.timeout.map(Duration::from_secs_f64),
-        discovery_timeout: args.common.discovery_timeout,
-        limit: None,
-        batch: None,
-        batch_sleep: 1.0,
-        process_results: true,
-        reply_to: None,
-        nodes: None,
-    };
+    let data = vec![(Value::sym("fact"), Value::str(fact.as_str()))];
+    let call = loaded.rpc_call(&args.common, "rpcutil", "get_fact", data, &filter);
     let outcome = client_common::runtime()?.block_on(async {
         let mut client = client_common::connect(loaded.opts).await?;
         let r = rpc::call(&mut client, &ddl, &call, &mut Silent).await;

@@ -3,11 +3,10 @@
 use crate::client_common::{self, CommonArgs};
 use clap::Args;
 use marionette_client::render;
-use marionette_client::rpc::{self, Outcome, RpcCall, RpcResult, Silent};
+use marionette_client::rpc::{self, Outcome, RpcResult, Silent};
 use marionette_client::ruby;
 use marionette_wire::Value;
 use marionette_wire::filter::Filter;
-use std::time::Duration;
 
 /// `mco inventory NODE`.
 #[derive(Args, Debug)]
@@ -199,24 +198,7 @@ fn inventory(args: &InventoryArgs) -> anyhow::Result<i32> {
     let mut filter = Filter::new();
     filter.add_identity_option(&node);
     filter.add_agent_option("rpcutil");
-    let call = |action: &str| RpcCall {
-        agent: "rpcutil".into(),
-        action: action.into(),
-        data: Vec::new(),
-        filter: filter.to_value(),
-        identities: vec![node.clone()],
-        identity_regex: false,
-        collective: loaded.collective.clone(),
-        ttl: loaded.opts.ttl,
-        timeout: args.common.timeout.map(Duration::from_secs_f64),
-        discovery_timeout: args.common.discovery_timeout,
-        limit: None,
-        batch: None,
-        batch_sleep: 1.0,
-        process_results: true,
-        reply_to: None,
-        nodes: None,
-    };
+    let call = |action: &str| loaded.rpc_call(&args.common, "rpcutil", action, Vec::new(), &filter);
     let first = |o: Outcome| -> (Option<RpcResult>, Option<rpc::Stats>) {
         match o {
             Outcome::Results { results, stats, .. } => (results.into_iter().next(), Some(stats)),

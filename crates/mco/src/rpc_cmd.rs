@@ -7,7 +7,6 @@ use clap::Args;
 use marionette_client::render;
 use marionette_client::rpc::{self, Limit, Outcome, RpcCall};
 use std::io::IsTerminal;
-use std::time::Duration;
 
 /// `mco rpc [options] [filters] AGENT ACTION [key=value ...]`.
 #[derive(Args, Debug)]
@@ -98,7 +97,6 @@ fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
     };
     let loaded = args.common.load()?;
     let filter = client_common::with_agent(args.common.filter()?, &agent);
-    let (identities, identity_regex) = client_common::plain_identities(&filter);
     let data = ddl
         .convert_cli_arguments(&action, &pairs)
         .map_err(anyhow::Error::msg)?;
@@ -141,22 +139,13 @@ fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
         bail!("--display has to be one of 'ok', 'all' or 'failed'");
     }
     let call = RpcCall {
-        agent: agent.clone(),
-        action: action.clone(),
-        data,
-        filter: filter.to_value(),
-        identities,
-        identity_regex,
-        collective: loaded.collective.clone(),
-        ttl: loaded.opts.ttl,
-        timeout: args.common.timeout.map(Duration::from_secs_f64),
-        discovery_timeout: args.common.discovery_timeout,
         limit,
         batch,
         batch_sleep: args.batch_sleep.unwrap_or(loaded.opts.batch_sleep),
         process_results: !args.no_results,
         reply_to: args.reply_to.clone(),
         nodes,
+        ..loaded.rpc_call(&args.common, &agent, &action, data, &filter)
     };
     let mut ddl = ddl;
     if let Some(mode) = &args.display
