@@ -211,3 +211,17 @@ fn base64_bodies_round_trip() {
         ("node1", Some("pong"))
     );
 }
+
+#[test]
+fn filters_rebuilt_from_their_model_dump_as_ruby_wrote_them() {
+    use marionette_wire::filter::Filter;
+    for (name, body) in vectors("request") {
+        let request = Request::from_value(&marshal::load(&body).unwrap()).unwrap();
+        let model = Filter::from_value(&request.filter).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            marshal::dump(&model.to_value()),
+            marshal::dump(&request.filter),
+            "{name}: filter bytes"
+        );
+    }
+}

@@ -3,6 +3,26 @@
 
 use super::{CompoundToken, FStatement, FactFilter, Filter, FilterError};
 use crate::Value;
+use crate::value::RString;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Ruby dedups frozen String hash keys, so within one `Marshal.dump` equal keys are one
+/// object and the later ones are written as links. Sharing the key's [`Arc`] reproduces
+/// those bytes.
+#[derive(Default)]
+struct Keys(HashMap<&'static str, Arc<RString>>);
+
+impl Keys {
+    fn get(&mut self, key: &'static str) -> Value {
+        Value::Str(
+            self.0
+                .entry(key)
+                .or_insert_with(|| Arc::new(RString::utf8(key)))
+                .clone(),
+        )
+    }
+}
 
 const STANDARD_KEYS: [&str; 5] = ["fact", "cf_class", "agent", "identity", "compound"];
 
@@ -11,6 +31,15 @@ impl Filter {
     /// `"compound"` (String keys, UTF-8), then `"collective"` when set.
     pub fn to_value(&self) -> Value {
         let strings = |list: &[String]| Value::Array(list.iter().map(Value::str).collect());
+        let mut keys = Keys::default();
+        let compound = Value::Array(
+            self.compound
+                .iter()
+                .map(|expr| {
+                    Value::Array(expr.iter().map(|t| token_to_value(t, &mut keys)).collect())
+                })
+                .collect(),
+        );
         let mut hash = vec![
             (
                 Value::str("fact"),
@@ -19,15 +48,7 @@ impl Filter {
             (Value::str("cf_class"), strings(&self.cf_class)),
             (Value::str("agent"), strings(&self.agent)),
             (Value::str("identity"), strings(&self.identity)),
-            (
-                Value::str("compound"),
-                Value::Array(
-                    self.compound
-                        .iter()
-                        .map(|expr| Value::Array(expr.iter().map(token_to_value).collect()))
-                        .collect(),
-                ),
-            ),
+            (Value::str("compound"), compound),
         ];
         if let Some(collective) = &self.collective {
             hash.push((Value::str("collective"), Value::str(collective)));
@@ -99,34 +120,35 @@ fn fact_to_value(f: &FactFilter) -> Value {
     ])
 }
 
-fn token_to_value(token: &CompoundToken) -> Value {
-    let same = |s: &str| Value::Hash(vec![(Value::str(s), Value::str(s))]);
+fn token_to_value(token: &CompoundToken, keys: &mut Keys) -> Value {
+    let mut same = |s: &'static str| Value::Hash(vec![(keys.get(s), Value::str(s))]);
     match token {
-        CompoundToken::Statement(s) => Value::Hash(vec![(Value::str("statement"), Value::str(s))]),
+        CompoundToken::Statement(s) => Value::Hash(vec![(keys.get("statement"), Value::str(s))]),
         CompoundToken::And => same("and"),
         CompoundToken::Or => same("or"),
         CompoundToken::Not => same("not"),
         CompoundToken::LParen => same("("),
         CompoundToken::RParen => same(")"),
         CompoundToken::FStatement(f) => {
-            Value::Hash(vec![(Value::str("fstatement"), fstatement_to_value(f))])
+            let value = fstatement_to_value(f, keys);
+            Value::Hash(vec![(keys.get("fstatement"), value)])
         }
     }
 }
 
 /// In `create_function_hash`'s insertion order: `r_compare`, `operator`, `value` (only
 /// for `name(…).value` calls), `name`, `params`.
-fn fstatement_to_value(f: &FStatement) -> Value {
+fn fstatement_to_value(f: &FStatement, keys: &mut Keys) -> Value {
     let mut hash = vec![
-        (Value::str("r_compare"), Value::str(&f.r_compare)),
-        (Value::str("operator"), Value::str(&f.operator)),
+        (keys.get("r_compare"), Value::str(&f.r_compare)),
+        (keys.get("operator"), Value::str(&f.operator)),
     ];
     if let Some(value) = &f.value {
-        hash.push((Value::str("value"), Value::str(value)));
+        hash.push((keys.get("value"), Value::str(value)));
     }
-    hash.push((Value::str("name"), Value::str(&f.name)));
+    hash.push((keys.get("name"), Value::str(&f.name)));
     let params = f.params.as_ref().map_or(Value::Nil, Value::str);
-    hash.push((Value::str("params"), params));
+    hash.push((keys.get("params"), params));
     Value::Hash(hash)
 }
 
