@@ -5,9 +5,10 @@ use crate::settings::{BrokerAddr, Settings};
 use crate::{Command as Cmd, ConnectorError, Event, Subscription};
 use bytes::BytesMut;
 use marionette_stomp::{Command, Decoder, Frame, Item, Version, encode};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 
@@ -38,10 +39,40 @@ fn heart_beat_values(h: Option<Duration>, skew: Duration) -> (u64, u64) {
     (ms.saturating_add(skew), ms.saturating_sub(skew).max(1))
 }
 
+/// Opens the TCP connection, from `bind` when given (a fleet emulator spreads its
+/// connections over loopback source addresses to get past one address's ephemeral ports).
+async fn connect(broker: &BrokerAddr, bind: Option<IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(local) = bind else {
+        return TcpStream::connect((broker.host.as_str(), broker.port)).await;
+    };
+    let mut last = None;
+    for addr in tokio::net::lookup_host((broker.host.as_str(), broker.port)).await? {
+        if addr.is_ipv4() != local.is_ipv4() {
+            continue;
+        }
+        let socket = if local.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.bind(SocketAddr::new(local, 0))?;
+        match socket.connect(addr).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("no address of {} matches {local}", broker.host),
+        )
+    }))
+}
+
 impl Session {
     /// Connects to `broker` and performs the handshake. The caller bounds the time.
     pub async fn open(broker: &BrokerAddr, settings: &Settings) -> Result<Session, ConnectorError> {
-        let stream = TcpStream::connect((broker.host.as_str(), broker.port))
+        let stream = connect(broker, settings.bind)
             .await
             .map_err(|e| ConnectorError::Connect(broker.to_string(), e.to_string()))?;
         let _ = stream.set_nodelay(true);

@@ -29,6 +29,8 @@ impl fmt::Display for BrokerAddr {
 pub struct Settings {
     /// Tried in order; a failure moves on to the next one.
     pub brokers: Vec<BrokerAddr>,
+    /// Local address to connect from (any when `None`).
+    pub bind: Option<std::net::IpAddr>,
     /// The CONNECT `host` header.
     pub vhost: Option<String>,
     /// The CONNECT `accept-version` header.
@@ -55,6 +57,7 @@ impl Settings {
     pub fn new(brokers: Vec<BrokerAddr>) -> Settings {
         Settings {
             brokers,
+            bind: None,
             vhost: None,
             accept_version: "1.2,1.1,1.0".into(),
             heartbeat: Some(Duration::from_secs(30)),

@@ -250,3 +250,14 @@ async fn a_silent_broker_is_detected_by_heart_beats() {
         "{took:?}"
     );
 }
+
+#[tokio::test]
+async fn connects_from_the_chosen_source_address() {
+    let b = broker_on("127.0.0.1:0".parse().unwrap()).await;
+    let mut s = settings(vec![addr(b.stomp_addr, "mcollective", "marionette")]);
+    s.bind = Some("127.0.0.7".parse().unwrap());
+    let (c, _events) = Connector::start(s).unwrap();
+    c.connected(Duration::from_secs(5)).await.unwrap();
+    let peer = &b.connections()[0].peer;
+    assert!(peer.starts_with("127.0.0.7:"), "{peer}");
+}
