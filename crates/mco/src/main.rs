@@ -13,6 +13,7 @@ mod http;
 mod inventory_cmd;
 mod ping_cmd;
 mod rpc_cmd;
+mod swarm_cmd;
 mod up_cmd;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ enum Command {
     Broker(broker_cmd::BrokerArgs),
     /// Run the node daemon (mcollectived's role) with a server.cfg.
     Daemon(daemon_cmd::DaemonArgs),
+    /// Run N simulated nodes in one process (a fleet emulator for tests and benchmarks).
+    Swarm(swarm_cmd::SwarmArgs),
     /// Run the embedded default on this machine: the broker on 127.0.0.1:61613 (admin
     /// endpoint on 127.0.0.1:61680) and a local daemon, ready for `mco ping`.
     Up(up_cmd::UpArgs),
@@ -57,6 +60,8 @@ impl Command {
     fn default_log_level(&self) -> &'static str {
         match self {
             Command::Broker(_) | Command::Daemon(_) | Command::Up(_) => "info",
+            // Thousands of nodes: only what goes wrong.
+            Command::Swarm(_) => "warn",
             _ => "error",
         }
     }
@@ -76,6 +81,7 @@ fn main() -> anyhow::Result<()> {
         Command::Broker(args) => broker_cmd::run(args),
         Command::Up(args) => up_cmd::run(args),
         Command::Daemon(args) => daemon_cmd::run(args),
+        Command::Swarm(args) => swarm_cmd::run(args),
         Command::Ping(args) => client_common::exit(ping_cmd::run(args)),
         Command::Rpc(args) => client_common::exit(rpc_cmd::run(args)),
         Command::Find(args) => client_common::exit(find_cmd::run(args)),
