@@ -191,13 +191,20 @@ async fn supervise(
     let mut rng = Rng::from_entropy();
     let mut subs: Vec<Subscription> = Vec::new();
     let mut attempt: u32 = 0;
+    // Set when a session was lost: the next attempt waits a random splay.
+    let mut splay = false;
     let mut next = 0usize;
     let stop = |state: &watch::Sender<State>, reason: String| {
         let _ = state.send(State::Stopped { reason });
     };
     loop {
         if attempt > 0 {
-            let delay = settings.backoff.delay(attempt - 1, &mut rng);
+            let backoff = settings.backoff.delay(attempt - 1, &mut rng);
+            let delay = if std::mem::take(&mut splay) {
+                settings.reconnect_splay.mul_f64(rng.unit()).max(backoff)
+            } else {
+                backoff
+            };
             tracing::debug!(attempt, ?delay, "reconnecting after backoff");
             if !idle(delay, &mut commands, &mut subs).await {
                 stop(&state, "closed".into());
@@ -269,11 +276,14 @@ async fn supervise(
                 let _ = state.send(State::Connecting);
                 let _ = events.send(Event::Disconnected { reason }).await;
                 // A healthy connection resets the curve; a flapping one keeps climbing.
+                // Either way the next attempt waits a random splay first, so a fleet that
+                // lost its broker together comes back spread out.
                 attempt = if started.elapsed() >= settings.healthy_after {
                     1
                 } else {
                     attempt + 1
                 };
+                splay = true;
             }
         }
     }

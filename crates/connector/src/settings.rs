@@ -44,6 +44,9 @@ pub struct Settings {
     pub backoff: Backoff,
     /// A connection that lasted this long resets the backoff.
     pub healthy_after: Duration,
+    /// After losing a session, the first attempt waits a uniformly random time up to this, so a fleet that lost its broker together does not reconnect together.
+    /// Zero (the default) reconnects at once, as an interactive client should.
+    pub reconnect_splay: Duration,
     /// TCP connect plus CONNECTED must take less than this.
     pub connect_timeout: Duration,
     /// Give up after this many failed attempts in a row; `None` retries forever.
@@ -65,6 +68,7 @@ impl Settings {
             heartbeat_grace: 2.0,
             backoff: Backoff::default(),
             healthy_after: Duration::from_secs(10),
+            reconnect_splay: Duration::ZERO,
             connect_timeout: Duration::from_secs(10),
             max_attempts: None,
             limits: Limits::default(),

@@ -38,6 +38,8 @@ pub enum DaemonError {
     Security(String),
     #[error("no PSK: set plugin.psk or MCOLLECTIVE_PSK")]
     NoPsk,
+    #[error("{0}")]
+    Setting(String),
     #[error(transparent)]
     Connector(#[from] marionette_connector::ConnectorError),
     #[error("cannot watch signals: {0}")]
@@ -47,8 +49,9 @@ pub enum DaemonError {
 /// The connector settings for a daemon: the configured pool and timings, with
 /// heart-beats every 30 s (STOMP 1.2/1.1/1.0) unless `heartbeat_interval` is set, where
 /// 0 turns them off as in MCollective.
-pub fn connector_settings(config: &Config, c: &ConnectorSettings) -> Settings {
+pub fn connector_settings(config: &Config, c: &ConnectorSettings) -> Result<Settings, DaemonError> {
     let mut s = Settings::from_mcollective(c);
+    s.reconnect_splay = reconnect_splay(config, c)?;
     let configured = config
         .plugin(&format!("{}.heartbeat_interval", c.dialect.name()))
         .is_some();
@@ -56,7 +59,25 @@ pub fn connector_settings(config: &Config, c: &ConnectorSettings) -> Settings {
         s.heartbeat = Some(Duration::from_secs(30));
         s.accept_version = "1.2,1.1,1.0".into();
     }
-    s
+    Ok(s)
+}
+
+/// How long a node may wait, at random, before reconnecting after losing a healthy
+/// connection: `plugin.<connector>.reconnect_splay` seconds, 20 by default, so a thousand
+/// nodes that lost their broker together come back at about 5 % of the fleet per second.
+pub fn reconnect_splay(config: &Config, c: &ConnectorSettings) -> Result<Duration, DaemonError> {
+    let key = format!("{}.reconnect_splay", c.dialect.name());
+    match config.plugin(&key) {
+        None => Ok(Duration::from_secs(20)),
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(secs) if secs.is_finite() && (0.0..=3600.0).contains(&secs) => {
+                Ok(Duration::from_secs_f64(secs))
+            }
+            _ => Err(DaemonError::Setting(format!(
+                "plugin.{key} = {v:?} is not a number of seconds from 0 to 3600"
+            ))),
+        },
+    }
 }
 
 /// The wire dialect of a configured connector.
@@ -77,7 +98,7 @@ pub fn load_config(path: &Path) -> Result<Config, DaemonError> {
 /// Runs the daemon with `config` until SIGTERM or Ctrl-C (SIGUSR1 reloads facts and
 /// classes), then drains running actions.
 pub async fn run(config: Config) -> Result<(), DaemonError> {
-    let settings = connector_settings(&config, &config.connector_settings()?);
+    let settings = connector_settings(&config, &config.connector_settings()?)?;
     let node = Node::start(config, settings, NodeData::FromConfig).await?;
     let (tx, rx) = mpsc::channel(4);
     let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;

@@ -92,7 +92,7 @@ pub fn run(args: SwarmArgs) -> anyhow::Result<()> {
         for n in args.first..args.first + args.nodes {
             let mut config: Config = template.clone();
             config.identity = format!("{}-{n}", args.prefix);
-            let mut settings = marionette_daemon::connector_settings(&config, &csettings);
+            let mut settings = marionette_daemon::connector_settings(&config, &csettings)?;
             if args.source_addresses > 0 {
                 let host = 2 + (n % u64::from(args.source_addresses)) as u8;
                 settings.bind = Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, host)));
