@@ -235,12 +235,14 @@ impl ConnInfo {
     /// A serialisable picture of this connection now.
     pub fn snapshot(&self, now: u64) -> ConnectionView {
         let session = Self::lock(&self.session).clone();
+        let subscriptions = Self::lock(&self.subscriptions).clone();
         let ago = |ms: u64| (ms != 0).then(|| now.saturating_sub(ms));
         ConnectionView {
             id: self.id,
             peer: self.peer.to_string(),
             local: self.local.to_string(),
             opened_by: "peer",
+            role: role(&subscriptions),
             opened_at_ms: self.opened_ms,
             age_ms: now.saturating_sub(self.opened_ms),
             login: session.login,
@@ -260,7 +262,7 @@ impl ConnInfo {
             frames_out: self.frames_out.load(Relaxed),
             heartbeats_in: self.heartbeats_in.load(Relaxed),
             heartbeats_out: self.heartbeats_out.load(Relaxed),
-            subscriptions: Self::lock(&self.subscriptions).clone(),
+            subscriptions,
         }
     }
 }
@@ -284,6 +286,8 @@ pub struct ConnectionView {
     pub local: String,
     /// Which side opened the TCP connection: always the peer for a listening broker.
     pub opened_by: &'static str,
+    /// What the peer is, going by its subscriptions: `node`, `client` or `unknown`.
+    pub role: &'static str,
     pub opened_at_ms: u64,
     pub age_ms: u64,
     pub login: Option<String>,
@@ -299,6 +303,30 @@ pub struct ConnectionView {
     pub heartbeats_in: u64,
     pub heartbeats_out: u64,
     pub subscriptions: Vec<SubscriptionView>,
+}
+
+/// What a peer is, going by MCollective's destinations: a node subscribes to its
+/// directed queue or exchange and to agent topics; a client to reply queues.
+pub fn role(subscriptions: &[SubscriptionView]) -> &'static str {
+    let node = subscriptions.iter().any(|s| {
+        let d = s.destination.as_str();
+        (d.starts_with("/queue/") && d.ends_with(".nodes"))
+            || (d.starts_with("/topic/") && d.ends_with(".agent"))
+            || (d.starts_with("/topic/") && d.ends_with(".agents"))
+            || (d.starts_with("/exchange/")
+                && (d.contains("_broadcast/") || d.contains("_directed/")))
+    });
+    let client = subscriptions.iter().any(|s| {
+        let d = s.destination.as_str();
+        (d.starts_with("/queue/") && d.contains(".reply."))
+            || d.starts_with("/temp-queue/")
+            || d.starts_with("/exchange/mcollective_reply/")
+    });
+    match (node, client) {
+        (true, _) => "node",
+        (false, true) => "client",
+        _ => "unknown",
+    }
 }
 
 /// Every open connection, by id.
@@ -329,5 +357,33 @@ impl ConnTable {
         let now = now_ms();
         let infos: Vec<Arc<ConnInfo>> = ConnInfo::lock(&self.map).values().cloned().collect();
         infos.iter().map(|i| i.snapshot(now)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(destination: &str) -> SubscriptionView {
+        SubscriptionView {
+            id: destination.into(),
+            destination: destination.into(),
+            selector: None,
+            ack: "auto",
+        }
+    }
+
+    #[test]
+    fn roles_from_mcollective_destinations() {
+        assert_eq!(role(&[sub("/queue/mcollective.nodes")]), "node");
+        assert_eq!(role(&[sub("/topic/mcollective.rpcutil.agent")]), "node");
+        assert_eq!(role(&[sub("/exchange/mcollective_directed/node1")]), "node");
+        assert_eq!(role(&[sub("/queue/mcollective.reply.mco_1.1")]), "client");
+        assert_eq!(
+            role(&[sub("/temp-queue/mcollective_reply_rpcutil")]),
+            "client"
+        );
+        assert_eq!(role(&[sub("/topic/other")]), "unknown");
+        assert_eq!(role(&[]), "unknown");
     }
 }

@@ -244,6 +244,7 @@ async fn admin_endpoint_shows_connections_and_metrics() {
     assert_eq!(r.version, Some("1.1"));
     assert_eq!(r.host.as_deref(), Some("mcollective"));
     assert_eq!(r.opened_by, "peer");
+    assert_eq!(r.role, "node", "a directed-queue subscriber is a node");
     assert_eq!(r.peer, c.stream.local_addr().unwrap().to_string());
     let hb = r.heartbeat.as_ref().unwrap();
     assert_eq!(
