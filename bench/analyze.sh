@@ -16,7 +16,7 @@ cargo build --release -q -p mco
 MCO="$PWD/target/release/mco"
 RUN="$(mktemp -d)"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$RUN"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$RUN"; echo "run dir: $RUN" >&2; }
 trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cfg() { # USER PASSWORD
@@ -39,7 +39,7 @@ pids+=($!)
 sleep 3
 for _ in $(seq 30); do
   "$MCO" ping --expect 300 --config "$RUN/client.cfg" > /dev/null
-  "$MCO" rpc rpcutil inventory -F tenth=0 --dt 1 --config "$RUN/client.cfg" > /dev/null
+  "$MCO" rpc rpcutil inventory -F tenth=0 --dt 1 --config "$RUN/client.cfg" > /dev/null 2>&1
 done
 sleep 1
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true

@@ -127,6 +127,7 @@ pub struct Analyzer {
     chunks: Vec<Chunk>,
     events: Vec<Event>,
     skipped_total: u64,
+    bodies: mc::Decoder,
 }
 
 fn limits(o: &Options) -> &Limits {
@@ -158,6 +159,7 @@ impl Analyzer {
             chunks: Vec::new(),
             events: Vec::new(),
             skipped_total: 0,
+            bodies: mc::Decoder::default(),
         }
     }
 
@@ -417,7 +419,10 @@ impl Analyzer {
                         s.identity.get_or_insert(sender.to_string());
                     }
                 }
-                match mc::decode(&frame.body, self.opts.base64, self.opts.psk.as_deref()) {
+                match self
+                    .bodies
+                    .decode(&frame.body, self.opts.base64, self.opts.psk.as_deref())
+                {
                     Some(Envelope::Request {
                         env,
                         action,
@@ -455,7 +460,10 @@ impl Analyzer {
             }
             Command::Message => {
                 self.conns[id].sides[side].broker = true;
-                match mc::decode(&frame.body, self.opts.base64, self.opts.psk.as_deref()) {
+                match self
+                    .bodies
+                    .decode(&frame.body, self.opts.base64, self.opts.psk.as_deref())
+                {
                     Some(Envelope::Request {
                         env,
                         action,

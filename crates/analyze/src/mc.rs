@@ -6,6 +6,7 @@ use marionette_wire::psk::{BodyEncoding, hash};
 use marionette_wire::value::Value;
 
 /// A decoded body.
+#[derive(Clone)]
 pub enum Envelope {
     Request {
         env: Request,
@@ -35,6 +36,37 @@ fn looks_base64(body: &[u8]) -> bool {
         && body
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\n' | b'\r'))
+}
+
+/// Bodies remembered by [`Decoder`]; past this the memory starts over.
+const CACHE_ENTRIES: usize = 4096;
+
+/// Decodes bodies, remembering recent ones: a broadcast request is the same bytes in the
+/// client's SEND and in every node's MESSAGE, and a reply is seen as SEND and as MESSAGE,
+/// so most bodies of a capture are decoded once.
+#[derive(Default)]
+pub struct Decoder {
+    seen: std::collections::HashMap<bytes::Bytes, Option<Envelope>>,
+}
+
+impl Decoder {
+    /// [`decode`], through the memory of recent bodies.
+    pub fn decode(
+        &mut self,
+        body: &bytes::Bytes,
+        base64: bool,
+        psk: Option<&[u8]>,
+    ) -> Option<Envelope> {
+        if let Some(known) = self.seen.get(body) {
+            return known.clone();
+        }
+        let decoded = decode(body, base64, psk);
+        if self.seen.len() >= CACHE_ENTRIES {
+            self.seen.clear();
+        }
+        self.seen.insert(body.clone(), decoded.clone());
+        decoded
+    }
 }
 
 /// Decodes a SEND or MESSAGE body; `None` when it is no MCollective envelope.
