@@ -19,31 +19,19 @@ const PSK: &str = "process-test-key";
 fn server_cfg(dir: &Path, port: u16, extra: &str) -> std::path::PathBuf {
     std::fs::write(dir.join("facts.yaml"), "---\nrole: web\n").unwrap();
     std::fs::write(dir.join("classes.txt"), "base\n").unwrap();
-    let cfg = format!(
-        "identity = procnode\nmain_collective = mcollective\ncollectives = mcollective\n\
-         securityprovider = psk\nplugin.psk = {PSK}\nconnector = activemq\n\
-         plugin.activemq.pool.size = 1\nplugin.activemq.pool.1.host = 127.0.0.1\n\
-         plugin.activemq.pool.1.port = {port}\nplugin.activemq.pool.1.user = mcollective\n\
-         plugin.activemq.pool.1.password = marionette\nfactsource = yaml\n\
-         plugin.yaml = {}\nclassesfile = {}\n{extra}",
+    let node = format!(
+        "identity = procnode\nfactsource = yaml\nplugin.yaml = {}\nclassesfile = {}\n{extra}",
         dir.join("facts.yaml").display(),
         dir.join("classes.txt").display()
     );
     let path = dir.join("server.cfg");
-    std::fs::write(&path, cfg).unwrap();
+    harness::write_mcollective_cfg(&path, port, "mcollective", "marionette", PSK, &node);
     path
 }
 
 fn client_cfg(dir: &Path, port: u16) -> std::path::PathBuf {
-    let cfg = format!(
-        "identity = tester\nmain_collective = mcollective\ncollectives = mcollective\n\
-         securityprovider = psk\nplugin.psk = {PSK}\nconnector = activemq\n\
-         plugin.activemq.pool.size = 1\nplugin.activemq.pool.1.host = 127.0.0.1\n\
-         plugin.activemq.pool.1.port = {port}\nplugin.activemq.pool.1.user = admin\n\
-         plugin.activemq.pool.1.password = secret\n"
-    );
     let path = dir.join("client.cfg");
-    std::fs::write(&path, cfg).unwrap();
+    harness::write_mcollective_cfg(&path, port, "admin", "secret", PSK, "identity = tester\n");
     path
 }
 

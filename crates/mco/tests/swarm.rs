@@ -13,16 +13,7 @@ const NODES: u64 = 300;
 
 fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> std::path::PathBuf {
     let path = dir.join(name);
-    std::fs::write(
-        &path,
-        format!(
-            "main_collective = mcollective\ncollectives = mcollective\nsecurityprovider = psk\n\
-             plugin.psk = swarm-test\nconnector = activemq\nplugin.activemq.pool.size = 1\n\
-             plugin.activemq.pool.1.host = 127.0.0.1\nplugin.activemq.pool.1.port = {port}\n\
-             plugin.activemq.pool.1.user = {user}\nplugin.activemq.pool.1.password = {password}\n"
-        ),
-    )
-    .unwrap();
+    harness::write_mcollective_cfg(&path, port, user, password, "swarm-test", "");
     path
 }
 

@@ -458,6 +458,29 @@ pub fn parse_listening(line: &str) -> Option<(SocketAddr, Option<SocketAddr>)> {
     Some((stomp?, admin))
 }
 
+/// Writes a minimal MCollective configuration at `path`: collective `mcollective`, PSK
+/// security with `psk`, the activemq connector on 127.0.0.1:`port` with `login` and
+/// `password`, then `extra` lines.
+pub fn write_mcollective_cfg(
+    path: &Path,
+    port: u16,
+    login: &str,
+    password: &str,
+    psk: &str,
+    extra: &str,
+) {
+    std::fs::write(
+        path,
+        format!(
+            "main_collective = mcollective\ncollectives = mcollective\nsecurityprovider = psk\n\
+             plugin.psk = {psk}\nconnector = activemq\nplugin.activemq.pool.size = 1\n\
+             plugin.activemq.pool.1.host = 127.0.0.1\nplugin.activemq.pool.1.port = {port}\n\
+             plugin.activemq.pool.1.user = {login}\nplugin.activemq.pool.1.password = {password}\n{extra}"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
 #[cfg(test)]
 mod harness_tests {
     use super::parse_listening;
