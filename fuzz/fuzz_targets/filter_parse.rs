@@ -4,19 +4,18 @@
 
 #![no_main]
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use marionette_wire::filter::{
-    AgentMeta, FactValue, Filter, NodeInfo, parse_compound, parse_fact, parse_with,
+    AgentMeta, FactMap, FactValue, Filter, NodeInfo, parse_compound, parse_fact, parse_with,
 };
 
 static NODE: LazyLock<NodeInfo> = LazyLock::new(|| NodeInfo {
     identity: "node1".into(),
     classes: vec!["base".into(), "roles::web".into()],
     agents: [("rpcutil".to_owned(), AgentMeta::default())].into(),
-    facts: BTreeMap::from([
+    facts: FactMap::from([
         ("role".to_owned(), FactValue::from("web")),
         ("nodenum".to_owned(), FactValue::from("10")),
         (
