@@ -107,6 +107,8 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
                 End::Cancelled
             };
             if let End::Refused(r) = &end {
+                // Counted before the peer can see the ERROR.
+                shared.metrics.bad_input(r.kind);
                 let _ = tx.try_send(Outbound::Frame(r.to_frame()));
                 let _ = tx.try_send(Outbound::Close);
             } else if matches!(end, End::Disconnect) {
@@ -128,6 +130,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
         }
         Err(end) => {
             if let End::Refused(r) = &end {
+                shared.metrics.bad_input(r.kind);
                 let mut out = BytesMut::new();
                 encode(&r.to_frame(), decoder.version(), &mut out);
                 let _ = tokio::time::timeout(Duration::from_secs(5), wr.write_all(&out)).await;
@@ -145,7 +148,6 @@ fn log_end(end: &End, info: &ConnInfo, shared: &Shared) {
     let peer = info.peer;
     match end {
         End::Refused(r) => {
-            shared.metrics.bad_input(r.kind);
             tracing::warn!(conn = info.id, %peer, kind = r.kind.label(), "refused: {}", r.message);
         }
         End::HeartbeatTimeout(d) => {
