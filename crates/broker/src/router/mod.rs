@@ -603,9 +603,4 @@ impl Router {
         self.held_bytes = self.held_bytes.saturating_sub(freed);
         self.metrics.messages_expired.fetch_add(expired, Relaxed);
     }
-
-    /// Messages held in all queues.
-    pub fn held_messages(&self) -> usize {
-        self.queues.values().map(|q| q.held.len()).sum()
-    }
 }
