@@ -58,6 +58,9 @@ fn dumpcap(exe: &Path, port: u16, out: &Path, log: &Path) -> Guard {
     loop {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         if text.contains("Capturing on") {
+            // dumpcap says so a moment before its filter sees packets on a busy machine
+            // (the lab script waits the same way).
+            std::thread::sleep(Duration::from_millis(1500));
             return guard;
         }
         if let Some(status) = guard.exited() {
