@@ -84,7 +84,10 @@ impl Broker {
                 .await
                 .map_err(|source| StartError::Bind { addr, source })
         };
-        let stomp = bind(config.listen).await?;
+        let stomp = listener::bind(config.listen).map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
         let admin = match config.admin {
             Some(addr) => Some(bind(addr).await?),
             None => None,

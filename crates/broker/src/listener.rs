@@ -2,16 +2,35 @@
 
 use crate::Shared;
 use crate::connection;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::time::Instant;
 
 /// Longest pause after repeated accept failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// At most one accept-failure log line per this interval.
 const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Connections the kernel may queue before they are accepted (capped by
+/// `net.core.somaxconn`): a fleet reconnecting at once should wait in the queue rather
+/// than be reset. Tokio's default is 1,024.
+pub const BACKLOG: u32 = 4096;
+
+/// Binds the STOMP listener with [`BACKLOG`] and `SO_REUSEADDR` (a restarted broker gets
+/// its port back while old connections linger in TIME_WAIT).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit. Returns (soft, hard) after the change.
 pub fn raise_nofile_limit() -> std::io::Result<(u64, u64)> {
