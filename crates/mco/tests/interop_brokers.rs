@@ -25,9 +25,10 @@ mod harness;
 mod mcollective_lab;
 
 use brokers::{Kind, RealBroker};
-use harness::{Guard, TempDir};
+use harness::{Guard, TempDir, tail};
 use mcollective_lab::{
-    MCO_TIMEOUT, first_difference, is_node_start, normalize, recorded, tail, without_progress,
+    MCO_TIMEOUT, first_difference, is_node_start, node_and_client_logs, normalize, recorded,
+    without_progress,
 };
 use std::process::{Command, Stdio};
 use std::thread;
@@ -188,21 +189,7 @@ impl Fleet {
 
     /// The tail of every log, for failure messages.
     fn logs(&self) -> String {
-        let mut s = String::new();
-        for node in &self.names {
-            for file in [format!("{node}.out"), format!("{node}.log")] {
-                let p = self.run.path().join("logs").join(&file);
-                if let Ok(text) = std::fs::read_to_string(&p) {
-                    s.push_str(&format!("---- {file} (tail) ----\n{}\n", tail(&text, 25)));
-                }
-            }
-        }
-        if let Ok(text) = std::fs::read_to_string(self.run.path().join("logs/client.log")) {
-            s.push_str(&format!(
-                "---- client.log (tail) ----\n{}\n",
-                tail(&text, 25)
-            ));
-        }
+        let mut s = node_and_client_logs(self.run.path(), &self.names);
         s.push_str(&format!(
             "---- {:?} log (tail) ----\n{}\n",
             self.broker.kind,

@@ -20,7 +20,7 @@
 #[path = "peers/harness.rs"]
 mod harness;
 
-use harness::{Broker, Output};
+use harness::{Broker, Output, tail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
@@ -105,45 +105,52 @@ fn assert_all_passed(lib: &str, broker: &mut Broker, results: &[(String, Output)
     }
 }
 
-fn tail(s: &str, n: usize) -> String {
-    let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
+/// Runs `script` with `interpreter` for every STOMP version against a fresh broker, then
+/// checks that the broker exits cleanly on SIGTERM; `missing` names the peer for the
+/// skip-or-fail policy when there is no interpreter.
+fn library_against_broker(
+    interpreter: Option<PathBuf>,
+    missing: &str,
+    script: &str,
+    tag: &str,
+    name: &str,
+) {
+    let Some(interpreter) = interpreter else {
+        harness::require(&[missing.into()]);
+        return;
+    };
+    let mut broker = Broker::start(&[]);
+    let results = run_all_versions(&interpreter, script, &broker, tag);
+    assert_all_passed(name, &mut broker, &results);
+    if !broker.is_external() {
+        let status = broker.stop();
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "mco broker did not exit cleanly on SIGTERM: {status:?}"
+        );
+    }
 }
 
 #[test]
 fn stomp_py_all_versions() {
-    let Some(python) = python_with_stomp() else {
-        harness::require(&["python3 with stomp.py (Debian package python3-stomp)".into()]);
-        return;
-    };
-    let mut broker = Broker::start(&[]);
-    let results = run_all_versions(&python, "stomp_py_client.py", &broker, "py");
-    assert_all_passed("stomp.py", &mut broker, &results);
-    if !broker.is_external() {
-        let status = broker.stop();
-        assert!(
-            status.is_some_and(|s| s.success()),
-            "mco broker did not exit cleanly on SIGTERM: {status:?}"
-        );
-    }
+    library_against_broker(
+        python_with_stomp(),
+        "python3 with stomp.py (Debian package python3-stomp)",
+        "stomp_py_client.py",
+        "py",
+        "stomp.py",
+    );
 }
 
 #[test]
 fn ruby_stomp_all_versions() {
-    let Some(ruby) = ruby_with_stomp() else {
-        harness::require(&["ruby with the stomp gem (Debian package ruby-stomp)".into()]);
-        return;
-    };
-    let mut broker = Broker::start(&[]);
-    let results = run_all_versions(&ruby, "ruby_stomp_client.rb", &broker, "rb");
-    assert_all_passed("ruby-stomp", &mut broker, &results);
-    if !broker.is_external() {
-        let status = broker.stop();
-        assert!(
-            status.is_some_and(|s| s.success()),
-            "mco broker did not exit cleanly on SIGTERM: {status:?}"
-        );
-    }
+    library_against_broker(
+        ruby_with_stomp(),
+        "ruby with the stomp gem (Debian package ruby-stomp)",
+        "ruby_stomp_client.rb",
+        "rb",
+        "ruby-stomp",
+    );
 }
 
 /// The scripts themselves must fail when the broker misbehaves: a wrong port gives a

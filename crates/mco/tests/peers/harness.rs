@@ -481,6 +481,12 @@ pub fn write_mcollective_cfg(
     .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
+/// The last `n` lines of `s`.
+pub fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
 #[cfg(test)]
 mod harness_tests {
     use super::parse_listening;

@@ -9,7 +9,7 @@
 //! `#[path = "peers/mcollective_lab.rs"] mod mcollective_lab;`.
 #![allow(dead_code)]
 
-use crate::harness::{self, Broker, Guard, TempDir};
+use crate::harness::{self, Broker, Guard, TempDir, tail};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
@@ -318,21 +318,7 @@ impl Lab {
 
     /// The tail of every log, for failure messages.
     pub fn logs(&self) -> String {
-        let mut s = String::new();
-        for node in &self.names {
-            for file in [format!("{node}.out"), format!("{node}.log")] {
-                let p = self.run.path().join("logs").join(&file);
-                if let Ok(text) = std::fs::read_to_string(&p) {
-                    s.push_str(&format!("---- {file} (tail) ----\n{}\n", tail(&text, 25)));
-                }
-            }
-        }
-        if let Ok(text) = std::fs::read_to_string(self.run.path().join("logs/client.log")) {
-            s.push_str(&format!(
-                "---- client.log (tail) ----\n{}\n",
-                tail(&text, 25)
-            ));
-        }
+        let mut s = node_and_client_logs(self.run.path(), &self.names);
         s.push_str(&format!(
             "---- broker log (tail) ----\n{}\n",
             tail(&self.broker.log(), 40)
@@ -369,11 +355,6 @@ impl Lab {
     }
 }
 
-pub fn tail(s: &str, n: usize) -> String {
-    let lines: Vec<&str> = s.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
 /// A recorded output: the command after `mco`, the text, and the exit status.
 pub struct Recorded {
     pub command: String,
@@ -404,6 +385,21 @@ pub fn recorded(file: &str) -> Recorded {
         text: lines[1..].concat(),
         exit,
     }
+}
+
+/// The tails of the daemon logs of `names` and of the client log under `run/logs`.
+pub fn node_and_client_logs(run: &Path, names: &[String]) -> String {
+    let mut s = String::new();
+    let files = names
+        .iter()
+        .flat_map(|node| [format!("{node}.out"), format!("{node}.log")])
+        .chain(["client.log".to_string()]);
+    for file in files {
+        if let Ok(text) = std::fs::read_to_string(run.join("logs").join(&file)) {
+            s.push_str(&format!("---- {file} (tail) ----\n{}\n", tail(&text, 25)));
+        }
+    }
+    s
 }
 
 /// Replaces every `<prefix><decimal number><suffix>` by `<prefix><T><suffix>`.
