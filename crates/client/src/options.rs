@@ -1,6 +1,6 @@
 //! What a client needs from `client.cfg`, and the STOMP destinations it uses.
 
-use marionette_config::{CallerType, Config, Dialect, LimitMethod};
+use marionette_config::{Config, Dialect, LimitMethod};
 use marionette_connector::Settings;
 use marionette_wire::psk::{BodyEncoding, Psk};
 use std::time::Duration;
@@ -43,21 +43,6 @@ pub enum OptionsError {
     Security(String),
 }
 
-fn callerid(kind: CallerType, identity: &str) -> String {
-    // SAFETY: getuid/getgid cannot fail and touch no memory.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    match kind {
-        CallerType::Uid => format!("uid={uid}"),
-        CallerType::Gid => format!("gid={gid}"),
-        CallerType::User => format!(
-            "user={}",
-            std::env::var("USER").unwrap_or_else(|_| uid.to_string())
-        ),
-        CallerType::Group => format!("group={gid}"),
-        CallerType::Identity => format!("identity={identity}"),
-    }
-}
-
 impl ClientOptions {
     /// Client options from `cfg` (after `apply_env`).
     pub fn from_config(cfg: &Config) -> Result<ClientOptions, OptionsError> {
@@ -81,7 +66,7 @@ impl ClientOptions {
                 .unwrap_or(0),
             discovery_timeout: cfg.discovery_timeout.map(|t| t as f64),
             limit_method: cfg.rpclimitmethod,
-            callerid: callerid(psk.callertype, &cfg.identity),
+            callerid: psk.callertype.callerid(&cfg.identity),
             psk: psk.psk.ok_or(OptionsError::NoPsk)?,
             base64: conn.base64,
             dialect: conn.dialect,

@@ -21,6 +21,23 @@ pub enum CallerType {
 }
 
 impl CallerType {
+    /// The `:callerid` of this process: `uid=N`, `gid=N`, `user=LOGIN` (`$USER`, else the
+    /// uid), `group=N` (the numeric gid) or `identity=IDENTITY`.
+    pub fn callerid(self, identity: &str) -> String {
+        // SAFETY: getuid/getgid cannot fail and touch no memory.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        match self {
+            CallerType::Uid => format!("uid={uid}"),
+            CallerType::Gid => format!("gid={gid}"),
+            CallerType::User => format!(
+                "user={}",
+                std::env::var("USER").unwrap_or_else(|_| uid.to_string())
+            ),
+            CallerType::Group => format!("group={gid}"),
+            CallerType::Identity => format!("identity={identity}"),
+        }
+    }
+
     /// The caller type for a `plugin.psk.callertype` value (exact, case-sensitive, as
     /// Ruby's `to_sym` comparison is).
     pub fn from_value(value: &str) -> CallerType {
@@ -52,5 +69,22 @@ impl Config {
                 .plugin("psk.callertype")
                 .map_or(CallerType::Uid, CallerType::from_value),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CallerType;
+
+    #[test]
+    fn callerids_by_type() {
+        assert_eq!(CallerType::Identity.callerid("node1"), "identity=node1");
+        let uid = CallerType::Uid.callerid("x");
+        assert!(
+            uid.strip_prefix("uid=")
+                .is_some_and(|n| n.parse::<u32>().is_ok()),
+            "{uid}"
+        );
+        assert!(CallerType::Gid.callerid("x").starts_with("gid="));
     }
 }

@@ -21,6 +21,8 @@ pub struct Registration {
     collective: String,
     agents: Vec<String>,
     ttl: i64,
+    /// The callerid of `plugin.psk.callertype`, as in every request this node sends.
+    callerid: String,
 }
 
 impl Registration {
@@ -53,6 +55,7 @@ impl Registration {
                 .unwrap_or_else(|| config.main_collective.clone()),
             agents,
             ttl: config.ttl,
+            callerid: config.psk_settings().callertype.callerid(&config.identity),
         }
     }
 
@@ -90,7 +93,7 @@ impl Registration {
                 filter: filter.to_value(),
                 collective: self.collective.clone(),
                 agent: "registration".into(),
-                callerid: format!("uid={}", unsafe_uid()),
+                callerid: self.callerid.clone(),
                 ttl: self.ttl,
                 msgtime: now,
                 shared: Default::default(),
@@ -118,10 +121,4 @@ impl Registration {
             tracing::debug!("registration not sent: {e}");
         }
     }
-}
-
-/// The process's real user id.
-fn unsafe_uid() -> u32 {
-    // SAFETY: getuid has no preconditions and cannot fail.
-    unsafe { libc::getuid() }
 }
