@@ -105,29 +105,24 @@ impl ClientOptions {
     pub fn broadcast_destination(&self, collective: &str, agent: &str) -> String {
         match (self.dialect, self.agents_multiplex) {
             (Dialect::RabbitMq, true) => format!("/exchange/{collective}_broadcast"),
-            (Dialect::RabbitMq, false) => format!("/exchange/{collective}_broadcast/{agent}"),
-            (_, true) => format!("/topic/{collective}.agents"),
-            (_, false) => format!("/topic/{collective}.{agent}.agent"),
+            (Dialect::ActiveMq, true) => format!("/topic/{collective}.agents"),
+            (dialect, false) => dialect.broadcast(collective, agent),
         }
     }
 
     /// Where a directed request for `node` goes.
     pub fn directed_destination(&self, collective: &str, node: &str) -> String {
-        match self.dialect {
-            Dialect::RabbitMq => format!("/exchange/{collective}_directed/{node}"),
-            _ => format!("/queue/{collective}.nodes"),
-        }
+        self.dialect.directed(collective, node).0
     }
 
     /// The reply destination of request number `seq` (also what is subscribed to).
     pub fn reply_destination(&self, collective: &str, agent: &str, seq: u64) -> String {
         let pid = std::process::id();
-        match self.dialect {
-            Dialect::RabbitMq if self.use_reply_exchange => {
-                format!("/exchange/mcollective_reply/{}_{pid}_{seq}", self.identity)
-            }
-            Dialect::RabbitMq => format!("/temp-queue/mcollective_reply_{agent}"),
-            _ => format!("/queue/{collective}.reply.{}_{pid}.{seq}", self.identity),
+        if self.dialect == Dialect::RabbitMq && self.use_reply_exchange {
+            format!("/exchange/mcollective_reply/{}_{pid}_{seq}", self.identity)
+        } else {
+            self.dialect
+                .reply_to(collective, &self.identity, pid, seq, agent)
         }
     }
 }

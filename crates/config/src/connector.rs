@@ -7,31 +7,18 @@
 use crate::config::Config;
 use crate::error::ConfigError;
 
-/// Which connector plugin, i.e. which STOMP dialect and key prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    ActiveMq,
-    RabbitMq,
-}
+/// Which connector plugin, i.e. which STOMP dialect and key prefix
+/// ([`Dialect::name`]).
+pub use marionette_wire::destinations::Dialect;
 
-impl Dialect {
-    /// The plugin key prefix: `activemq` or `rabbitmq`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::ActiveMq => "activemq",
-            Dialect::RabbitMq => "rabbitmq",
-        }
-    }
-
-    /// The dialect for a `connector` value (already lower case in [`Config`]).
-    pub fn from_connector(name: &str) -> Result<Dialect, ConfigError> {
-        match name {
-            "activemq" => Ok(Dialect::ActiveMq),
-            "rabbitmq" => Ok(Dialect::RabbitMq),
-            _ => Err(ConfigError::UnsupportedConnector {
-                name: name.to_owned(),
-            }),
-        }
+/// The dialect for a `connector` value (already lower case in [`Config`]).
+pub fn dialect_of(connector: &str) -> Result<Dialect, ConfigError> {
+    match connector {
+        "activemq" => Ok(Dialect::ActiveMq),
+        "rabbitmq" => Ok(Dialect::RabbitMq),
+        _ => Err(ConfigError::UnsupportedConnector {
+            name: connector.to_owned(),
+        }),
     }
 }
 
@@ -137,7 +124,7 @@ impl ConnectorSettings {
 impl Config {
     /// The settings of the configured `connector`.
     pub fn connector_settings(&self) -> Result<ConnectorSettings, ConfigError> {
-        let dialect = Dialect::from_connector(&self.connector)?;
+        let dialect = dialect_of(&self.connector)?;
         let p = dialect.name();
         let key = |k: &str| format!("{p}.{k}");
         let size = self.plugin_int_required(&key("pool.size"))?;

@@ -5,7 +5,7 @@
 //! override too, as in Ruby.
 
 use crate::config::{Config, Setting};
-use crate::connector::Dialect;
+use crate::connector::dialect_of;
 use crate::error::Origin;
 
 impl Config {
@@ -14,7 +14,7 @@ impl Config {
     /// become `plugins` entries whose origin names the variable.
     pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
         self.override_from(&env, "psk".to_owned(), "MCOLLECTIVE_PSK".to_owned());
-        let Ok(dialect) = Dialect::from_connector(&self.connector) else {
+        let Ok(dialect) = dialect_of(&self.connector) else {
             return;
         };
         let p = dialect.name();

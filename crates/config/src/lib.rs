@@ -33,7 +33,7 @@ mod syntax;
 pub use classes::{load_classes, parse_classes};
 pub use client_path::{client_config_path, extra_opts};
 pub use config::{Config, LimitMethod, MAX_CONFIG_BYTES, Setting};
-pub use connector::{ConnectorSettings, Dialect, PoolHost, PoolSsl};
+pub use connector::{ConnectorSettings, Dialect, PoolHost, PoolSsl, dialect_of};
 pub use error::{ConfigError, Expected, Origin};
 pub use facts::{FactValue, Facts, FactsError, fact_files, load_yaml_facts, parse_yaml_facts};
 pub use security::{CallerType, PskSettings};

@@ -21,9 +21,8 @@ pub mod stats;
 
 pub use runtime::{Control, Node, NodeData};
 
-use marionette_config::{Config, ConnectorSettings, Dialect as ConfigDialect};
+use marionette_config::{Config, ConnectorSettings};
 use marionette_connector::Settings;
-use marionette_wire::destinations::Dialect;
 use std::path::Path;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
@@ -77,14 +76,6 @@ pub fn reconnect_splay(config: &Config, c: &ConnectorSettings) -> Result<Duratio
                 "plugin.{key} = {v:?} is not a number of seconds from 0 to 3600"
             ))),
         },
-    }
-}
-
-/// The wire dialect of a configured connector.
-pub fn dialect(d: ConfigDialect) -> Dialect {
-    match d {
-        ConfigDialect::ActiveMq => Dialect::ActiveMq,
-        ConfigDialect::RabbitMq => Dialect::RabbitMq,
     }
 }
 

@@ -6,7 +6,7 @@ use crate::agents::{self, Agent, Context};
 use crate::handler::{self, Handler, Outcome, unix_now};
 use crate::registration::Registration;
 use crate::stats::Stats;
-use crate::{DaemonError, dialect, node, rpc};
+use crate::{DaemonError, node, rpc};
 use marionette_config::Config;
 use marionette_connector::{Connector, Event, Settings, Subscription};
 use marionette_ddl::Ddl;
@@ -73,7 +73,7 @@ impl Node {
         if csettings.base64 {
             psk.encoding = BodyEncoding::Base64;
         }
-        let dialect = dialect(csettings.dialect);
+        let dialect = csettings.dialect;
         let agents: Vec<Arc<dyn Agent>> = agents::stock();
         let ddls: Arc<Vec<&'static Ddl>> = Arc::new(agents.iter().map(|a| a.ddl()).collect());
         let agent_meta: Vec<(String, AgentMeta)> = ddls

@@ -23,6 +23,15 @@ pub struct NodeSubscription {
 }
 
 impl Dialect {
+    /// The connector plugin's name, also its configuration key prefix: `activemq` or
+    /// `rabbitmq`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::ActiveMq => "activemq",
+            Dialect::RabbitMq => "rabbitmq",
+        }
+    }
+
     /// Where a broadcast request for `agent` in `collective` goes (and what nodes with that
     /// agent subscribe to).
     pub fn broadcast(self, collective: &str, agent: &str) -> String {
