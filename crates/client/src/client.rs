@@ -49,6 +49,18 @@ pub struct RequestStats {
     /// Publish to the end of collection.
     pub blocktime: Duration,
     pub responses: usize,
+    /// Why the broker connection was lost while replies were collected, if it was:
+    /// replies sent during the outage may never arrive.
+    pub interrupted: Option<String>,
+}
+
+/// What one reply collection got.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Collected {
+    /// Replies to the request that were handed to the caller.
+    pub replies: usize,
+    /// The first reason the connection was lost meanwhile (see [`RequestStats`]).
+    pub interrupted: Option<String>,
 }
 
 /// Where replies go and whether to wait for them.
@@ -175,20 +187,22 @@ impl Client {
 
     /// Receives replies to `requestid` until `on_reply` says stop or `deadline` passes.
     /// Messages that fail to decode or verify, and replies to other requests (or, with
-    /// ActiveMQ, delivered to another reply queue), are ignored.
+    /// ActiveMQ, delivered to another reply queue), are ignored. A lost connection does
+    /// not end the collection: the connector reconnects and replays the reply queue's
+    /// subscription, and the loss is reported in [`Collected::interrupted`].
     pub async fn collect(
         &mut self,
         reply_dest: Option<&str>,
         requestid: &str,
         deadline: Instant,
         mut on_reply: impl FnMut(Reply) -> Flow,
-    ) -> Result<usize, ClientError> {
-        let mut count = 0;
+    ) -> Result<Collected, ClientError> {
+        let mut got = Collected::default();
         let deadline = tokio::time::Instant::from_std(deadline);
         loop {
             let ev = tokio::select! {
                 ev = self.events.recv() => ev,
-                _ = tokio::time::sleep_until(deadline) => return Ok(count),
+                _ = tokio::time::sleep_until(deadline) => return Ok(got),
             };
             let Some(ev) = ev else {
                 return Err(ClientError::Connection("connector stopped".into()));
@@ -202,9 +216,13 @@ impl Client {
                     );
                     continue;
                 }
-                Event::GaveUp { reason } => return Err(ClientError::Connection(reason)),
+                Event::GaveUp { reason } => {
+                    got.interrupted.get_or_insert(reason);
+                    return Ok(got);
+                }
                 Event::Disconnected { reason } => {
                     tracing::warn!("disconnected from the broker: {reason}");
+                    got.interrupted.get_or_insert(reason);
                     continue;
                 }
                 _ => continue,
@@ -229,7 +247,7 @@ impl Client {
                 tracing::debug!("ignoring a reply to request {}", reply.requestid);
                 continue;
             }
-            count += 1;
+            got.replies += 1;
             let flow = on_reply(Reply {
                 senderid: reply.senderid,
                 senderagent: reply.senderagent,
@@ -238,7 +256,7 @@ impl Client {
                 received: Instant::now(),
             });
             if flow == Flow::Stop {
-                return Ok(count);
+                return Ok(got);
             }
         }
     }
@@ -290,7 +308,7 @@ impl Client {
         let starttime = SystemTime::now();
         let start = Instant::now();
         let published = self.publish(&out).await;
-        let mut responses = 0;
+        let mut collected = Collected::default();
         if published.is_ok() && collecting {
             let mut unfinished: Vec<String> = waitfor.map(<[String]>::to_vec).unwrap_or_default();
             let wait_all = !unfinished.is_empty();
@@ -308,7 +326,7 @@ impl Client {
                 })
                 .await;
             self.unsubscribe(&reply_dest).await;
-            responses = result?;
+            collected = result?;
         } else if collecting {
             self.unsubscribe(&reply_dest).await;
         }
@@ -317,7 +335,8 @@ impl Client {
             requestid: requestid.to_string(),
             starttime,
             blocktime: start.elapsed(),
-            responses,
+            responses: collected.replies,
+            interrupted: collected.interrupted,
         })
     }
 

@@ -55,7 +55,10 @@ impl ClientOptions {
         let connect_timeout =
             Duration::from_secs(cfg.connection_timeout.filter(|t| *t > 0).unwrap_or(10) as u64);
         settings.connect_timeout = connect_timeout;
+        // Fail fast when no broker of the pool answers; once connected, ride out a broker
+        // restart in the middle of a request (the collection reports it).
         settings.max_attempts = Some(u32::try_from(conn.pool.len().max(1)).unwrap_or(1));
+        settings.max_attempts_until_connected = true;
         Ok(ClientOptions {
             identity: cfg.identity.clone(),
             main_collective: cfg.main_collective.clone(),

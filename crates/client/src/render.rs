@@ -334,7 +334,8 @@ pub fn ruby_time_secs(secs: i64) -> String {
     )
 }
 
-fn columns(nodes: &[String]) -> String {
+/// Node names sorted into MCollective's columns.
+pub fn columns(nodes: &[String]) -> String {
     let mut sorted = nodes.to_vec();
     sorted.sort();
     let field = sorted
@@ -357,7 +358,17 @@ fn columns(nodes: &[String]) -> String {
 }
 
 /// `Stats#report` plus the newline `puts` adds when it is missing: the summaries, the
-/// "Finished processing" line (or the verbose block), and the missing/unexpected nodes.
+/// The warning printed when the broker connection was lost while replies were collected:
+/// the result may be partial, and must not look complete.
+pub fn interrupted(why: &str) -> String {
+    format!(
+        "Warning: the broker connection was lost while collecting replies ({why}); \
+         replies sent during the outage are lost"
+    )
+}
+
+/// "Finished processing" line (or the verbose block), the warning of a lost connection,
+/// and the missing/unexpected nodes.
 pub fn report(
     stats: &Stats,
     aggregates: &[AggregateSummary],
@@ -402,6 +413,10 @@ pub fn report(
             stats.discovered(),
             ms(stats.blocktime)
         ));
+    }
+    if let Some(why) = &stats.interrupted {
+        lines.push(String::new());
+        lines.push(interrupted(why));
     }
     let mut no_response = String::new();
     if !stats.noresponsefrom.is_empty() {

@@ -7,6 +7,7 @@ use marionette_config::LimitMethod;
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use marionette_wire::envelope::Shared;
+use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
 
 /// One node's result (`RPC::Result`).
@@ -62,6 +63,8 @@ pub struct Stats {
     pub noresponsefrom: Vec<String>,
     pub unexpectedresponsefrom: Vec<String>,
     pub requestid: Option<String>,
+    /// The broker connection was lost while replies were collected (why).
+    pub interrupted: Option<String>,
 }
 
 impl Default for Stats {
@@ -79,6 +82,7 @@ impl Default for Stats {
             noresponsefrom: Vec::new(),
             unexpectedresponsefrom: Vec::new(),
             requestid: None,
+            interrupted: None,
         }
     }
 }
@@ -101,16 +105,18 @@ impl Stats {
     /// `finish_request`.
     pub fn finish(&mut self) {
         self.totaltime = self.blocktime + self.discoverytime;
+        let discovered: HashSet<&String> = self.discovered_nodes.iter().collect();
+        let responded: HashSet<&String> = self.responsesfrom.iter().collect();
         self.unexpectedresponsefrom = self
             .responsesfrom
             .iter()
-            .filter(|n| !self.discovered_nodes.contains(n))
+            .filter(|n| !discovered.contains(n))
             .cloned()
             .collect();
         self.noresponsefrom = self
             .discovered_nodes
             .iter()
-            .filter(|n| !self.responsesfrom.contains(n))
+            .filter(|n| !responded.contains(n))
             .cloned()
             .collect();
     }
@@ -424,6 +430,7 @@ pub async fn call(
             stats.starttime = rs.starttime;
             stats.blocktime = rs.blocktime;
             stats.requestid = Some(rs.requestid);
+            stats.interrupted = rs.interrupted;
         }
         Some(batch) => {
             if !direct {
@@ -461,6 +468,9 @@ pub async fn call(
                     .await?;
                 stats.responses += rs.responses;
                 stats.blocktime += rs.blocktime + Duration::from_secs_f64(call.batch_sleep);
+                if stats.interrupted.is_none() {
+                    stats.interrupted = rs.interrupted;
+                }
                 processed += group.len();
                 if processed < total {
                     tokio::time::sleep(Duration::from_secs_f64(call.batch_sleep.max(0.0))).await;

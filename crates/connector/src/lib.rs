@@ -194,6 +194,8 @@ async fn supervise(
     // Set when a session was lost: the next attempt waits a random splay.
     let mut splay = false;
     let mut next = 0usize;
+    // Set once a session was up: with `max_attempts_until_connected`, retry forever then.
+    let mut connected_once = false;
     let stop = |state: &watch::Sender<State>, reason: String| {
         let _ = state.send(State::Stopped { reason });
     };
@@ -218,6 +220,7 @@ async fn supervise(
             Ok(Err(e)) => {
                 failed(
                     &settings,
+                    connected_once,
                     &events,
                     &state,
                     &mut attempt,
@@ -235,7 +238,16 @@ async fn supervise(
                     "no CONNECTED from {broker} within {:?}",
                     settings.connect_timeout
                 );
-                failed(&settings, &events, &state, &mut attempt, &mut next, why).await;
+                failed(
+                    &settings,
+                    connected_once,
+                    &events,
+                    &state,
+                    &mut attempt,
+                    &mut next,
+                    why,
+                )
+                .await;
                 if matches!(*state.borrow(), State::Stopped { .. }) {
                     return;
                 }
@@ -250,10 +262,20 @@ async fn supervise(
             }
         }
         if let Some(why) = replay_failed {
-            failed(&settings, &events, &state, &mut attempt, &mut next, why).await;
+            failed(
+                &settings,
+                connected_once,
+                &events,
+                &state,
+                &mut attempt,
+                &mut next,
+                why,
+            )
+            .await;
             continue;
         }
         let name = broker.to_string();
+        connected_once = true;
         tracing::info!(broker = %name, version = %session.version, "connected");
         let _ = state.send(State::Connected {
             broker: name.clone(),
@@ -289,9 +311,11 @@ async fn supervise(
     }
 }
 
-/// Records a failed attempt; stops the connector after `max_attempts`.
+/// Records a failed attempt; stops the connector after `max_attempts` (unless a session
+/// was up before and the limit only bounds the first connection).
 async fn failed(
     settings: &Settings,
+    connected_once: bool,
     events: &mpsc::Sender<Event>,
     state: &watch::Sender<State>,
     attempt: &mut u32,
@@ -301,7 +325,8 @@ async fn failed(
     tracing::debug!(attempt = *attempt, %reason, "connect attempt failed");
     *attempt += 1;
     *next += 1;
-    if settings.max_attempts.is_some_and(|max| *attempt >= max) {
+    let limited = !(connected_once && settings.max_attempts_until_connected);
+    if limited && settings.max_attempts.is_some_and(|max| *attempt >= max) {
         let _ = state.send(State::Stopped {
             reason: reason.clone(),
         });

@@ -51,6 +51,10 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// Give up after this many failed attempts in a row; `None` retries forever.
     pub max_attempts: Option<u32>,
+    /// `max_attempts` bounds only the first connection: a session lost later is retried
+    /// until `close`. An interactive client fails fast when no broker answers, yet rides
+    /// out a broker restart in the middle of a request.
+    pub max_attempts_until_connected: bool,
     pub limits: Limits,
 }
 
@@ -71,6 +75,7 @@ impl Settings {
             reconnect_splay: Duration::ZERO,
             connect_timeout: Duration::from_secs(10),
             max_attempts: None,
+            max_attempts_until_connected: false,
             limits: Limits::default(),
         }
     }

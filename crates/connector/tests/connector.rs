@@ -199,6 +199,42 @@ async fn gives_up_after_max_attempts_and_says_why() {
     assert!(gave_up);
 }
 
+/// Waits for the connector's verdict on a broker that went away: `true` when it gave
+/// up, `false` once it kept retrying past `max_attempts` failed attempts.
+async fn gives_up_after_losing_the_session(until_connected: bool) -> bool {
+    let b = broker_on("127.0.0.1:0".parse().unwrap()).await;
+    let at = b.stomp_addr;
+    let mut s = settings(vec![addr(at, "mcollective", "marionette")]);
+    s.max_attempts = Some(2);
+    s.max_attempts_until_connected = until_connected;
+    let (c, mut events) = Connector::start(s).unwrap();
+    c.connected(Duration::from_secs(5)).await.unwrap();
+    b.shutdown(Duration::from_secs(5)).await;
+    // The lost session, then failed attempts: more than `max_attempts` of them means
+    // the limit no longer applies.
+    let mut disconnects = 0;
+    while disconnects < 4 {
+        match tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("an event in time")
+        {
+            Some(Event::GaveUp { .. }) => return true,
+            Some(Event::Disconnected { .. }) => disconnects += 1,
+            Some(_) => {}
+            None => panic!("connector stopped without giving up"),
+        }
+    }
+    let _b2 = broker_on(at).await;
+    c.connected(Duration::from_secs(10)).await.unwrap();
+    false
+}
+
+#[tokio::test]
+async fn a_limit_on_the_first_connection_rides_out_a_later_restart() {
+    assert!(!gives_up_after_losing_the_session(true).await);
+    assert!(gives_up_after_losing_the_session(false).await);
+}
+
 #[tokio::test]
 async fn refused_login_is_reported() {
     let b = broker_on("127.0.0.1:0".parse().unwrap()).await;

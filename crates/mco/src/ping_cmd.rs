@@ -3,10 +3,11 @@
 
 use crate::client_common::{self, CommonArgs};
 use clap::Args;
-use marionette_client::Flow;
 use marionette_client::client::ReplyMode;
 use marionette_client::request::{self, Targets};
+use marionette_client::{Flow, render};
 use marionette_wire::envelope::Shared;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// `mco ping [filters]`.
@@ -56,7 +57,7 @@ async fn ping(
     let requestid = marionette_wire::requestid::generate()?;
     let start = Instant::now();
     let mut times: Vec<f64> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let expect = args.expect;
     let result = client
         .request(
@@ -75,9 +76,7 @@ async fn ping(
                 let ms = start.elapsed().as_secs_f64() * 1000.0;
                 times.push(ms);
                 println!("{:<40} time={ms:.2} ms", r.senderid);
-                if !seen.contains(&r.senderid) {
-                    seen.push(r.senderid);
-                }
+                seen.insert(r.senderid);
                 let all_expected = expected
                     .as_ref()
                     .is_some_and(|e| e.iter().all(|n| seen.contains(n)));
@@ -90,18 +89,45 @@ async fn ping(
         )
         .await;
     client.close().await;
-    result?;
+    let stats = result?;
     println!("\n\n---- ping statistics ----");
     if times.is_empty() {
         println!("No responses received");
-        return Ok(4);
+    } else {
+        let max = times.iter().copied().fold(f64::MIN, f64::max);
+        let min = times.iter().copied().fold(f64::MAX, f64::min);
+        let avg = times.iter().sum::<f64>() / times.len() as f64;
+        println!(
+            "{} replies max: {max:.2} min: {min:.2} avg: {avg:.2} ",
+            times.len()
+        );
     }
-    let max = times.iter().copied().fold(f64::MIN, f64::max);
-    let min = times.iter().copied().fold(f64::MAX, f64::min);
-    let avg = times.iter().sum::<f64>() / times.len() as f64;
-    println!(
-        "{} replies max: {max:.2} min: {min:.2} avg: {avg:.2} ",
-        times.len()
-    );
-    Ok(0)
+    // A partial result is never silent: say what was expected and did not come.
+    let mut complete = true;
+    if let Some(why) = &stats.interrupted {
+        println!("\n{}", render::interrupted(why));
+        complete = false;
+    }
+    if let Some(identities) = &expected {
+        let missing: Vec<String> = identities
+            .iter()
+            .filter(|n| !seen.contains(*n))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            println!("\nNo response from:\n\n{}", render::columns(&missing));
+            complete = false;
+        }
+    }
+    if let Some(n) = expect
+        && seen.len() < n
+    {
+        println!("\nExpected {n} nodes, {} answered", seen.len());
+        complete = false;
+    }
+    Ok(match (times.is_empty(), complete) {
+        (true, _) => 4,
+        (false, true) => 0,
+        (false, false) => 1,
+    })
 }

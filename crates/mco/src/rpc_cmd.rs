@@ -197,6 +197,19 @@ fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
                     "{}",
                     render::json(&results, std::io::stdout().is_terminal())
                 );
+                // stdout stays the JSON MCollective prints; a partial result is said on
+                // stderr.
+                if let Some(why) = &stats.interrupted {
+                    eprintln!("{}", render::interrupted(why));
+                }
+                if !stats.noresponsefrom.is_empty() {
+                    eprintln!(
+                        "No response from {} of {} nodes: {}",
+                        stats.noresponsefrom.len(),
+                        stats.discovered(),
+                        stats.noresponsefrom.join(" ")
+                    );
+                }
             } else {
                 print!("{}", render::printrpc(&results, &ddl, verbose));
                 print!(

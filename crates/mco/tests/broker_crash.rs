@@ -1,6 +1,9 @@
-//! A broker killed with SIGKILL under a 1,000-node fleet (`mco swarm`) and restarted:
-//! every node comes back with its subscriptions, spread out in time (no second holds
-//! more than 10 % of the fleet), and a request after recovery reaches every node.
+//! A broker killed with SIGKILL under a fleet (`mco swarm`) and restarted:
+//! - 1,000 nodes come back with their subscriptions, spread out in time (no second holds
+//!   more than 10 % of the fleet), and a request after recovery reaches every node;
+//! - a request in flight during the outage is, for every node, either answered or
+//!   reported missing by the client, which says that the connection was lost; no reply
+//!   is counted twice or for a node that was not asked.
 
 #[path = "peers/harness.rs"]
 mod harness;
@@ -41,21 +44,61 @@ fn broker(port: u16, admin: u16, log: &Path) -> Child {
         .expect("start mco broker")
 }
 
-fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> std::path::PathBuf {
+fn cfg_with(
+    dir: &Path,
+    port: u16,
+    (user, password): (&str, &str),
+    name: &str,
+    extra: &str,
+) -> std::path::PathBuf {
     let path = dir.join(name);
-    harness::write_mcollective_cfg(&path, port, user, password, "crash-test", "");
+    harness::write_mcollective_cfg(&path, port, user, password, "crash-test", extra);
     path
 }
 
-/// (opened_at_ms, subscription count) of every connection, from the admin endpoint.
-fn connections(admin: SocketAddr) -> Option<Vec<(u64, usize)>> {
+fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> std::path::PathBuf {
+    cfg_with(dir, port, (user, password), name, "")
+}
+
+fn swarm(server_cfg: &Path, nodes: usize, log: &Path) -> Guard {
+    let child = Command::new(env!("CARGO_BIN_EXE_mco"))
+        .args(["swarm", "--nodes", &nodes.to_string(), "--config"])
+        .arg(server_cfg)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(log).unwrap()))
+        .spawn()
+        .expect("start mco swarm");
+    Guard::new("swarm", child, Duration::from_secs(10))
+}
+
+fn signal(child: &Guard, sig: i32) {
+    // SAFETY: signals only a process this test started.
+    unsafe { libc::kill(child.id() as i32, sig) };
+}
+
+/// The body of an admin endpoint page.
+fn admin_get(admin: SocketAddr, path: &str) -> Option<String> {
     let mut s = TcpStream::connect_timeout(&admin, Duration::from_secs(2)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(s, "GET /connections HTTP/1.0\r\nHost: x\r\n\r\n").ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").ok()?;
     let mut text = String::new();
     s.read_to_string(&mut text).ok()?;
-    let body = text.split_once("\r\n\r\n")?.1;
-    let doc: serde_json::Value = serde_json::from_str(body).ok()?;
+    Some(text.split_once("\r\n\r\n")?.1.to_string())
+}
+
+/// A counter of the broker's `/metrics`.
+fn metric(admin: SocketAddr, name: &str) -> Option<u64> {
+    admin_get(admin, "/metrics")?
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// (opened_at_ms, subscription count) of every node connection, from the admin endpoint.
+fn connections(admin: SocketAddr) -> Option<Vec<(u64, usize)>> {
+    let body = admin_get(admin, "/connections")?;
+    let doc: serde_json::Value = serde_json::from_str(&body).ok()?;
     Some(
         doc["connections"]
             .as_array()?
@@ -72,11 +115,11 @@ fn connections(admin: SocketAddr) -> Option<Vec<(u64, usize)>> {
 }
 
 /// Waits until the whole fleet is connected and subscribed; the final table.
-fn wait_fleet(admin: SocketAddr, limit: Duration) -> Vec<(u64, usize)> {
+fn wait_fleet(admin: SocketAddr, fleet: usize, limit: Duration) -> Vec<(u64, usize)> {
     let start = Instant::now();
     loop {
         if let Some(rows) = connections(admin)
-            && rows.len() == FLEET
+            && rows.len() == fleet
             && rows.iter().all(|(_, subs)| *subs == 3)
         {
             return rows;
@@ -108,23 +151,11 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
     );
     let server = cfg(dir.path(), port, "mcollective", "marionette", "server.cfg");
     let client = cfg(dir.path(), port, "admin", "secret", "client.cfg");
-    let swarm = Command::new(env!("CARGO_BIN_EXE_mco"))
-        .args(["swarm", "--nodes", &FLEET.to_string(), "--config"])
-        .arg(&server)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.path().join("swarm.log")).unwrap(),
-        ))
-        .spawn()
-        .expect("start mco swarm");
-    let _swarm = Guard::new("swarm", swarm, Duration::from_secs(10));
-    wait_fleet(admin, Duration::from_secs(60));
+    let _swarm = swarm(&server, FLEET, &dir.path().join("swarm.log"));
+    wait_fleet(admin, FLEET, Duration::from_secs(60));
 
     // SIGKILL: no goodbye to anyone. Then a new broker on the same port.
-    // SAFETY: signals only the broker this test started.
-    unsafe { libc::kill(first.id() as i32, libc::SIGKILL) };
+    signal(&first, libc::SIGKILL);
     let _ = first.stop();
     let restarted = now_ms();
     let _second = Guard::new(
@@ -132,7 +163,7 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
         broker(port, admin_port, &dir.path().join("broker2.log")),
         Duration::from_secs(5),
     );
-    let rows = wait_fleet(admin, Duration::from_secs(40));
+    let rows = wait_fleet(admin, FLEET, Duration::from_secs(40));
 
     let mut per_second = vec![0usize; 64];
     for (opened, _) in &rows {
@@ -170,5 +201,110 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
         out.stdout.contains(&format!("{FLEET} replies")),
         "{}",
         out.describe()
+    );
+}
+
+#[test]
+fn a_request_in_flight_during_the_outage_is_answered_or_reported_missing() {
+    const NODES: usize = 200;
+    let dir = TempDir::new("marionette-inflight");
+    let (port, admin_port) = (free_port(), free_port());
+    let admin: SocketAddr = format!("127.0.0.1:{admin_port}").parse().unwrap();
+    let mut first = Guard::new(
+        "broker",
+        broker(port, admin_port, &dir.path().join("broker1.log")),
+        Duration::from_secs(5),
+    );
+    let splay = "plugin.activemq.reconnect_splay = 2\n";
+    let server = cfg_with(
+        dir.path(),
+        port,
+        ("mcollective", "marionette"),
+        "server.cfg",
+        splay,
+    );
+    let client = cfg(dir.path(), port, "admin", "secret", "client.cfg");
+    let fleet = swarm(&server, NODES, &dir.path().join("swarm.log"));
+    wait_fleet(admin, NODES, Duration::from_secs(60));
+    let names: Vec<String> = (1..=NODES).map(|n| format!("swarm-{n}")).collect();
+    let nodes_file = dir.path().join("nodes.txt");
+    std::fs::write(&nodes_file, names.join("\n") + "\n").unwrap();
+
+    // Freeze the fleet: the request reaches every node's socket, but no node reads it
+    // before the broker is gone.
+    signal(&fleet, libc::SIGSTOP);
+    let delivered =
+        |admin| metric(admin, "marionette_broker_messages_delivered_total").unwrap_or(0);
+    let before = delivered(admin);
+    let mut rpc = Command::new(env!("CARGO_BIN_EXE_mco"));
+    rpc.args(["rpc", "rpcutil", "ping", "--json", "-t", "20", "--nodes"])
+        .arg(&nodes_file)
+        .arg("--config")
+        .arg(&client);
+    let call = std::thread::spawn(move || harness::run(rpc, Duration::from_secs(60)).unwrap());
+    let sent = Instant::now();
+    while delivered(admin) < before + NODES as u64 {
+        assert!(
+            sent.elapsed() < Duration::from_secs(20),
+            "the request never reached the {NODES} nodes"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Let the broker's writers put the frames on the wire, then crash it.
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&first, libc::SIGKILL);
+    let _ = first.stop();
+    let _second = Guard::new(
+        "broker",
+        broker(port, admin_port, &dir.path().join("broker2.log")),
+        Duration::from_secs(5),
+    );
+    signal(&fleet, libc::SIGCONT);
+
+    let out = call.join().unwrap();
+    let replies: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("JSON on stdout ({e}): {}", out.describe()));
+    let mut answered: Vec<String> = replies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sender"].as_str().unwrap().to_string())
+        .collect();
+    answered.sort();
+    let unique = answered.len();
+    answered.dedup();
+    assert_eq!(unique, answered.len(), "a node counted twice: {answered:?}");
+    assert!(
+        answered.iter().all(|n| names.contains(n)),
+        "a reply from a node that was not asked: {answered:?}"
+    );
+    assert!(
+        out.stderr
+            .contains("the broker connection was lost while collecting replies"),
+        "the outage was not reported: {}",
+        out.describe()
+    );
+    let missing: Vec<String> = out
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("No response from "))
+        .map(|l| {
+            let (counts, list) = l.split_once(": ").unwrap();
+            assert_eq!(
+                counts,
+                format!("{} of {NODES} nodes", NODES - answered.len())
+            );
+            list.split(' ').map(str::to_string).collect()
+        })
+        .unwrap_or_default();
+    let mut all: Vec<String> = answered.iter().chain(&missing).cloned().collect();
+    all.sort();
+    let mut expected = names.clone();
+    expected.sort();
+    assert_eq!(all, expected, "every node is answered or reported missing");
+    eprintln!(
+        "in flight during the outage: {} answered, {} reported missing",
+        answered.len(),
+        missing.len()
     );
 }
