@@ -153,6 +153,20 @@ impl Client {
         destination.starts_with("/temp-queue/")
     }
 
+    /// Subscribes to reply queue number `seq` for `agent` in `collective` (see
+    /// [`ClientOptions::reply_destination`]) and returns its name, for callers that
+    /// publish many requests and collect their replies together.
+    pub async fn open_reply_queue(
+        &self,
+        collective: &str,
+        agent: &str,
+        seq: u64,
+    ) -> Result<String, ClientError> {
+        let dest = self.opts.reply_destination(collective, agent, seq);
+        self.subscribe(&dest).await?;
+        Ok(dest)
+    }
+
     async fn subscribe(&self, destination: &str) -> Result<(), ClientError> {
         if Self::implicit(destination) {
             return Ok(());
@@ -185,17 +199,37 @@ impl Client {
         Ok(())
     }
 
-    /// Receives replies to `requestid` until `on_reply` says stop or `deadline` passes.
-    /// Messages that fail to decode or verify, and replies to other requests (or, with
-    /// ActiveMQ, delivered to another reply queue), are ignored. A lost connection does
-    /// not end the collection: the connector reconnects and replays the reply queue's
-    /// subscription, and the loss is reported in [`Collected::interrupted`].
+    /// Receives replies to `requestid` until `on_reply` says stop or `deadline` passes;
+    /// replies to other requests are ignored. See [`Client::collect_any`].
     pub async fn collect(
         &mut self,
         reply_dest: Option<&str>,
         requestid: &str,
         deadline: Instant,
         mut on_reply: impl FnMut(Reply) -> Flow,
+    ) -> Result<Collected, ClientError> {
+        self.collect_any(reply_dest, deadline, |id, reply| {
+            if id == requestid {
+                Some(on_reply(reply))
+            } else {
+                tracing::debug!("ignoring a reply to request {id}");
+                None
+            }
+        })
+        .await
+    }
+
+    /// Receives replies, handing each with its request id to `on_reply`, which returns
+    /// `None` to ignore it, until it says stop or `deadline` passes. Messages that fail
+    /// to decode or verify (or, with ActiveMQ, delivered to another reply queue) are
+    /// ignored. A lost connection does not end the collection: the connector reconnects
+    /// and replays the reply queue's subscription, and the loss is reported in
+    /// [`Collected::interrupted`].
+    pub async fn collect_any(
+        &mut self,
+        reply_dest: Option<&str>,
+        deadline: Instant,
+        mut on_reply: impl FnMut(&str, Reply) -> Option<Flow>,
     ) -> Result<Collected, ClientError> {
         let mut got = Collected::default();
         let deadline = tokio::time::Instant::from_std(deadline);
@@ -243,20 +277,23 @@ impl Client {
                     continue;
                 }
             };
-            if reply.requestid != requestid {
-                tracing::debug!("ignoring a reply to request {}", reply.requestid);
-                continue;
-            }
-            got.replies += 1;
-            let flow = on_reply(Reply {
-                senderid: reply.senderid,
-                senderagent: reply.senderagent,
-                msgtime: reply.msgtime,
-                payload,
-                received: Instant::now(),
-            });
-            if flow == Flow::Stop {
-                return Ok(got);
+            let flow = on_reply(
+                &reply.requestid,
+                Reply {
+                    senderid: reply.senderid,
+                    senderagent: reply.senderagent,
+                    msgtime: reply.msgtime,
+                    payload,
+                    received: Instant::now(),
+                },
+            );
+            match flow {
+                None => {}
+                Some(Flow::Continue) => got.replies += 1,
+                Some(Flow::Stop) => {
+                    got.replies += 1;
+                    return Ok(got);
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 //! only parses the command line and sets up logging.
 
 mod analyze_cmd;
+mod bench_cmd;
 mod broker_cmd;
 mod client_common;
 mod connections;
@@ -53,6 +54,8 @@ enum Command {
     Help(help_cmd::HelpArgs),
     /// Decode a pcap/pcapng capture of STOMP/MCollective traffic, or compute heart-beat cost.
     Analyze(analyze_cmd::AnalyzeArgs),
+    /// Load generators for benchmarks (a soak of broadcast requests).
+    Bench(bench_cmd::BenchArgs),
 }
 
 impl Command {
@@ -61,7 +64,7 @@ impl Command {
         match self {
             Command::Broker(_) | Command::Daemon(_) | Command::Up(_) => "info",
             // Thousands of nodes: only what goes wrong.
-            Command::Swarm(_) => "warn",
+            Command::Swarm(_) | Command::Bench(_) => "warn",
             _ => "error",
         }
     }
@@ -89,5 +92,6 @@ fn main() -> anyhow::Result<()> {
         Command::Inventory(args) => client_common::exit(inventory_cmd::run(args)),
         Command::Help(args) => client_common::exit(help_cmd::run(args)),
         Command::Analyze(args) => analyze_cmd::run(args),
+        Command::Bench(args) => client_common::exit(bench_cmd::run(args)?),
     }
 }

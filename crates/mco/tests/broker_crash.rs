@@ -15,7 +15,19 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-const FLEET: usize = 1000;
+/// The fleet of the CI run; `MARIONETTE_CRASH_FLEET` sets another size for the bench
+/// (docs/reliability.md), split over swarm processes of at most `PER_SWARM` nodes since a
+/// process may hold only so many descriptors.
+const CI_FLEET: usize = 1000;
+const PER_SWARM: usize = 5000;
+
+fn fleet_size() -> usize {
+    std::env::var("MARIONETTE_CRASH_FLEET")
+        .ok()
+        .map_or(CI_FLEET, |v| {
+            v.parse().expect("MARIONETTE_CRASH_FLEET: a count")
+        })
+}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -60,9 +72,11 @@ fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> std::pa
     cfg_with(dir, port, (user, password), name, "")
 }
 
-fn swarm(server_cfg: &Path, nodes: usize, log: &Path) -> Guard {
+/// `mco swarm` running nodes `first` .. `first + nodes - 1`.
+fn swarm_from(server_cfg: &Path, first: usize, nodes: usize, log: &Path) -> Guard {
     let child = Command::new(env!("CARGO_BIN_EXE_mco"))
-        .args(["swarm", "--nodes", &nodes.to_string(), "--config"])
+        .args(["swarm", "--nodes", &nodes.to_string()])
+        .args(["--first", &first.to_string(), "--config"])
         .arg(server_cfg)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -71,6 +85,10 @@ fn swarm(server_cfg: &Path, nodes: usize, log: &Path) -> Guard {
         .spawn()
         .expect("start mco swarm");
     Guard::new("swarm", child, Duration::from_secs(10))
+}
+
+fn swarm(server_cfg: &Path, nodes: usize, log: &Path) -> Guard {
+    swarm_from(server_cfg, 1, nodes, log)
 }
 
 fn signal(child: &Guard, sig: i32) {
@@ -151,8 +169,16 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
     );
     let server = cfg(dir.path(), port, "mcollective", "marionette", "server.cfg");
     let client = cfg(dir.path(), port, "admin", "secret", "client.cfg");
-    let _swarm = swarm(&server, FLEET, &dir.path().join("swarm.log"));
-    wait_fleet(admin, FLEET, Duration::from_secs(60));
+    let fleet = fleet_size();
+    let _swarms: Vec<Guard> = (0..fleet.div_ceil(PER_SWARM))
+        .map(|i| {
+            let first = i * PER_SWARM + 1;
+            let nodes = PER_SWARM.min(fleet - i * PER_SWARM);
+            let log = dir.path().join(format!("swarm{i}.log"));
+            swarm_from(&server, first, nodes, &log)
+        })
+        .collect();
+    wait_fleet(admin, fleet, Duration::from_secs(120));
 
     // SIGKILL: no goodbye to anyone. Then a new broker on the same port.
     signal(&first, libc::SIGKILL);
@@ -163,7 +189,7 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
         broker(port, admin_port, &dir.path().join("broker2.log")),
         Duration::from_secs(5),
     );
-    let rows = wait_fleet(admin, FLEET, Duration::from_secs(40));
+    let rows = wait_fleet(admin, fleet, Duration::from_secs(40));
 
     let mut per_second = vec![0usize; 64];
     for (opened, _) in &rows {
@@ -181,8 +207,8 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
     );
     let peak = *per_second.iter().max().unwrap();
     assert!(
-        peak * 10 <= FLEET,
-        "{peak} of {FLEET} nodes reconnected in one second: {per_second:?}"
+        peak * 10 <= fleet,
+        "{peak} of {fleet} nodes reconnected in one second: {per_second:?}"
     );
 
     // A request after recovery reaches every node.
@@ -190,7 +216,7 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
     cmd.args([
         "ping",
         "--expect",
-        &FLEET.to_string(),
+        &fleet.to_string(),
         "-t",
         "20",
         "--config",
@@ -198,7 +224,7 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
     .arg(&client);
     let out = harness::run(cmd, Duration::from_secs(60)).unwrap();
     assert!(
-        out.stdout.contains(&format!("{FLEET} replies")),
+        out.stdout.contains(&format!("{fleet} replies")),
         "{}",
         out.describe()
     );
