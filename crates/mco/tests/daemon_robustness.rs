@@ -171,7 +171,7 @@ struct Daemon {
 
 impl Daemon {
     fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        read(&self.log)
     }
 
     fn signal(&self, signal: libc::c_int) {
@@ -181,18 +181,12 @@ impl Daemon {
 
     /// Waits up to `limit` for the daemon to exit.
     fn exit_within(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.guard.exited() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "daemon still running after {limit:?}:\n{}",
-                self.log()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
+        let log = self.log.clone();
+        wait_until(
+            limit,
+            || format!("daemon still running:\n{}", read(&log)),
+            || self.guard.exited(),
+        )
     }
 }
 
@@ -219,23 +213,33 @@ impl Call {
     }
 }
 
-/// Waits for a pid file the agent writes, and reads it.
-fn pid_file(path: &Path) -> i32 {
-    let deadline = Instant::now() + Duration::from_secs(30);
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Polls `probe` every 20 ms until it gives a value; fails with `failure()` after `limit`.
+fn wait_until<T>(
+    limit: Duration,
+    failure: impl Fn() -> String,
+    mut probe: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + limit;
     loop {
-        if let Some(pid) = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-        {
-            return pid;
+        if let Some(v) = probe() {
+            return v;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{} never written",
-            path.display()
-        );
+        assert!(Instant::now() < deadline, "after {limit:?}: {}", failure());
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Waits for a pid file the agent writes, and reads it.
+fn pid_file(path: &Path) -> i32 {
+    wait_until(
+        Duration::from_secs(30),
+        || format!("{} never written", path.display()),
+        || read(path).trim().parse().ok(),
+    )
 }
 
 /// True while `pid` exists and is not a zombie.
@@ -247,11 +251,11 @@ fn alive(pid: i32) -> bool {
 }
 
 fn gone_within(pid: i32, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    while alive(pid) {
-        assert!(Instant::now() < deadline, "process {pid} still alive");
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        limit,
+        || format!("process {pid} still alive"),
+        || (!alive(pid)).then_some(()),
+    );
 }
 
 #[test]
@@ -420,11 +424,16 @@ fn broken_agents_and_facts_are_named_and_the_rest_is_served() {
     std::fs::write(&facts, "---\nrole: [db\n").unwrap();
     make_executable(&agents.join("plain"));
     daemon.signal(libc::SIGUSR1);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !daemon.log().contains("keeping the previous facts") {
-        assert!(Instant::now() < deadline, "no reload:\n{}", daemon.log());
-        thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        Duration::from_secs(20),
+        || format!("no reload:\n{}", daemon.log()),
+        || {
+            daemon
+                .log()
+                .contains("keeping the previous facts")
+                .then_some(())
+        },
+    );
     wait_for_fact(&lab, "db");
     let plain = lab.rpc("plain", "a", &[]).finish();
     assert_eq!(plain["statuscode"], 1, "{plain}");
@@ -433,13 +442,15 @@ fn broken_agents_and_facts_are_named_and_the_rest_is_served() {
 
 /// Waits until rpcutil reports `role` = `value`.
 fn wait_for_fact(lab: &Lab, value: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let r = lab.rpc("rpcutil", "get_fact", &["fact=role"]).finish();
-        if r["data"]["value"] == value {
-            return;
-        }
-        assert!(Instant::now() < deadline, "role never became {value}: {r}");
-        thread::sleep(Duration::from_millis(100));
-    }
+    let last = std::cell::RefCell::new(Json::Null);
+    wait_until(
+        Duration::from_secs(20),
+        || format!("role never became {value}: {}", last.borrow()),
+        || {
+            let r = lab.rpc("rpcutil", "get_fact", &["fact=role"]).finish();
+            let done = r["data"]["value"] == value;
+            *last.borrow_mut() = r;
+            done.then_some(())
+        },
+    );
 }
