@@ -50,11 +50,13 @@ pub enum LoadError {
         program: PathBuf,
         mode: u32,
     },
-    #[error("{}: agent {name:?} is already loaded{}", ddl.display(), from.as_ref().map(|p| format!(" from {}", p.display())).unwrap_or_else(|| " (built in)".into()))]
+    #[error("{}: agent {name:?} is already loaded (built in)", ddl.display())]
+    BuiltIn { ddl: PathBuf, name: String },
+    #[error("{}: agent {name:?} is already loaded from {}", ddl.display(), from.display())]
     Duplicate {
         ddl: PathBuf,
         name: String,
-        from: Option<PathBuf>,
+        from: PathBuf,
     },
 }
 
@@ -74,19 +76,13 @@ pub fn load(config: &Config, loaded: &[Arc<dyn Agent>]) -> Vec<Arc<dyn Agent>> {
     let mut agents: Vec<Arc<External>> = Vec::new();
     for found in libdir::scan(&config.libdir) {
         let checked = found.map_err(LoadError::from).and_then(|file| {
-            if loaded.iter().any(|a| a.ddl().agent == file.ddl.agent) {
-                return Err(LoadError::Duplicate {
-                    name: file.ddl.agent,
-                    ddl: file.path,
-                    from: None,
-                });
+            let (ddl, name) = (file.path.clone(), file.ddl.agent.clone());
+            if loaded.iter().any(|a| a.ddl().agent == name) {
+                return Err(LoadError::BuiltIn { ddl, name });
             }
-            if let Some(other) = agents.iter().find(|a| a.ddl.agent == file.ddl.agent) {
-                return Err(LoadError::Duplicate {
-                    name: file.ddl.agent,
-                    ddl: file.path,
-                    from: Some(other.ddl_path.clone()),
-                });
+            if let Some(other) = agents.iter().find(|a| a.ddl.agent == name) {
+                let from = other.ddl_path.clone();
+                return Err(LoadError::Duplicate { ddl, name, from });
             }
             External::new(config, file)
         });
@@ -109,19 +105,17 @@ impl External {
     fn new(config: &Config, file: DdlFile) -> Result<External, LoadError> {
         let DdlFile { path, ddl } = file;
         let program = path.with_file_name(&ddl.agent);
-        let mode = match std::fs::metadata(&program) {
-            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => None,
-            Ok(m) => Some(m.permissions().mode() & 0o7777),
-            Err(_) => {
-                return Err(LoadError::NoProgram { ddl: path, program });
+        match std::fs::metadata(&program) {
+            Err(_) => return Err(LoadError::NoProgram { ddl: path, program }),
+            Ok(m) if !m.is_file() || m.permissions().mode() & 0o111 == 0 => {
+                let mode = m.permissions().mode() & 0o7777;
+                return Err(LoadError::NotExecutable {
+                    ddl: path,
+                    program,
+                    mode,
+                });
             }
-        };
-        if let Some(mode) = mode {
-            return Err(LoadError::NotExecutable {
-                ddl: path,
-                program,
-                mode,
-            });
+            Ok(_) => {}
         }
         let plugin_config = config.configdir.join("plugin.d").join(&ddl.agent);
         Ok(External {
@@ -190,8 +184,8 @@ impl External {
         tracing::debug!(
             agent,
             action,
-            stdout = finished.stdout.last(STDERR_QUOTE),
-            stderr = finished.stderr.last(STDERR_QUOTE),
+            stdout = finished.stdout.last(process::OUTPUT_TAIL),
+            stderr = finished.stderr.last(process::OUTPUT_TAIL),
             "external action ended: {:?}",
             finished.ended
         );
