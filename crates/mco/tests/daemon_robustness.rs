@@ -5,7 +5,8 @@
 //! running actions up to the drain timeout, then kills what remains; a broken DDL or
 //! facts file is logged with its file and reason while the daemon serves the rest.
 //!
-//! The agents are small `sh` scripts written by each test.
+//! The agents are small `sh` scripts written by each test, and the python example of
+//! docs/agents.md as it stands there.
 
 #[path = "peers/harness.rs"]
 mod harness;
@@ -452,5 +453,47 @@ fn wait_for_fact(lab: &Lab, value: &str) {
             *last.borrow_mut() = r;
             done.then_some(())
         },
+    );
+}
+
+/// The fenced block of `kind` in docs/agents.md that contains `marker`.
+fn documented(kind: &str, marker: &str) -> String {
+    let doc = read(&harness::repo_root().join("docs").join("agents.md"));
+    doc.split(&format!("```{kind}\n"))
+        .skip(1)
+        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block))
+        .find(|block| block.contains(marker))
+        .unwrap_or_else(|| panic!("no {kind} block with {marker:?} in docs/agents.md"))
+        .to_string()
+}
+
+#[test]
+fn the_documented_example_agent_works() {
+    let missing: Vec<String> = harness::find_on_path("python3")
+        .is_empty()
+        .then(|| "python3".into())
+        .into_iter()
+        .collect();
+    if !harness::require(&missing) {
+        return;
+    }
+    let lab = Lab::new("example");
+    let agents = lab.agent_dir();
+    std::fs::write(
+        agents.join("echo.json"),
+        documented("json", "\"aggregate\""),
+    )
+    .unwrap();
+    executable(
+        &agents.join("echo"),
+        &documented("python", "#!/usr/bin/env python3"),
+    );
+    let _daemon = lab.daemon("");
+
+    let echo = lab.rpc("echo", "echo", &["message=hello world"]).finish();
+    assert_eq!(echo["statuscode"], 0, "{echo}");
+    assert_eq!(
+        echo["data"],
+        serde_json::json!({"message": "hello world", "length": 11})
     );
 }
