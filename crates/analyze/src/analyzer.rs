@@ -562,7 +562,7 @@ impl Analyzer {
                     directed: false,
                     destination: None,
                     targets: Vec::new(),
-                    filter: mc::to_json(&env.filter),
+                    filter: marionette_wire::json::to_json(&env.filter),
                     ttl: env.ttl,
                     msgtime: env.msgtime,
                     hash_ok,

@@ -107,32 +107,3 @@ pub fn decode(body: &[u8], base64: bool, psk: Option<&[u8]>) -> Option<Envelope>
 fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     v.get_sym(name).or_else(|| v.get_str(name))
 }
-
-/// A Ruby value as JSON: Symbol keys keep their name, binary strings are read lossily.
-pub fn to_json(v: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        Value::Nil => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::BigInt { .. } => J::String("<bignum>".into()),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(J::Number)
-            .unwrap_or(J::Null),
-        Value::Str(s) => J::String(String::from_utf8_lossy(&s.bytes).into_owned()),
-        Value::Symbol(s) => J::String(s.to_string()),
-        Value::Array(a) => J::Array(a.iter().map(to_json).collect()),
-        Value::Hash(h) => {
-            let mut map = serde_json::Map::new();
-            for (k, v) in h {
-                let key = match k {
-                    Value::Str(s) => String::from_utf8_lossy(&s.bytes).into_owned(),
-                    Value::Symbol(s) => s.to_string(),
-                    other => to_json(other).to_string(),
-                };
-                map.insert(key, to_json(v));
-            }
-            J::Object(map)
-        }
-    }
-}

@@ -1,8 +1,8 @@
 //! One request, from MESSAGE frame to reply: open it (PSK hash, callerid, TTL), apply the
-//! filter, run the agent under its timeout, and send the sealed reply to `reply-to`.
+//! filter, run the agent within its timeout, and send the sealed reply to `reply-to`.
 //! Every drop is counted and logged; nothing invalid is ever answered.
 
-use crate::agents::{Agent, Context};
+use crate::agents::{Agent, Call, Context};
 use crate::stats::Stats;
 use marionette_connector::Connector;
 use marionette_stomp::{Command, Frame};
@@ -31,7 +31,6 @@ pub struct Handler {
     /// The daemon's own `ttl`: replies expire after ttl + 10 s, as MCollective's do.
     pub ttl: i64,
     pub stats: Arc<Stats>,
-    pub agents: Vec<Arc<dyn Agent>>,
     pub connector: Connector,
     /// Bounds the actions running at once.
     pub running: Arc<Semaphore>,
@@ -159,28 +158,13 @@ impl Handler {
             return;
         };
         let limit = agent.timeout();
-        let work = tokio::task::spawn_blocking(move || agent.handle(&ctx, &payload));
-        let reply = match tokio::time::timeout(limit, work).await {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(e)) => {
-                tracing::error!(
-                    requestid = request.requestid,
-                    "agent {} failed: {e}",
-                    request.agent
-                );
-                return;
-            }
-            Err(_) => {
-                Stats::bump(&self.stats.timeouts);
-                tracing::warn!(
-                    requestid = request.requestid,
-                    "agent {} timed out after {limit:?}",
-                    request.agent
-                );
-                return;
-            }
+        let call = Call {
+            request: request.clone(),
+            payload,
         };
-        let Some(reply) = reply else { return };
+        let Some(reply) = agent.run(ctx, call, limit).await else {
+            return;
+        };
         let now = unix_now();
         let body = self.psk.seal_reply(&reply, &self.identity, &request, now);
         let (expiry, value) = self.dialect.expiry_header(now, self.ttl);

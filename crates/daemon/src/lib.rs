@@ -6,7 +6,8 @@
 //! - `runtime`: [`Node`], one node's event loop, reload and draining (a fleet emulator
 //!   runs many in one process).
 //! - [`handler`]: one request from MESSAGE to reply.
-//! - [`agents`]: `discovery` and `rpcutil`; [`rpc`]: the SimpleRPC request/reply rules.
+//! - [`agents`]: `discovery`, `rpcutil` and external agents; [`rpc`]: the SimpleRPC
+//!   request/reply rules.
 //! - [`node`]: identity, facts and classes; [`registration`]: the periodic announcement.
 //! - [`stats`]: the counters `daemon_stats` reports.
 
@@ -86,8 +87,8 @@ pub fn load_config(path: &Path) -> Result<Config, DaemonError> {
     Ok(config)
 }
 
-/// Runs the daemon with `config` until SIGTERM or Ctrl-C (SIGUSR1 reloads facts and
-/// classes), then drains running actions.
+/// Runs the daemon with `config` until SIGTERM or Ctrl-C (SIGUSR1 reloads facts, classes
+/// and external agents), then drains running actions.
 pub async fn run(config: Config) -> Result<(), DaemonError> {
     let settings = connector_settings(&config, &config.connector_settings()?)?;
     let node = Node::start(config, settings, NodeData::FromConfig).await?;

@@ -33,6 +33,15 @@ pub fn load_classes(config: &Config) -> Result<Vec<String>, String> {
     }
 }
 
+/// What happens instead of a broken load: the previous data stays, or (at start) none.
+fn keeping(what: &str, previous: bool) -> String {
+    if previous {
+        format!("keeping the previous {what}")
+    } else {
+        format!("starting without {what}")
+    }
+}
+
 /// Builds the node's view for filters, keeping `previous` facts or classes when their
 /// files are broken.
 pub fn node_info(
@@ -43,15 +52,17 @@ pub fn node_info(
     let facts = match load_facts(config) {
         Ok(f) => f,
         Err(e) => {
-            tracing::error!("facts: {e}; keeping the previous facts");
-            previous.map(|p| p.facts.clone()).unwrap_or_default()
+            let kept = previous.map(|p| p.facts.clone());
+            tracing::error!("facts: {e}; {}", keeping("facts", kept.is_some()));
+            kept.unwrap_or_default()
         }
     };
     let classes = match load_classes(config) {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!("classes: {e}; keeping the previous classes");
-            previous.map(|p| p.classes.clone()).unwrap_or_default()
+            let kept = previous.map(|p| p.classes.clone());
+            tracing::error!("classes: {e}; {}", keeping("classes", kept.is_some()));
+            kept.unwrap_or_default()
         }
     };
     NodeInfo {

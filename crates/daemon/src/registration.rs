@@ -59,6 +59,11 @@ impl Registration {
         }
     }
 
+    /// Announces `agents` from now on (after a reload).
+    pub fn set_agents(&mut self, agents: Vec<String>) {
+        self.agents = agents;
+    }
+
     /// Resolves at the next announcement; never when registration is off.
     pub async fn tick(&mut self) {
         match &mut self.interval {

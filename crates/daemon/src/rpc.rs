@@ -22,6 +22,17 @@ pub enum RpcError {
 }
 
 impl RpcError {
+    /// The error a reply's status code stands for (codes past 5 count as 5).
+    pub fn from_code(code: i64, message: String) -> RpcError {
+        match code {
+            1 => RpcError::Aborted(message),
+            2 => RpcError::UnknownAction(message),
+            3 => RpcError::MissingData(message),
+            4 => RpcError::InvalidData(message),
+            _ => RpcError::Unknown(message),
+        }
+    }
+
     pub fn code_and_message(&self) -> (i64, &str) {
         match self {
             RpcError::Aborted(m) => (1, m),
@@ -95,31 +106,39 @@ pub fn set(data: &mut Value, key: &str, value: Value) {
     }
 }
 
-/// Handles a SimpleRPC payload: validates it against `ddl`, runs `action` on the
-/// prefilled `:data`, and builds the reply; `None` when the caller asked for no results.
-pub fn handle(
-    ddl: &Ddl,
-    payload: &Value,
-    action: impl FnOnce(&RpcRequest, &mut Value) -> Result<(), RpcError>,
-) -> Option<Value> {
+/// A SimpleRPC request that passed DDL validation, with its reply data prefilled.
+pub struct Prepared {
+    pub request: RpcRequest,
+    pub data: Value,
+}
+
+/// Parses `payload` and validates it against `ddl`: the request with its prefilled reply
+/// data, or the reply to send at once (`None` when the caller asked for no results).
+pub fn prepare(ddl: &Ddl, payload: &Value) -> Result<Prepared, Option<Value>> {
     let request = match RpcRequest::parse(payload) {
         Ok(r) => r,
         Err(e) => {
             let (code, msg) = e.code_and_message();
-            return Some(reply(code, msg, Value::Hash(Vec::new())));
+            return Err(Some(reply(code, msg, Value::Hash(Vec::new()))));
         }
     };
-    let mut data = ddl.default_reply_data(&request.action);
-    let outcome = ddl
-        .validate_rpc_request(&request.action, &request.data)
-        .map_err(|e| {
-            if e.statuscode() == 4 {
+    let data = ddl.default_reply_data(&request.action);
+    match ddl.validate_rpc_request(&request.action, &request.data) {
+        Ok(()) => Ok(Prepared { request, data }),
+        Err(e) => {
+            let error = if e.statuscode() == 4 {
                 RpcError::InvalidData(e.to_string())
             } else {
                 RpcError::Unknown(e.to_string())
-            }
-        })
-        .and_then(|()| action(&request, &mut data));
+            };
+            Err(finish(&request, data, Err(error)))
+        }
+    }
+}
+
+/// The reply to `request` once its action has run: `data` with `OK`, or the error's code
+/// and message; `None` when the caller asked for no results.
+pub fn finish(request: &RpcRequest, data: Value, outcome: Result<(), RpcError>) -> Option<Value> {
     if !request.process_results {
         return None;
     }
@@ -130,6 +149,32 @@ pub fn handle(
             reply(code, msg, data)
         }
     })
+}
+
+/// The error reply to a SimpleRPC `payload` whose action failed without a reply of its
+/// own (`error` is given the action's name), with the action's outputs prefilled; `None`
+/// when no results were asked for or the payload is not SimpleRPC.
+pub fn failure(ddl: &Ddl, payload: &Value, error: impl FnOnce(&str) -> RpcError) -> Option<Value> {
+    let request = RpcRequest::parse(payload).ok()?;
+    let data = ddl.default_reply_data(&request.action);
+    let error = error(&request.action);
+    finish(&request, data, Err(error))
+}
+
+/// Handles a SimpleRPC payload: validates it against `ddl`, runs `action` on the
+/// prefilled `:data`, and builds the reply; `None` when the caller asked for no results.
+pub fn handle(
+    ddl: &Ddl,
+    payload: &Value,
+    action: impl FnOnce(&RpcRequest, &mut Value) -> Result<(), RpcError>,
+) -> Option<Value> {
+    match prepare(ddl, payload) {
+        Ok(Prepared { request, mut data }) => {
+            let outcome = action(&request, &mut data);
+            finish(&request, data, outcome)
+        }
+        Err(reply) => reply,
+    }
 }
 
 /// What the `agent` data plugin reports about an agent.

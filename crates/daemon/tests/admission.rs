@@ -2,6 +2,8 @@
 //! MCollective's order, whether it answers; each outcome is counted as `daemon_stats`
 //! reports it.
 
+use marionette_daemon::agents::discovery::Discovery;
+use marionette_daemon::agents::rpcutil::Rpcutil;
 use marionette_daemon::agents::{self, Agent, Context};
 use marionette_daemon::handler::{Outcome, admit};
 use marionette_daemon::stats::Stats;
@@ -208,11 +210,11 @@ fn discovery_and_rpcutil_answer_like_real_nodes() {
         config: Arc::new(config),
         stats: Arc::new(Stats::default()),
         started: std::time::SystemTime::now(),
-        agents: Arc::new(agents.iter().map(|a| a.ddl()).collect()),
+        agents: Arc::new(agents.iter().map(|a| a.ddl().clone()).collect()),
+        stopping: tokio::sync::watch::channel(false).1,
     };
-    let discovery = &agents[0];
     assert_eq!(
-        discovery.handle(&ctx, &marionette_wire::Value::str("ping")),
+        Discovery.handle(&ctx, &marionette_wire::Value::str("ping")),
         Some(marionette_wire::Value::str("pong"))
     );
     // get_fact, as vector 28 recorded it.
@@ -224,7 +226,7 @@ fn discovery_and_rpcutil_answer_like_real_nodes() {
             (Value::sym("caller"), Value::str("uid=0")),
             (Value::sym("data"), Value::Hash(data)),
         ]);
-        agents[1].handle(&ctx, &payload)
+        Rpcutil.handle(&ctx, &payload)
     };
     use marionette_wire::Value;
     let reply = rpc(

@@ -7,9 +7,13 @@
 //! - Validation as the node and the client do it ([`Ddl::validate_rpc_request`]), with
 //!   MCollective's exact error messages, and the reply prefill
 //!   ([`Ddl::default_reply_data`]).
+//! - [`json`]: JSON DDLs in Choria's format (external agents); [`libdir`]: finding them
+//!   in MCollective's `libdir`s.
 //! - [`string_to_boolean`] / [`string_to_number`] and [`Ddl::convert_cli_arguments`]: how
 //!   `mco rpc` turns `key=value` strings into typed inputs.
 
+pub mod json;
+pub mod libdir;
 mod regex;
 pub mod stock;
 mod validate;

@@ -88,6 +88,8 @@ pub struct CommonArgs {
 pub struct Loaded {
     pub opts: ClientOptions,
     pub collective: String,
+    /// Where agent DDLs are looked for (`libdir`).
+    pub libdir: Vec<std::path::PathBuf>,
 }
 
 impl CommonArgs {
@@ -116,7 +118,11 @@ impl CommonArgs {
             .unwrap_or_else(|| opts.main_collective.clone());
         opts.check_collective(&collective)
             .map_err(anyhow::Error::msg)?;
-        Ok(Loaded { opts, collective })
+        Ok(Loaded {
+            opts,
+            collective,
+            libdir: cfg.libdir,
+        })
     }
 
     /// The host filter from `-F -C -A -I -W -S`.

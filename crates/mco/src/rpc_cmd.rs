@@ -91,11 +91,14 @@ fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    let Some(ddl) = marionette_ddl::stock::by_name(&agent) else {
-        println!("Could not create RPC client: Can't find DDL for agent plugin '{agent}'");
-        return Ok(1);
-    };
     let loaded = args.common.load()?;
+    let ddl = match marionette_ddl::libdir::lookup(&loaded.libdir, &agent) {
+        Some(found) => found?,
+        None => {
+            println!("Could not create RPC client: Can't find DDL for agent plugin '{agent}'");
+            return Ok(1);
+        }
+    };
     let filter = client_common::with_agent(args.common.filter()?, &agent);
     let data = ddl
         .convert_cli_arguments(&action, &pairs)

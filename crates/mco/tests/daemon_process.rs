@@ -5,13 +5,13 @@
 mod harness;
 
 use bytes::BytesMut;
-use harness::{Broker, Guard, TempDir};
+use harness::{Broker, TempDir};
 use marionette_stomp::{Command as Stomp, Decoder, Frame, Item, Limits, Version, encode};
 use marionette_wire::psk::Psk;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const PSK: &str = "process-test-key";
@@ -33,21 +33,6 @@ fn client_cfg(dir: &Path, port: u16) -> std::path::PathBuf {
     let path = dir.join("client.cfg");
     harness::write_mcollective_cfg(&path, port, "admin", "secret", PSK, "identity = tester\n");
     path
-}
-
-fn daemon(cfg: &Path, log: &Path) -> Guard {
-    let log = std::fs::File::create(log).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_mco"))
-        .args(["daemon", "--config"])
-        .arg(cfg)
-        .env("NO_COLOR", "1")
-        .env_remove("MCOLLECTIVE_PSK")
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("start mco daemon");
-    Guard::new("mco daemon", child, Duration::from_secs(5))
 }
 
 /// A subscriber on the broker, reading frames with the codec.
@@ -132,7 +117,7 @@ fn registration_reload_and_clean_exit() {
     let cfg = server_cfg(dir.path(), broker.port(), "registerinterval = 1\n");
     let client = client_cfg(dir.path(), broker.port());
     let mut watcher = Watcher::subscribe(broker.port(), "/topic/mcollective.registration.agent");
-    let mut node = daemon(&cfg, &dir.path().join("daemon.log"));
+    let mut node = harness::mco_daemon(&cfg, &dir.path().join("daemon.log"));
 
     // Registration: an agentlist request from the registration agent, every second.
     let first = watcher.frame();

@@ -10,11 +10,13 @@
 //! - [`psk`]: sealing and opening envelopes with a pre-shared key (hash, callerid, TTL),
 //!   raw or Base64 bodies.
 //! - [`requestid`]: request ids as MCollective's client makes them.
+//! - [`json`]: values to and from JSON.
 
 pub mod destinations;
 pub mod envelope;
 pub mod filter;
 mod hex;
+pub mod json;
 pub mod marshal;
 pub mod psk;
 pub mod requestid;

@@ -1,21 +1,29 @@
 //! The `discovery` agent: `"ping"` → `"pong"`, how `mco ping` and `mc` discovery find
 //! nodes.
 
-use super::{Agent, Context};
+use super::{Agent, Call, Context, Running, in_process};
 use marionette_ddl::Ddl;
-use std::sync::LazyLock;
-
-static DDL: LazyLock<Ddl> = LazyLock::new(marionette_ddl::stock::discovery);
 use marionette_wire::Value;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+static DDL: LazyLock<Arc<Ddl>> = LazyLock::new(|| Arc::new(marionette_ddl::stock::discovery()));
 
 pub struct Discovery;
 
 impl Agent for Discovery {
-    fn ddl(&self) -> &'static Ddl {
+    fn ddl(&self) -> &Arc<Ddl> {
         &DDL
     }
 
-    fn handle(&self, _ctx: &Context, payload: &Value) -> Option<Value> {
+    fn run(self: Arc<Self>, ctx: Context, call: Call, limit: Duration) -> Running {
+        in_process(self, ctx, call, limit, Discovery::handle)
+    }
+}
+
+impl Discovery {
+    /// Answers a discovery request.
+    pub fn handle(&self, _ctx: &Context, payload: &Value) -> Option<Value> {
         Some(match payload.as_str() {
             Some("ping") => Value::str("pong"),
             _ => Value::str(format!("Unknown Request: {}", inspect(payload))),

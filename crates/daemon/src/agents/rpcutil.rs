@@ -1,17 +1,17 @@
 //! The `rpcutil` agent: ping, inventory, facts, daemon statistics, agent inventory,
 //! configuration items and collective membership, with the outputs real nodes return.
 
-use super::{Agent, Context};
+use super::{Agent, Call, Context, Running, in_process};
 use crate::config_item::config_item;
 use crate::handler::unix_now;
 use crate::rpc::{self, RpcError, RpcRequest, set};
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use marionette_wire::filter::{DATA_PLUGINS, FactValue, query_data};
-use std::sync::LazyLock;
-use std::time::UNIX_EPOCH;
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, UNIX_EPOCH};
 
-static DDL: LazyLock<Ddl> = LazyLock::new(marionette_ddl::stock::rpcutil);
+static DDL: LazyLock<Arc<Ddl>> = LazyLock::new(|| Arc::new(marionette_ddl::stock::rpcutil()));
 
 /// The MCollective version this daemon is wire-compatible with, reported where real nodes
 /// report theirs.
@@ -20,12 +20,19 @@ pub const COMPATIBLE_VERSION: &str = "2.12.5";
 pub struct Rpcutil;
 
 impl Agent for Rpcutil {
-    fn ddl(&self) -> &'static Ddl {
+    fn ddl(&self) -> &Arc<Ddl> {
         &DDL
     }
 
-    fn handle(&self, ctx: &Context, payload: &Value) -> Option<Value> {
-        rpc::handle(self.ddl(), payload, |req, data| action(ctx, req, data))
+    fn run(self: Arc<Self>, ctx: Context, call: Call, limit: Duration) -> Running {
+        in_process(self, ctx, call, limit, Rpcutil::handle)
+    }
+}
+
+impl Rpcutil {
+    /// Answers a SimpleRPC request.
+    pub fn handle(&self, ctx: &Context, payload: &Value) -> Option<Value> {
+        rpc::handle(&DDL, payload, |req, data| action(ctx, req, data))
     }
 }
 

@@ -283,6 +283,24 @@ impl Drop for Guard {
     }
 }
 
+/// Starts `mco daemon --config CFG` with its stdout and stderr in `log`, without colour
+/// and without a `MCOLLECTIVE_PSK` from the environment.
+pub fn mco_daemon(cfg: &Path, log: &Path) -> Guard {
+    let log =
+        std::fs::File::create(log).unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
+    let child = Command::new(env!("CARGO_BIN_EXE_mco"))
+        .args(["daemon", "--config"])
+        .arg(cfg)
+        .env("NO_COLOR", "1")
+        .env_remove("MCOLLECTIVE_PSK")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log.try_clone().expect("clone the log file")))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("start mco daemon");
+    Guard::new("mco daemon", child, Duration::from_secs(5))
+}
+
 /// Sends SIGTERM to one process by id (std has no signal API; `kill` is POSIX).
 pub fn terminate(pid: u32) {
     let _ = Command::new("kill")
