@@ -2,7 +2,7 @@
 # Soak: a fleet of simulated nodes (`mco swarm`, at most 5,000 per process) plus one real
 # `mco daemon`, all on one `mco broker`; `mco bench soak` broadcasts discovery pings at
 # RATE per second for DURATION seconds and accounts for every reply. The broker's, the
-# daemon's and the swarms' resident memory is printed before and after.
+# daemon's and the swarms' resident memory and CPU time are printed before and after.
 #
 #   bench/soak.sh [NODES] [RATE] [DURATION]      (defaults: 10000 50 600)
 #
@@ -77,11 +77,14 @@ until [ "$(connections)" = "$((nodes + 1))" ]; do
   sleep 1
 done
 
-rss() { # label pid
-  printf '%-8s %8d KiB\n' "$1" "$(awk '/^VmRSS/ {print $2}' "/proc/$2/status")"
+rss() { # label pid: resident memory and CPU time used so far
+  local ticks
+  ticks=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  printf '%-8s %8d KiB %9.2f s CPU\n' "$1" "$(awk '/^VmRSS/ {print $2}' "/proc/$2/status")" \
+    "$(echo "$ticks / $(getconf CLK_TCK)" | bc -l)"
 }
 report() {
-  echo "resident memory $1:"
+  echo "resident memory and CPU time $1:"
   rss broker "$broker"
   rss daemon "$daemon"
   for s in "${swarms[@]}"; do rss swarm "$s"; done
