@@ -4,7 +4,7 @@
 
 use crate::agents::{Agent, Call, Context};
 use crate::stats::Stats;
-use marionette_connector::Connector;
+use marionette_connector::{Connector, ConnectorError};
 use marionette_stomp::{Command, Frame};
 use marionette_wire::Value;
 use marionette_wire::destinations::Dialect;
@@ -12,7 +12,7 @@ use marionette_wire::envelope::Request;
 use marionette_wire::filter::{Filter, NodeInfo};
 use marionette_wire::psk::{Psk, Rejection};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
 
 /// Unix time in seconds.
@@ -174,7 +174,19 @@ impl Handler {
             .header("mc_sender", self.identity.as_str())
             .header("destination", reply_to)
             .with_body(body);
-        match self.connector.send(frame).await {
+        let mut sent = self.connector.send(frame.clone()).await;
+        if matches!(sent, Err(ConnectorError::NotConnected)) {
+            // The session died while the action ran: hold the reply until the connector
+            // is back, as long as the request lives, so that an outage shorter than the
+            // TTL costs no answer.
+            let left = request.msgtime + request.ttl - unix_now();
+            let wait = Duration::from_secs(u64::try_from(left).unwrap_or(0));
+            if self.connector.connected(wait).await.is_ok() {
+                tracing::info!(requestid = request.requestid, "reply held over a reconnect");
+                sent = self.connector.send(frame).await;
+            }
+        }
+        match sent {
             Ok(()) => Stats::bump(&self.stats.replies),
             Err(e) => tracing::warn!(requestid = request.requestid, "reply not sent: {e}"),
         }

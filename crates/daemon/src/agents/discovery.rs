@@ -1,7 +1,7 @@
 //! The `discovery` agent: `"ping"` → `"pong"`, how `mco ping` and `mc` discovery find
 //! nodes.
 
-use super::{Agent, Call, Context, Running, in_process};
+use super::{Agent, Call, Context, Running, Runs, in_process};
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use std::sync::{Arc, LazyLock};
@@ -17,7 +17,7 @@ impl Agent for Discovery {
     }
 
     fn run(self: Arc<Self>, ctx: Context, call: Call, limit: Duration) -> Running {
-        in_process(self, ctx, call, limit, Discovery::handle)
+        in_process(self, ctx, call, limit, Discovery::handle, Runs::Inline)
     }
 }
 

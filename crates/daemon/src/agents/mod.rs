@@ -71,16 +71,32 @@ pub fn timed_out_message(agent: &str, action: &str, limit: Duration) -> String {
     format!("{agent}#{action} timed out after {} s", limit.as_secs_f64())
 }
 
-/// Runs an in-process agent's synchronous `handle` on a blocking thread within `limit`.
-/// Past the limit the thread is left to finish on its own (it cannot be cancelled) and
-/// the caller gets the timeout error at once.
+/// Where an in-process action runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runs {
+    /// On the runtime's thread at once: the action only reads memory (and procfs), in
+    /// microseconds. Handing it to another thread would cost more than the action itself
+    /// (two thread wake-ups per request, the largest cost of a node under a broadcast).
+    Inline,
+    /// On a blocking thread: the action may touch arbitrary paths (a hung network mount
+    /// must not stall the node's other requests).
+    Blocking,
+}
+
+/// Runs an in-process agent's synchronous `handle` within `limit`, inline or on a
+/// blocking thread. Past the limit a blocking thread is left to finish on its own (it
+/// cannot be cancelled) and the caller gets the timeout error at once.
 fn in_process<A: Agent + 'static>(
     agent: Arc<A>,
     ctx: Context,
     call: Call,
     limit: Duration,
     handle: fn(&A, &Context, &Value) -> Option<Value>,
+    runs: Runs,
 ) -> Running {
+    if runs == Runs::Inline {
+        return Box::pin(std::future::ready(handle(&agent, &ctx, &call.payload)));
+    }
     Box::pin(async move {
         let ddl = agent.ddl().clone();
         let stats = ctx.stats.clone();

@@ -1,7 +1,7 @@
 //! The `rpcutil` agent: ping, inventory, facts, daemon statistics, agent inventory,
 //! configuration items and collective membership, with the outputs real nodes return.
 
-use super::{Agent, Call, Context, Running, in_process};
+use super::{Agent, Call, Context, Running, Runs, in_process};
 use crate::config_item::config_item;
 use crate::handler::unix_now;
 use crate::rpc::{self, RpcError, RpcRequest, set};
@@ -25,7 +25,12 @@ impl Agent for Rpcutil {
     }
 
     fn run(self: Arc<Self>, ctx: Context, call: Call, limit: Duration) -> Running {
-        in_process(self, ctx, call, limit, Rpcutil::handle)
+        // `get_data` may stat any path (the fstat plugin); the rest read memory.
+        let runs = match rpc::arg(&call.payload, "action").and_then(Value::as_str) {
+            Some("get_data") | None => Runs::Blocking,
+            Some(_) => Runs::Inline,
+        };
+        in_process(self, ctx, call, limit, Rpcutil::handle, runs)
     }
 }
 
