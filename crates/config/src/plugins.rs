@@ -60,6 +60,19 @@ impl Config {
         }
     }
 
+    /// `Integer(get_option(key))` when set, and no smaller than `min`.
+    pub(crate) fn plugin_int_at_least(
+        &self,
+        key: &str,
+        min: i64,
+    ) -> Result<Option<i64>, ConfigError> {
+        let at_least = |v: &str| ruby::integer(v).filter(|&n| n >= min);
+        self.plugins
+            .get(key)
+            .map(|s| Self::convert(key, s, Expected::IntegerAtLeast(min), at_least))
+            .transpose()
+    }
+
     /// `Float(get_option(key, default))`.
     pub(crate) fn plugin_float(&self, key: &str, default: f64) -> Result<f64, ConfigError> {
         match self.plugins.get(key) {

@@ -79,7 +79,7 @@ impl Settings {
 impl Settings {
     /// The settings an MCollective `activemq`/`rabbitmq` connector configuration gives:
     /// the pool (an empty user or password means none), `vhost`, the heart-beat interval
-    /// and `accept-version` it implies, the reconnect curve (`initial_reconnect_delay`,
+    /// (`heartbeat_interval_ms` when set) and `accept-version` it implies, the reconnect curve (`initial_reconnect_delay`,
     /// `back_off_multiplier`, `max_reconnect_delay`, with jitter added) and
     /// `connect_timeout`, `max_reconnect_attempts` (0 = forever).
     pub fn from_mcollective(c: &ConnectorSettings) -> Settings {
@@ -95,7 +95,8 @@ impl Settings {
             .collect();
         let mut s = Settings::new(brokers);
         s.vhost = Some(c.vhost.clone());
-        s.heartbeat = (c.heartbeat_interval > 0).then(|| Duration::from_secs(c.heartbeat_interval));
+        let heartbeat_ms = c.heartbeat_ms();
+        s.heartbeat = (heartbeat_ms > 0).then(|| Duration::from_millis(heartbeat_ms));
         s.heartbeat_skew = Duration::from_millis(500);
         s.accept_version = c.accept_version().to_string();
         s.backoff = Backoff {
