@@ -412,7 +412,7 @@ fn both_ends_drop_a_silently_dead_link_and_the_daemon_comes_back() {
     let mut current = first.id;
     let mut rounds = Vec::new();
     for round in 1..=ROUNDS {
-        // Idle: nothing but heart-beats for longer than either side's interval.
+        // Idle: nothing but heart-beats, at least one each way (the daemon's interval).
         std::thread::sleep(Duration::from_millis(HEARTBEAT_MS + 500));
         let (d_mark, b_mark) = (daemon_log.len(), broker.log_lines().len());
         net.drop_stomp(dir.path());
