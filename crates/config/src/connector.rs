@@ -6,6 +6,7 @@
 
 use crate::config::Config;
 use crate::error::ConfigError;
+use crate::keepalive::Keepalive;
 
 /// Which connector plugin, i.e. which STOMP dialect and key prefix
 /// ([`Dialect::name`]).
@@ -75,6 +76,9 @@ pub struct ConnectorSettings {
     /// to 30 s. When set it replaces `heartbeat_interval`, so a test or a lab can have a
     /// dead link found within seconds while the standard key keeps MCollective's meaning.
     pub heartbeat_interval_ms: Option<u64>,
+    /// `tcp_keepalive` (marionette's own key): TCP keepalive on the broker connection,
+    /// `IDLE,INTERVAL,COUNT` or `off`; [`Keepalive::DEFAULT`] when absent.
+    pub tcp_keepalive: Option<Keepalive>,
     /// `stomp_1_0_fallback` (true): also offer STOMP 1.0 when heart-beating.
     pub stomp_1_0_fallback: bool,
     /// `max_hbread_fails` (2).
@@ -176,6 +180,7 @@ impl Config {
             heartbeat_interval_ms: self
                 .plugin_int_at_least(&key("heartbeat_interval_ms"), MIN_HEARTBEAT_MS as i64)?
                 .map(i64::unsigned_abs),
+            tcp_keepalive: self.plugin_keepalive(&key("tcp_keepalive"))?,
             stomp_1_0_fallback: self.plugin_bool(&key("stomp_1_0_fallback"), true)?,
             max_hbread_fails: self.plugin_int(&key("max_hbread_fails"), 2)?,
             max_hbrlck_fails: self.plugin_int(&key("max_hbrlck_fails"), 0)?,

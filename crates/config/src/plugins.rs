@@ -4,6 +4,7 @@
 
 use crate::config::{Config, Setting};
 use crate::error::{ConfigError, Expected};
+use crate::keepalive::Keepalive;
 use crate::ruby;
 
 impl Config {
@@ -71,6 +72,15 @@ impl Config {
             .get(key)
             .map(|s| Self::convert(key, s, Expected::IntegerAtLeast(min), at_least))
             .transpose()
+    }
+
+    /// A [`Keepalive`] setting (`IDLE,INTERVAL,COUNT` or `off`), [`Keepalive::DEFAULT`]
+    /// when absent.
+    pub(crate) fn plugin_keepalive(&self, key: &str) -> Result<Option<Keepalive>, ConfigError> {
+        match self.plugins.get(key) {
+            Some(s) => Self::convert(key, s, Expected::Keepalive, Keepalive::parse),
+            None => Ok(Some(Keepalive::DEFAULT)),
+        }
     }
 
     /// `Float(get_option(key, default))`.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use common::{scratch, write};
 use marionette_config::{
-    CallerType, Config, ConfigError, Dialect, Expected, LimitMethod, Origin, PoolSsl,
+    CallerType, Config, ConfigError, Dialect, Expected, Keepalive, LimitMethod, Origin, PoolSsl,
 };
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -99,6 +99,7 @@ fn connector_defaults_are_the_plugins() {
     assert_eq!(conn.priority, 0);
     assert_eq!(conn.heartbeat_interval, 0);
     assert_eq!(conn.heartbeat_interval_ms, None);
+    assert_eq!(conn.tcp_keepalive, Some(Keepalive::DEFAULT));
     assert!(conn.stomp_1_0_fallback);
     assert_eq!(conn.max_hbread_fails, 2);
     assert_eq!(conn.max_hbrlck_fails, 0);
@@ -329,6 +330,24 @@ fn heartbeat_interval_ms_goes_below_the_30s_floor() {
             )
         );
     }
+}
+
+#[test]
+fn tcp_keepalive_is_three_numbers_or_off() {
+    let conn = |v: &str| {
+        parse(&format!("{POOL}plugin.activemq.tcp_keepalive = {v}\n"))
+            .unwrap()
+            .connector_settings()
+    };
+    let short = conn("5, 2, 3").unwrap().tcp_keepalive.unwrap();
+    assert_eq!(short.limit(), std::time::Duration::from_secs(11));
+    assert_eq!(conn("off").unwrap().tcp_keepalive, None);
+    let err = conn("5,2").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid value \"5,2\" for config key \"plugin.activemq.tcp_keepalive\" at server.cfg:3: \
+         expected IDLE,INTERVAL,COUNT (seconds 1-32767, seconds 1-32767, probes 1-127) or off"
+    );
 }
 
 #[test]
