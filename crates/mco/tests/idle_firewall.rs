@@ -1,7 +1,8 @@
 //! Idle-firewall drop: a stateful firewall between a node and its broker forgets an idle
-//! connection and from then on silently drops its packets (no RST, no ICMP). With
-//! heart-beats both ends must notice within their heart-beat limits and close the link,
-//! and the node must come back once the path is open again.
+//! connection and from then on silently drops its packets (no RST, no ICMP). Both ends
+//! must notice within the limits their timers give and close the link, and the node
+//! must come back once the path is open again. Two variants: with short STOMP
+//! heart-beats, and with heart-beats off and short TCP keepalive on both ends.
 //!
 //! Three network namespaces of the test's own, joined by two veth pairs:
 //!
@@ -26,6 +27,7 @@ mod harness;
 use harness::{Broker, Guard, Lines, TempDir};
 use marionette_broker::BrokerConfig;
 use marionette_broker::heartbeat::Heartbeat;
+use marionette_config::Keepalive;
 use marionette_wire::destinations::Dialect;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -33,6 +35,8 @@ use std::time::{Duration, Instant};
 
 /// `plugin.activemq.heartbeat_interval_ms`: short, so a round takes seconds.
 const HEARTBEAT_MS: u64 = 2000;
+/// TCP keepalive of the variant without heart-beats, `IDLE,INTERVAL,COUNT`, on both ends.
+const KEEPALIVE: &str = "1,1,2";
 /// Ceilings of the daemon's reconnection curve, in seconds, set low in its config:
 /// `reconnect_splay`, `connect_timeout` (TCP connect plus CONNECTED) and
 /// `max_reconnect_delay`.
@@ -98,13 +102,14 @@ impl Net {
         &self.names[2]
     }
 
-    /// Builds the topology of the module doc. `Err` when the first namespace cannot be
+    /// Builds the topology of the module doc, with namespace names of `variant` and the
+    /// process id. `Err` when the first namespace cannot be
     /// created (no privilege, no `ip`): the caller skips. Later failures panic.
-    fn build() -> Result<Net, String> {
+    fn build(variant: &str) -> Result<Net, String> {
         let tag = std::process::id();
         let mut net = Net { names: Vec::new() };
         for role in ["d", "f", "b"] {
-            let name = format!("mco-fw{role}-{tag}");
+            let name = format!("mco-{variant}-{role}-{tag}");
             let added = ip(&["netns", "add", &name]);
             if let Err(e) = added {
                 if net.names.is_empty() {
@@ -200,12 +205,12 @@ impl Drop for Net {
 }
 
 /// One row of the broker's connection table: id, subscribed destinations (sorted) and
-/// the heart-beat headers (client's, broker's).
+/// the heart-beat headers (client's, broker's) when there was a negotiation.
 #[derive(Debug)]
 struct Row {
     id: u64,
     destinations: Vec<String>,
-    heartbeat: (String, String),
+    heartbeat: Option<(String, String)>,
 }
 
 /// The daemon's connections in the table, through `mco broker connections --json`.
@@ -233,10 +238,12 @@ fn node_rows(net: &Net, admin: &str) -> Vec<Row> {
             Row {
                 id: c["id"].as_u64().unwrap(),
                 destinations,
-                heartbeat: (
-                    text(&c["heartbeat"]["client"]),
-                    text(&c["heartbeat"]["broker"]),
-                ),
+                heartbeat: c["heartbeat"].is_object().then(|| {
+                    (
+                        text(&c["heartbeat"]["client"]),
+                        text(&c["heartbeat"]["broker"]),
+                    )
+                }),
             }
         })
         .collect()
@@ -289,9 +296,10 @@ fn start_daemon(net: &Net, cfg: &Path) -> (Guard, Lines) {
     (Guard::new("mco daemon", child, Duration::from_secs(5)), log)
 }
 
-/// Writes server.cfg and client.cfg: both through the broker's address in its
-/// namespace (a later pool host line overrides the helper's loopback one).
-fn write_configs(dir: &Path) -> (PathBuf, PathBuf) {
+/// Writes server.cfg (with the variant's `connector` lines) and client.cfg: both
+/// through the broker's address in its namespace (a later pool host line overrides the
+/// helper's loopback one).
+fn write_configs(dir: &Path, connector: &str) -> (PathBuf, PathBuf) {
     let host = format!("plugin.activemq.pool.1.host = {BROKER_IP}\n");
     let server = dir.join("server.cfg");
     harness::write_mcollective_cfg(
@@ -301,8 +309,7 @@ fn write_configs(dir: &Path) -> (PathBuf, PathBuf) {
         "marionette",
         PSK,
         &format!(
-            "{host}identity = {IDENTITY}\nplugin.yaml = {}\n\
-             plugin.activemq.heartbeat_interval_ms = {HEARTBEAT_MS}\n\
+            "{host}identity = {IDENTITY}\nplugin.yaml = {}\n{connector}\
              plugin.activemq.reconnect_splay = {SPLAY_S}\n\
              plugin.activemq.connect_timeout = {CONNECT_TIMEOUT_S}\n\
              plugin.activemq.max_reconnect_delay = {MAX_RECONNECT_DELAY_S}\n",
@@ -316,27 +323,48 @@ fn write_configs(dir: &Path) -> (PathBuf, PathBuf) {
     (server, client)
 }
 
-/// The timers both ends run with, from the code that runs them.
-struct Limits {
-    /// The CONNECT header the daemon sends and the CONNECTED header the broker answers.
-    headers: (String, String),
-    /// Silence after which the daemon declares the link dead: the broker's agreed
-    /// sending interval × the connector's grace.
+/// What one variant of the test sets and expects, from the code that runs it.
+struct Variant {
+    /// Namespace names and temporary directory.
+    name: &'static str,
+    /// The daemon's connector settings (server.cfg lines).
+    connector: String,
+    /// Extra `mco broker` arguments.
+    broker_args: Vec<String>,
+    /// The CONNECT `heart-beat` header the daemon sends and the broker's answer.
+    /// `None` on STOMP 1.0, which negotiates none.
+    headers: Option<(String, String)>,
+    /// Silence after which the daemon declares the link dead, and what it logs then.
     daemon: Duration,
-    /// Silence after which the broker closes: the daemon's agreed sending interval ×
-    /// the broker's grace.
+    daemon_says: String,
+    /// Silence after which the broker closes, and what it logs then.
     broker: Duration,
-    /// The issue's bound for both: 2 × the configured interval.
-    issue: Duration,
+    broker_says: String,
     /// Longest path from "route back" to "session up": the splay still to wait, or a
     /// connect attempt that times out followed by the longest backoff.
     reconnect: Duration,
 }
 
-fn limits(server_cfg: &Path) -> Limits {
-    let config = marionette_daemon::load_config(server_cfg).unwrap();
-    let connector = config.connector_settings().unwrap();
-    let daemon = marionette_daemon::connector_settings(&config, &connector).unwrap();
+/// The daemon's connector settings as `mco daemon` derives them from `connector`.
+fn daemon_settings(connector: &str) -> marionette_connector::Settings {
+    let dir = TempDir::new("marionette-idle-firewall-cfg");
+    let (server, _) = write_configs(dir.path(), connector);
+    let config = marionette_daemon::load_config(&server).unwrap();
+    marionette_daemon::connector_settings(&config, &config.connector_settings().unwrap()).unwrap()
+}
+
+fn reconnect_bound(daemon: &marionette_connector::Settings) -> Duration {
+    daemon
+        .reconnect_splay
+        .max(daemon.connect_timeout + daemon.backoff.max)
+}
+
+/// Heart-beats every `HEARTBEAT_MS` through `heartbeat_interval_ms`: the daemon gives
+/// up after the broker's agreed interval × the connector's grace, the broker after the
+/// daemon's agreed interval × its own grace; both within the issue's 2 × interval.
+fn heart_beats() -> Variant {
+    let connector = format!("plugin.activemq.heartbeat_interval_ms = {HEARTBEAT_MS}\n");
+    let daemon = daemon_settings(&connector);
     let interval = daemon.heartbeat.expect("heart-beats on");
     assert_eq!(interval, Duration::from_millis(HEARTBEAT_MS));
     let ms = |d: Duration| d.as_millis() as u64;
@@ -347,14 +375,43 @@ fn limits(server_cfg: &Path) -> Limits {
     );
     let broker = BrokerConfig::new(([127, 0, 0, 1], 0).into());
     let hb = Heartbeat::negotiate(broker.heartbeat, cx, cy);
-    Limits {
-        headers: (format!("{cx},{cy}"), hb.header()),
-        daemon: hb.send_every().unwrap().mul_f64(daemon.heartbeat_grace),
-        broker: hb.expect_every().unwrap().mul_f64(broker.heartbeat_grace),
-        issue: interval * 2,
-        reconnect: daemon
-            .reconnect_splay
-            .max(daemon.connect_timeout + daemon.backoff.max),
+    let daemon_limit = hb.send_every().unwrap().mul_f64(daemon.heartbeat_grace);
+    let broker_limit = hb.expect_every().unwrap().mul_f64(broker.heartbeat_grace);
+    assert!(daemon_limit <= interval * 2 && broker_limit <= interval * 2);
+    Variant {
+        name: "hb",
+        connector,
+        broker_args: Vec::new(),
+        headers: Some((format!("{cx},{cy}"), hb.header())),
+        daemon: daemon_limit,
+        daemon_says: format!("no heart-beat from the broker for {daemon_limit:?}"),
+        broker: broker_limit,
+        broker_says: format!("no heart-beat or frame for {broker_limit:?}, closing"),
+        reconnect: reconnect_bound(&daemon),
+    }
+}
+
+/// Heart-beats off (MCollective's `heartbeat_interval = 0`, STOMP 1.0) and TCP
+/// keepalive `KEEPALIVE` on both ends: each kernel resets the connection
+/// `idle + interval × count` after the last packet it received.
+fn tcp_keepalive() -> Variant {
+    let connector = format!(
+        "plugin.activemq.heartbeat_interval = 0\nplugin.activemq.tcp_keepalive = {KEEPALIVE}\n"
+    );
+    let daemon = daemon_settings(&connector);
+    assert_eq!(daemon.heartbeat, None);
+    let keepalive = daemon.tcp_keepalive.expect("keepalive on");
+    assert_eq!(Keepalive::parse(KEEPALIVE), Some(Some(keepalive)));
+    Variant {
+        name: "ka",
+        connector,
+        broker_args: vec!["--tcp-keepalive".into(), KEEPALIVE.into()],
+        headers: None,
+        daemon: keepalive.limit(),
+        daemon_says: "read failed: Connection timed out".into(),
+        broker: keepalive.limit(),
+        broker_says: "connection error: Connection timed out".into(),
+        reconnect: reconnect_bound(&daemon),
     }
 }
 
@@ -367,7 +424,18 @@ struct Round {
 }
 
 #[test]
-fn both_ends_drop_a_silently_dead_link_and_the_daemon_comes_back() {
+fn heart_beats_find_a_silently_dead_link_and_the_daemon_comes_back() {
+    run(heart_beats());
+}
+
+#[test]
+fn without_heart_beats_tcp_keepalive_finds_it() {
+    run(tcp_keepalive());
+}
+
+/// The rounds of the module doc for one variant; a skip (with the reason printed)
+/// where the network cannot be built.
+fn run(v: Variant) {
     let missing: Vec<String> = [("ip", "iproute2"), ("nft", "nftables")]
         .into_iter()
         .filter(|(program, _)| harness::find_on_path(program).is_empty())
@@ -376,7 +444,7 @@ fn both_ends_drop_a_silently_dead_link_and_the_daemon_comes_back() {
     if !harness::require(&missing) {
         return;
     }
-    let net = match Net::build() {
+    let net = match Net::build(v.name) {
         Ok(net) => net,
         Err(e) => {
             eprintln!(
@@ -386,58 +454,55 @@ fn both_ends_drop_a_silently_dead_link_and_the_daemon_comes_back() {
             return;
         }
     };
-    let dir = TempDir::new("marionette-idle-firewall");
-    let (server_cfg, client_cfg) = write_configs(dir.path());
-    let limits = limits(&server_cfg);
+    let dir = TempDir::new(&format!("marionette-idle-firewall-{}", v.name));
+    let (server_cfg, client_cfg) = write_configs(dir.path(), &v.connector);
     eprintln!(
-        "heart-beat: CONNECT {} / CONNECTED {}; daemon declares the link dead after {:?}, \
-         broker after {:?}; reconnection within {:?} (+{MARGIN:?} each)",
-        limits.headers.0, limits.headers.1, limits.daemon, limits.broker, limits.reconnect
+        "{}: heart-beat (CONNECT, CONNECTED) {:?}; daemon declares the link dead after \
+         {:?}, broker after {:?}; reconnection within {:?} (+{MARGIN:?} each)",
+        v.name, v.headers, v.daemon, v.broker, v.reconnect
     );
-    assert!(limits.daemon <= limits.issue && limits.broker <= limits.issue);
 
     let listen = format!("{BROKER_IP}:{STOMP_PORT}");
-    let broker = Broker::launch(
-        in_ns(net.broker(), env!("CARGO_BIN_EXE_mco")),
-        &["--listen", &listen, "--admin", "127.0.0.1:0"],
-    );
+    let mut launcher = in_ns(net.broker(), env!("CARGO_BIN_EXE_mco"));
+    // Connections that end in an I/O error (a keepalive reset) are logged at debug.
+    launcher.env("MCO_LOG", "info,marionette_broker::connection=debug");
+    let mut args = vec!["--listen", &listen, "--admin", "127.0.0.1:0"];
+    args.extend(v.broker_args.iter().map(String::as_str));
+    let broker = Broker::launch(launcher, &args);
     let admin = broker.admin.expect("admin endpoint").to_string();
     let (_daemon, daemon_log) = start_daemon(&net, &server_cfg);
 
     let first = wait_node(&net, &admin, None);
     assert_eq!(
-        first.heartbeat, limits.headers,
+        first.heartbeat, v.headers,
         "negotiated heart-beats differ from the code's"
     );
     let mut current = first.id;
     let mut rounds = Vec::new();
     for round in 1..=ROUNDS {
-        // Idle: nothing but heart-beats, at least one each way (the daemon's interval).
+        // Idle: nothing but heart-beats (or keepalive probes), at least one each way.
         std::thread::sleep(Duration::from_millis(HEARTBEAT_MS + 500));
         let (d_mark, b_mark) = (daemon_log.len(), broker.log_lines().len());
         net.drop_stomp(dir.path());
         let dropped_at = Instant::now();
 
-        let daemon_says = format!("no heart-beat from the broker for {:?}", limits.daemon);
-        let broker_says = format!("no heart-beat or frame for {:?}, closing", limits.broker);
-        let wait = limits.issue + Duration::from_secs(5);
+        let wait = v.daemon.max(v.broker) + Duration::from_secs(5);
         let (d_line, d_at, d_text) = daemon_log
             .wait_for(d_mark, "connection lost", wait)
             .unwrap_or_else(|| panic!("daemon never lost the link:\n{}", daemon_log.text()));
         let (_, b_at, b_text) = broker
             .log_lines()
-            .wait_for(b_mark, "no heart-beat", wait)
+            .wait_for(b_mark, &v.broker_says, wait)
             .unwrap_or_else(|| panic!("broker never closed:\n{}", broker.log()));
-        assert!(d_text.contains(&daemon_says), "{d_text}");
-        assert!(b_text.contains(&broker_says), "{b_text}");
+        assert!(d_text.contains(&v.daemon_says), "{d_text}");
         assert!(b_text.contains(&format!("conn={current}")), "{b_text}");
         let (daemon_took, broker_took) = (d_at - dropped_at, b_at - dropped_at);
         assert!(
-            daemon_took <= limits.daemon + MARGIN,
+            daemon_took <= v.daemon + MARGIN,
             "daemon took {daemon_took:?}"
         );
         assert!(
-            broker_took <= limits.broker + MARGIN,
+            broker_took <= v.broker + MARGIN,
             "broker took {broker_took:?}"
         );
         assert!(
@@ -451,17 +516,17 @@ fn both_ends_drop_a_silently_dead_link_and_the_daemon_comes_back() {
         let (_, c_at, _) = daemon_log
             .wait_for(
                 d_line + 1,
-                " connected ",
-                limits.reconnect + Duration::from_secs(10),
+                "connected broker=",
+                v.reconnect + Duration::from_secs(10),
             )
             .unwrap_or_else(|| panic!("daemon never reconnected:\n{}", daemon_log.text()));
         let reconnect = c_at.saturating_duration_since(opened_at);
         assert!(
-            reconnect <= limits.reconnect + MARGIN,
+            reconnect <= v.reconnect + MARGIN,
             "reconnection took {reconnect:?}"
         );
         let back = wait_node(&net, &admin, Some(current));
-        assert_eq!(back.heartbeat, limits.headers);
+        assert_eq!(back.heartbeat, v.headers);
         current = back.id;
         let ping = run_in(
             net.broker(),
@@ -476,8 +541,9 @@ fn both_ends_drop_a_silently_dead_link_and_the_daemon_comes_back() {
         );
         assert!(ping.contains(IDENTITY), "{ping}");
         eprintln!(
-            "round {round}: daemon {daemon_took:?}, broker {broker_took:?}, \
-             reconnected {reconnect:?} after the rule went; dropped {dropped:?} packets"
+            "{} round {round}: daemon {daemon_took:?}, broker {broker_took:?}, \
+             reconnected {reconnect:?} after the rule went; dropped {dropped:?} packets",
+            v.name
         );
         rounds.push(Round {
             daemon: daemon_took,
@@ -486,11 +552,12 @@ fn both_ends_drop_a_silently_dead_link_and_the_daemon_comes_back() {
             dropped,
         });
     }
-    eprintln!("| round | daemon | broker | reconnect | dropped d→b / b→d |");
-    eprintln!("|---|---|---|---|---|");
+    eprintln!("| variant | round | daemon | broker | reconnect | dropped d→b / b→d |");
+    eprintln!("|---|---|---|---|---|---|");
     for (i, r) in rounds.iter().enumerate() {
         eprintln!(
-            "| {} | {:.2} s | {:.2} s | {:.2} s | {} / {} |",
+            "| {} | {} | {:.2} s | {:.2} s | {:.2} s | {} / {} |",
+            v.name,
             i + 1,
             r.daemon.as_secs_f64(),
             r.broker.as_secs_f64(),
