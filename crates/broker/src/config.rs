@@ -35,6 +35,8 @@ pub struct BrokerConfig {
     pub heartbeat_grace: f64,
     /// Frame decoding bounds.
     pub frame_limits: Limits,
+    /// TCP keepalive on accepted connections (`None`: the sockets ask for none).
+    pub tcp_keepalive: Option<socket2::TcpKeepalive>,
     /// Time a new connection has to send CONNECT.
     pub connect_timeout: Duration,
     /// Messages waiting in one connection's outbound queue before it counts as a slow consumer.
@@ -67,6 +69,7 @@ impl BrokerConfig {
             },
             heartbeat_grace: 1.5,
             frame_limits: Limits::default(),
+            tcp_keepalive: None,
             connect_timeout: Duration::from_secs(10),
             outbound_messages: 4_096,
             outbound_bytes: 16 * 1024 * 1024,

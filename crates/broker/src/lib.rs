@@ -25,6 +25,7 @@ pub mod selector;
 pub mod stats;
 
 pub use config::{BrokerConfig, DEFAULT_PORT, HeartbeatPolicy};
+pub use socket2::TcpKeepalive;
 
 use router::{Router, RouterCmd};
 use stats::{ConnTable, Metrics};

@@ -75,6 +75,11 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(%peer, "TCP_NODELAY failed: {e}");
                 }
+                if let Some(k) = &shared.config.tcp_keepalive
+                    && let Err(e) = socket2::SockRef::from(&stream).set_tcp_keepalive(k)
+                {
+                    tracing::debug!(%peer, "TCP keepalive failed: {e}");
+                }
                 shared.metrics.connections_accepted.fetch_add(1, Relaxed);
                 let id = next_id;
                 next_id += 1;

@@ -6,6 +6,7 @@
 
 use crate::config::Config;
 use crate::error::ConfigError;
+use crate::keepalive::Keepalive;
 
 /// Which connector plugin, i.e. which STOMP dialect and key prefix
 /// ([`Dialect::name`]).
@@ -70,6 +71,14 @@ pub struct ConnectorSettings {
     /// `heartbeat_interval` in seconds as used: 0 (the default, or any value ≤ 0) means
     /// STOMP 1.0 without heart-beats; otherwise at least 30.
     pub heartbeat_interval: u64,
+    /// `heartbeat_interval_ms` (marionette's own key; MCollective ignores it): the
+    /// heart-beat interval in milliseconds, at least [`MIN_HEARTBEAT_MS`] and not raised
+    /// to 30 s. When set it replaces `heartbeat_interval`, so a test or a lab can have a
+    /// dead link found within seconds while the standard key keeps MCollective's meaning.
+    pub heartbeat_interval_ms: Option<u64>,
+    /// `tcp_keepalive` (marionette's own key): TCP keepalive on the broker connection,
+    /// `IDLE,INTERVAL,COUNT` or `off`; [`Keepalive::DEFAULT`] when absent.
+    pub tcp_keepalive: Option<Keepalive>,
     /// `stomp_1_0_fallback` (true): also offer STOMP 1.0 when heart-beating.
     pub stomp_1_0_fallback: bool,
     /// `max_hbread_fails` (2).
@@ -102,21 +111,33 @@ pub struct ConnectorSettings {
     pub use_reply_exchange: bool,
 }
 
+/// The smallest `heartbeat_interval_ms`: MCollective's connectors offer the interval
+/// ± 500 ms, so anything shorter would leave nothing of it, and the broker's own floor
+/// is one second.
+pub const MIN_HEARTBEAT_MS: u64 = 1000;
+
 impl ConnectorSettings {
+    /// The heart-beat interval in use, in milliseconds (0 = none):
+    /// `heartbeat_interval_ms` when set, else `heartbeat_interval` seconds.
+    pub fn heartbeat_ms(&self) -> u64 {
+        self.heartbeat_interval_ms
+            .unwrap_or_else(|| self.heartbeat_interval.saturating_mul(1000))
+    }
+
     /// The CONNECT `accept-version` header: `1.0` without heart-beats, else `1.1,1.0`,
     /// or `1.1` when `stomp_1_0_fallback` is off.
     pub fn accept_version(&self) -> &'static str {
-        match (self.heartbeat_interval, self.stomp_1_0_fallback) {
+        match (self.heartbeat_ms(), self.stomp_1_0_fallback) {
             (0, _) => "1.0",
             (_, true) => "1.1,1.0",
             (_, false) => "1.1",
         }
     }
 
-    /// The CONNECT `heart-beat` header values in milliseconds, `(H*1000+500,
-    /// H*1000-500)`, or `None` without heart-beats.
+    /// The CONNECT `heart-beat` header values in milliseconds, `(H+500, H-500)` for the
+    /// interval H in use, or `None` without heart-beats.
     pub fn heart_beat_ms(&self) -> Option<(u64, u64)> {
-        let ms = self.heartbeat_interval.checked_mul(1000)?;
+        let ms = self.heartbeat_ms();
         (ms > 0).then(|| (ms.saturating_add(500), ms - 500))
     }
 }
@@ -156,6 +177,10 @@ impl Config {
             } else {
                 0
             },
+            heartbeat_interval_ms: self
+                .plugin_int_at_least(&key("heartbeat_interval_ms"), MIN_HEARTBEAT_MS as i64)?
+                .map(i64::unsigned_abs),
+            tcp_keepalive: self.plugin_keepalive(&key("tcp_keepalive"))?,
             stomp_1_0_fallback: self.plugin_bool(&key("stomp_1_0_fallback"), true)?,
             max_hbread_fails: self.plugin_int(&key("max_hbread_fails"), 2)?,
             max_hbrlck_fails: self.plugin_int(&key("max_hbrlck_fails"), 0)?,

@@ -42,6 +42,10 @@ pub enum Expected {
     Boolean,
     /// A TCP port, 1 to 65535 (read with Ruby's lenient `to_i`).
     Port,
+    /// Ruby `Integer()`, no smaller than the bound.
+    IntegerAtLeast(i64),
+    /// [`crate::Keepalive::parse`]: `IDLE,INTERVAL,COUNT` or `off`.
+    Keepalive,
 }
 
 impl fmt::Display for Expected {
@@ -51,6 +55,10 @@ impl fmt::Display for Expected {
             Expected::Float => "a number",
             Expected::Boolean => "a boolean (1/yes/true/y/t or 0/no/false/n/f)",
             Expected::Port => "a port number (1-65535)",
+            Expected::IntegerAtLeast(min) => return write!(f, "an integer of at least {min}"),
+            Expected::Keepalive => {
+                "IDLE,INTERVAL,COUNT (seconds 1-32767, seconds 1-32767, probes 1-127) or off"
+            }
         })
     }
 }

@@ -6,7 +6,8 @@
 //! - `syntax`: the `key = value` line rules; `plugin_dir`: `plugin.d/*.cfg`;
 //!   `ruby`: Ruby's `Integer()`, `Float()`, `to_i` and `Util.str_to_bool`.
 //! - [`plugins`]: typed reads of `plugin.*` settings and `activate_agent`.
-//! - [`connector`]: [`ConnectorSettings`] for the `activemq` and `rabbitmq` connectors.
+//! - [`connector`]: [`ConnectorSettings`] for the `activemq` and `rabbitmq` connectors;
+//!   [`keepalive`]: [`Keepalive`], their TCP keepalive (and the broker's).
 //! - [`security`]: [`PskSettings`] for the `psk` security plugin.
 //! - [`mod@env`]: [`Config::apply_env`], the environment overrides of those settings.
 //! - [`client_path`]: which file `mco` loads, and `MCOLLECTIVE_EXTRA_OPTS`.
@@ -22,6 +23,7 @@ pub mod env;
 pub mod error;
 pub mod facts;
 mod hostname;
+pub mod keepalive;
 pub mod localhost;
 mod plugin_dir;
 pub mod plugins;
@@ -36,5 +38,6 @@ pub use config::{Config, LimitMethod, MAX_CONFIG_BYTES, Setting};
 pub use connector::{ConnectorSettings, Dialect, PoolHost, PoolSsl, dialect_of};
 pub use error::{ConfigError, Expected, Origin};
 pub use facts::{FactValue, Facts, FactsError, fact_files, load_yaml_facts, parse_yaml_facts};
+pub use keepalive::Keepalive;
 pub use security::{CallerType, PskSettings};
 pub use shellwords::UnmatchedQuote;

@@ -4,6 +4,7 @@
 
 use crate::config::{Config, Setting};
 use crate::error::{ConfigError, Expected};
+use crate::keepalive::Keepalive;
 use crate::ruby;
 
 impl Config {
@@ -57,6 +58,28 @@ impl Config {
         match self.plugins.get(key) {
             Some(s) => Self::convert(key, s, Expected::Integer, ruby::integer),
             None => Ok(default),
+        }
+    }
+
+    /// `Integer(get_option(key))` when set, and no smaller than `min`.
+    pub(crate) fn plugin_int_at_least(
+        &self,
+        key: &str,
+        min: i64,
+    ) -> Result<Option<i64>, ConfigError> {
+        let at_least = |v: &str| ruby::integer(v).filter(|&n| n >= min);
+        self.plugins
+            .get(key)
+            .map(|s| Self::convert(key, s, Expected::IntegerAtLeast(min), at_least))
+            .transpose()
+    }
+
+    /// A [`Keepalive`] setting (`IDLE,INTERVAL,COUNT` or `off`), [`Keepalive::DEFAULT`]
+    /// when absent.
+    pub(crate) fn plugin_keepalive(&self, key: &str) -> Result<Option<Keepalive>, ConfigError> {
+        match self.plugins.get(key) {
+            Some(s) => Self::convert(key, s, Expected::Keepalive, Keepalive::parse),
+            None => Ok(Some(Keepalive::DEFAULT)),
         }
     }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use common::{scratch, write};
 use marionette_config::{
-    CallerType, Config, ConfigError, Dialect, Expected, LimitMethod, Origin, PoolSsl,
+    CallerType, Config, ConfigError, Dialect, Expected, Keepalive, LimitMethod, Origin, PoolSsl,
 };
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -98,6 +98,8 @@ fn connector_defaults_are_the_plugins() {
     assert!(!conn.base64);
     assert_eq!(conn.priority, 0);
     assert_eq!(conn.heartbeat_interval, 0);
+    assert_eq!(conn.heartbeat_interval_ms, None);
+    assert_eq!(conn.tcp_keepalive, Some(Keepalive::DEFAULT));
     assert!(conn.stomp_1_0_fallback);
     assert_eq!(conn.max_hbread_fails, 2);
     assert_eq!(conn.max_hbrlck_fails, 0);
@@ -292,6 +294,60 @@ fn plugin_settings_and_ssl() {
     }
     let off = parse(&format!("{POOL}plugin.activemq.heartbeat_interval = -5\n")).unwrap();
     assert_eq!(off.connector_settings().unwrap().heartbeat_interval, 0);
+}
+
+#[test]
+fn heartbeat_interval_ms_goes_below_the_30s_floor() {
+    let text = format!(
+        "{POOL}plugin.activemq.heartbeat_interval = 10\n\
+         plugin.activemq.heartbeat_interval_ms = 1500\n"
+    );
+    let conn = parse(&text).unwrap().connector_settings().unwrap();
+    assert_eq!(
+        conn.heartbeat_interval, 30,
+        "the standard key keeps its floor"
+    );
+    assert_eq!(conn.heartbeat_interval_ms, Some(1500));
+    assert_eq!(conn.heartbeat_ms(), 1500, "the marionette key wins");
+    assert_eq!(conn.heart_beat_ms(), Some((2000, 1000)));
+    assert_eq!(conn.accept_version(), "1.1,1.0");
+
+    // Alone, it turns heart-beats on as the standard key does.
+    let alone = format!("{POOL}plugin.activemq.heartbeat_interval_ms = 0x3e8\n");
+    let conn = parse(&alone).unwrap().connector_settings().unwrap();
+    assert_eq!(conn.heartbeat_interval, 0);
+    assert_eq!(conn.heartbeat_ms(), 1000);
+    assert_eq!(conn.accept_version(), "1.1,1.0");
+
+    for bad in ["999", "0", "-1", "2s"] {
+        let text = format!("# x\n{POOL}plugin.activemq.heartbeat_interval_ms = {bad}\n");
+        let err = parse(&text).unwrap().connector_settings().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid value \"{bad}\" for config key \"plugin.activemq.heartbeat_interval_ms\" \
+                 at server.cfg:4: expected an integer of at least 1000"
+            )
+        );
+    }
+}
+
+#[test]
+fn tcp_keepalive_is_three_numbers_or_off() {
+    let conn = |v: &str| {
+        parse(&format!("{POOL}plugin.activemq.tcp_keepalive = {v}\n"))
+            .unwrap()
+            .connector_settings()
+    };
+    let short = conn("5, 2, 3").unwrap().tcp_keepalive.unwrap();
+    assert_eq!(short.limit(), std::time::Duration::from_secs(11));
+    assert_eq!(conn("off").unwrap().tcp_keepalive, None);
+    let err = conn("5,2").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid value \"5,2\" for config key \"plugin.activemq.tcp_keepalive\" at server.cfg:3: \
+         expected IDLE,INTERVAL,COUNT (seconds 1-32767, seconds 1-32767, probes 1-127) or off"
+    );
 }
 
 #[test]

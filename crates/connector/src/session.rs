@@ -76,6 +76,13 @@ impl Session {
             .await
             .map_err(|e| ConnectorError::Connect(broker.to_string(), e.to_string()))?;
         let _ = stream.set_nodelay(true);
+        if let Some(k) = settings.tcp_keepalive {
+            socket2::SockRef::from(&stream)
+                .set_tcp_keepalive(&k.to_socket2())
+                .map_err(|e| {
+                    ConnectorError::Connect(broker.to_string(), format!("TCP keepalive: {e}"))
+                })?;
+        }
         let (cx, cy) = heart_beat_values(settings.heartbeat, settings.heartbeat_skew);
         let mut connect =
             Frame::new(Command::Connect).header("accept-version", settings.accept_version.as_str());

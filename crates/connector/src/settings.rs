@@ -1,7 +1,7 @@
 //! What the connector needs to know: the broker pool and its timings.
 
 use crate::backoff::Backoff;
-use marionette_config::ConnectorSettings;
+use marionette_config::{ConnectorSettings, Keepalive};
 use marionette_stomp::Limits;
 use std::fmt;
 use std::time::Duration;
@@ -47,6 +47,8 @@ pub struct Settings {
     /// After losing a session, the first attempt waits a uniformly random time up to this, so a fleet that lost its broker together does not reconnect together.
     /// Zero (the default) reconnects at once, as an interactive client should.
     pub reconnect_splay: Duration,
+    /// TCP keepalive on the connection (`None`: the socket asks for none).
+    pub tcp_keepalive: Option<Keepalive>,
     /// TCP connect plus CONNECTED must take less than this.
     pub connect_timeout: Duration,
     /// Give up after this many failed attempts in a row; `None` retries forever.
@@ -73,6 +75,7 @@ impl Settings {
             backoff: Backoff::default(),
             healthy_after: Duration::from_secs(10),
             reconnect_splay: Duration::ZERO,
+            tcp_keepalive: None,
             connect_timeout: Duration::from_secs(10),
             max_attempts: None,
             max_attempts_until_connected: false,
@@ -84,9 +87,10 @@ impl Settings {
 impl Settings {
     /// The settings an MCollective `activemq`/`rabbitmq` connector configuration gives:
     /// the pool (an empty user or password means none), `vhost`, the heart-beat interval
-    /// and `accept-version` it implies, the reconnect curve (`initial_reconnect_delay`,
+    /// (`heartbeat_interval_ms` when set) and `accept-version` it implies, the reconnect curve (`initial_reconnect_delay`,
     /// `back_off_multiplier`, `max_reconnect_delay`, with jitter added) and
-    /// `connect_timeout`, `max_reconnect_attempts` (0 = forever).
+    /// `connect_timeout`, `max_reconnect_attempts` (0 = forever), and marionette's
+    /// `tcp_keepalive`.
     pub fn from_mcollective(c: &ConnectorSettings) -> Settings {
         let brokers = c
             .pool
@@ -100,9 +104,11 @@ impl Settings {
             .collect();
         let mut s = Settings::new(brokers);
         s.vhost = Some(c.vhost.clone());
-        s.heartbeat = (c.heartbeat_interval > 0).then(|| Duration::from_secs(c.heartbeat_interval));
+        let heartbeat_ms = c.heartbeat_ms();
+        s.heartbeat = (heartbeat_ms > 0).then(|| Duration::from_millis(heartbeat_ms));
         s.heartbeat_skew = Duration::from_millis(500);
         s.accept_version = c.accept_version().to_string();
+        s.tcp_keepalive = c.tcp_keepalive;
         s.backoff = Backoff {
             initial: Duration::from_secs_f64(c.initial_reconnect_delay.max(0.001)),
             multiplier: c.back_off_multiplier.max(1) as f64,

@@ -48,13 +48,15 @@ pub enum DaemonError {
 
 /// The connector settings for a daemon: the configured pool and timings, with
 /// heart-beats every 30 s (STOMP 1.2/1.1/1.0) unless `heartbeat_interval` is set, where
-/// 0 turns them off as in MCollective.
+/// 0 turns them off as in MCollective, or `heartbeat_interval_ms` (below MCollective's
+/// 30 s floor, for tests and labs).
 pub fn connector_settings(config: &Config, c: &ConnectorSettings) -> Result<Settings, DaemonError> {
     let mut s = Settings::from_mcollective(c);
     s.reconnect_splay = reconnect_splay(config, c)?;
-    let configured = config
-        .plugin(&format!("{}.heartbeat_interval", c.dialect.name()))
-        .is_some();
+    let configured = c.heartbeat_interval_ms.is_some()
+        || config
+            .plugin(&format!("{}.heartbeat_interval", c.dialect.name()))
+            .is_some();
     if !configured {
         s.heartbeat = Some(Duration::from_secs(30));
         s.accept_version = "1.2,1.1,1.0".into();

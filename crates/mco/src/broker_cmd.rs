@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use marionette_broker::auth::Users;
 use marionette_broker::{Broker, BrokerConfig, HeartbeatPolicy};
+use marionette_config::Keepalive;
 use serde::Deserialize;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -39,6 +40,7 @@ pub struct BrokerOptions {
     #[arg(long = "user", value_name = "NAME:PASSWORD")]
     users: Vec<String>,
     /// TOML settings file (keys: listen, admin, anonymous, heartbeat, heartbeat_grace,
+    /// tcp_keepalive,
     /// connect_timeout_ms, [[user]] login/passcode, [limits]). Flags win over the file.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -54,6 +56,10 @@ pub struct BrokerOptions {
     /// Close a peer silent for longer than its heart-beat interval times this.
     #[arg(long, value_name = "FACTOR")]
     heartbeat_grace: Option<f64>,
+    /// TCP keepalive on every connection: probes after IDLE seconds of silence, every
+    /// INTERVAL seconds, reset after COUNT unanswered; or "off" [default: 60,10,6].
+    #[arg(long, value_name = "IDLE,INTERVAL,COUNT|off")]
+    tcp_keepalive: Option<String>,
     /// Largest frame accepted, in bytes.
     #[arg(long, value_name = "BYTES")]
     max_frame_bytes: Option<usize>,
@@ -82,6 +88,7 @@ struct FileConfig {
     anonymous: bool,
     heartbeat: Option<String>,
     heartbeat_grace: Option<f64>,
+    tcp_keepalive: Option<String>,
     connect_timeout_ms: Option<u64>,
     #[serde(default)]
     user: Vec<FileUser>,
@@ -177,6 +184,13 @@ pub fn build_config(o: &BrokerOptions) -> anyhow::Result<BrokerConfig> {
         }
         c.heartbeat_grace = g;
     }
+    let keepalive = match o.tcp_keepalive.as_deref().or(file.tcp_keepalive.as_deref()) {
+        Some(text) => Keepalive::parse(text).with_context(|| {
+            format!("TCP keepalive {text:?} is neither IDLE,INTERVAL,COUNT nor \"off\"")
+        })?,
+        None => Some(Keepalive::DEFAULT),
+    };
+    c.tcp_keepalive = keepalive.map(|k| k.to_socket2());
     if let Some(ms) = file.connect_timeout_ms {
         c.connect_timeout = Duration::from_millis(ms);
     }
@@ -292,6 +306,24 @@ mod tests {
                 recv_ms: 6000
             }
         );
+        let default = Keepalive::DEFAULT.to_socket2();
+        assert_eq!(
+            format!("{:?}", c.tcp_keepalive),
+            format!("{:?}", Some(default))
+        );
+        std::fs::write(&path, "tcp_keepalive = \"off\"\n").unwrap();
+        assert!(build_config(&o).unwrap().tcp_keepalive.is_none());
+        let flag = BrokerOptions {
+            tcp_keepalive: Some("1,2,3".into()),
+            ..o
+        };
+        let short = Keepalive::parse("1,2,3").unwrap().unwrap().to_socket2();
+        let c = build_config(&flag).unwrap();
+        assert_eq!(
+            format!("{:?}", c.tcp_keepalive),
+            format!("{:?}", Some(short))
+        );
+        let o = flag;
         std::fs::write(&path, "listen = \"127.0.0.1:7000\"\nlisten_typo = 1\n").unwrap();
         let err = format!("{:#}", build_config(&o).unwrap_err());
         assert!(err.contains("listen_typo"), "{err}");
@@ -306,6 +338,12 @@ mod tests {
         };
         let err = build_config(&o).unwrap_err().to_string();
         assert!(err.contains("NAME:PASSWORD"), "{err}");
+        let o = BrokerOptions {
+            tcp_keepalive: Some("1,2".into()),
+            ..Default::default()
+        };
+        let err = build_config(&o).unwrap_err().to_string();
+        assert!(err.contains("IDLE,INTERVAL,COUNT"), "{err}");
         assert!(parse_heartbeat("fast").is_err());
         assert!(parse_admin("nowhere").is_err());
         assert_eq!(parse_admin("off").unwrap(), None);

@@ -1,6 +1,8 @@
-//! Shared plumbing for the interoperability tests (`tests/interop_*.rs`): starting
-//! `mco broker` on an ephemeral port, running peer programs with a deadline, temporary
-//! directories, and the skip-or-fail policy when a peer is not installed.
+//! Shared plumbing for the interoperability tests (`tests/interop_*.rs`) and the other
+//! process tests: starting `mco broker` on an ephemeral port (or through a launcher such
+//! as `ip netns exec`), running peer programs with a deadline, collecting a child's log
+//! lines with their arrival times, temporary directories, and the skip-or-fail policy
+//! when a peer is not installed.
 //!
 //! Included by each test with `#[path = "peers/harness.rs"] mod harness;`.
 #![allow(dead_code)]
@@ -311,12 +313,77 @@ pub fn terminate(pid: u32) {
         .status();
 }
 
+/// The lines a child writes to a pipe, each with the time it arrived, collected on a
+/// thread (at most 1 MiB of text, ANSI colours removed) so that a test can tell when a
+/// process logged something as well as what.
+#[derive(Clone, Default)]
+pub struct Lines(Arc<Mutex<Vec<(Instant, String)>>>);
+
+impl Lines {
+    /// Starts reading `pipe` until EOF.
+    pub fn collect<R: Read + Send + 'static>(pipe: R) -> Lines {
+        let lines = Lines::default();
+        let store = Arc::clone(&lines.0);
+        thread::spawn(move || {
+            let mut bytes = 0;
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                // Keep reading past the bound so the child never blocks on a full pipe.
+                if bytes < 1 << 20 {
+                    bytes += line.len() + 1;
+                    store
+                        .lock()
+                        .unwrap()
+                        .push((Instant::now(), strip_ansi(&line)));
+                }
+            }
+        });
+        lines
+    }
+
+    /// How many lines have arrived.
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    /// Everything so far, one line each.
+    pub fn text(&self) -> String {
+        let lines = self.0.lock().unwrap();
+        lines.iter().map(|(_, l)| format!("{l}\n")).collect()
+    }
+
+    /// The first line from index `from` on that contains `needle`, with its index and
+    /// arrival time, waiting at most `limit` for it.
+    pub fn wait_for(
+        &self,
+        from: usize,
+        needle: &str,
+        limit: Duration,
+    ) -> Option<(usize, Instant, String)> {
+        let deadline = Instant::now() + limit;
+        loop {
+            {
+                let lines = self.0.lock().unwrap();
+                let found = lines.iter().enumerate().skip(from);
+                if let Some((i, (at, line))) =
+                    found.into_iter().find(|(_, (_, l))| l.contains(needle))
+                {
+                    return Some((i, *at, line.clone()));
+                }
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
 /// Where the peers connect: our `mco broker`, or an external one.
 pub struct Broker {
     pub stomp: SocketAddr,
     pub admin: Option<SocketAddr>,
     guard: Option<Guard>,
-    stderr: Arc<Mutex<String>>,
+    stderr: Lines,
 }
 
 impl Broker {
@@ -332,20 +399,27 @@ impl Broker {
                 stomp,
                 admin: None,
                 guard: None,
-                stderr: Arc::default(),
+                stderr: Lines::default(),
             };
         }
-        let exe = env!("CARGO_BIN_EXE_mco");
-        let mut cmd = Command::new(exe);
+        Broker::launch(Command::new(env!("CARGO_BIN_EXE_mco")), extra)
+    }
+
+    /// Starts `mco broker` through `cmd`, which is the `mco` binary or a launcher with
+    /// `mco` as its last argument (`ip netns exec NS mco`), with the MCollective users,
+    /// on 127.0.0.1:0 unless `extra` has a `--listen`, and the admin endpoint off unless
+    /// `extra` has an `--admin`.
+    pub fn launch(mut cmd: Command, extra: &[&str]) -> Broker {
         cmd.args([
             "broker",
-            "--listen",
-            "127.0.0.1:0",
             "--user",
             "mcollective:marionette",
             "--user",
             "admin:secret",
         ]);
+        if !extra.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
         if !extra.contains(&"--admin") {
             cmd.args(["--admin", "off"]);
         }
@@ -356,25 +430,10 @@ impl Broker {
             .stderr(Stdio::piped());
         let mut child = cmd
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {exe} broker: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
         let stdout = child.stdout.take().expect("piped stdout");
-        let stderr_pipe = child.stderr.take().expect("piped stderr");
+        let stderr = Lines::collect(child.stderr.take().expect("piped stderr"));
         let guard = Guard::new("mco broker", child, Duration::from_secs(5));
-
-        let stderr = Arc::new(Mutex::new(String::new()));
-        {
-            let stderr = Arc::clone(&stderr);
-            thread::spawn(move || {
-                for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
-                    let mut s = stderr.lock().unwrap();
-                    // keep the log bounded
-                    if s.len() < 1 << 20 {
-                        s.push_str(&line);
-                        s.push('\n');
-                    }
-                }
-            });
-        }
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
@@ -389,7 +448,7 @@ impl Broker {
                 drop(guard);
                 panic!(
                     "mco broker did not print its listening line within 20 s ({other:?}); stderr:\n{}",
-                    stderr.lock().unwrap()
+                    stderr.text()
                 );
             }
         };
@@ -413,7 +472,12 @@ impl Broker {
 
     /// The broker's log so far (stderr), for failure messages.
     pub fn log(&self) -> String {
-        strip_ansi(&self.stderr.lock().unwrap())
+        self.stderr.text()
+    }
+
+    /// The broker's log lines with their arrival times.
+    pub fn log_lines(&self) -> &Lines {
+        &self.stderr
     }
 
     /// Panics if our broker has exited (it must survive everything the peers do).
