@@ -77,6 +77,7 @@ fn render(rows: &[Row]) -> String {
         "ID",
         "PEER",
         "OPENED BY",
+        "ROLE",
         "AGE",
         "LOGIN",
         "STOMP",

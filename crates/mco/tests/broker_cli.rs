@@ -62,6 +62,21 @@ fn connections_command_shows_who_is_connected() {
         assert!(row.contains(want), "{want:?} missing from {row:?}");
     }
     assert!(table.ends_with("1 connection(s)\n"), "{table}");
+    // Every cell stands under its own header.
+    let header = table.lines().next().unwrap();
+    for (column, value) in [
+        ("OPENED BY", "peer"),
+        ("ROLE", "node"),
+        ("LOGIN", "mcollective"),
+    ] {
+        let at = header
+            .find(column)
+            .unwrap_or_else(|| panic!("no {column} column: {header}"));
+        assert!(
+            row.get(at..).is_some_and(|cell| cell.starts_with(value)),
+            "{value:?} is not under {column}:\n{header}\n{row}"
+        );
+    }
     let doc: serde_json::Value = serde_json::from_str(&run(true)).expect("JSON");
     assert_eq!(doc["connections"][0]["peer"], peer.as_str());
     assert_eq!(doc["connections"][0]["login"], "mcollective");
