@@ -1,5 +1,7 @@
-//! Broker settings: where to listen, who may connect, heart-beat policy and bounds.
+//! Broker settings: where to listen, who may connect, heart-beat policy, admission rates
+//! and bounds.
 
+use crate::admission::Rate;
 use crate::auth::Users;
 use marionette_stomp::Limits;
 use std::net::SocketAddr;
@@ -7,6 +9,19 @@ use std::time::Duration;
 
 /// The default STOMP port, as ActiveMQ and MCollective use it.
 pub const DEFAULT_PORT: u16 = 61613;
+
+/// Default pace of accepted sockets: a 10,000-node fleet reconnecting at once is in
+/// within about five seconds, while the connected sessions keep their latency.
+pub const DEFAULT_ACCEPT_RATE: Rate = Rate {
+    per_second: 2_000,
+    burst: 500,
+};
+
+/// Default pace of CONNECT handshakes (each followed by a node's SUBSCRIBEs).
+pub const DEFAULT_CONNECT_RATE: Rate = Rate {
+    per_second: 2_000,
+    burst: 500,
+};
 
 /// How the broker answers a client's `heart-beat` header.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,8 +50,13 @@ pub struct BrokerConfig {
     pub heartbeat_grace: f64,
     /// Frame decoding bounds.
     pub frame_limits: Limits,
-    /// Time a new connection has to send CONNECT.
+    /// Time a new connection has to send CONNECT and have it admitted.
     pub connect_timeout: Duration,
+    /// Accepted sockets per second (and burst); beyond it they wait in the listen backlog.
+    pub accept_rate: Rate,
+    /// CONNECT handshakes processed per second (and burst); beyond it they wait, within
+    /// the CONNECT deadline.
+    pub connect_rate: Rate,
     /// Messages waiting in one connection's outbound queue before it counts as a slow consumer.
     pub outbound_messages: usize,
     /// Bytes waiting in one connection's outbound queue before it counts as a slow consumer.
@@ -68,6 +88,8 @@ impl BrokerConfig {
             heartbeat_grace: 1.5,
             frame_limits: Limits::default(),
             connect_timeout: Duration::from_secs(10),
+            accept_rate: DEFAULT_ACCEPT_RATE,
+            connect_rate: DEFAULT_CONNECT_RATE,
             outbound_messages: 4_096,
             outbound_bytes: 16 * 1024 * 1024,
             queue_messages: 10_000,

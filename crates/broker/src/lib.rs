@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`listener`]: accept loop, descriptor limit, TCP_NODELAY, accept back-off.
+//! - [`admission`]: token buckets pacing accepted sockets and CONNECT handshakes.
 //! - `connection`: one task pair per client: handshake and reading (frames become router
 //!   commands), and a writer that batches output and sends heart-beats.
 //! - [`router`]: the single owner of subscriptions, queues and held messages.
@@ -13,12 +14,14 @@
 //! its writer (encode for that receiver's version) → socket.
 
 pub mod admin;
+pub mod admission;
 pub mod auth;
 pub mod config;
 mod connection;
 pub mod destination;
 pub mod heartbeat;
 pub mod listener;
+mod log_limit;
 pub mod message;
 pub mod router;
 pub mod selector;
@@ -26,6 +29,7 @@ pub mod stats;
 
 pub use config::{BrokerConfig, DEFAULT_PORT, HeartbeatPolicy};
 
+use admission::Admission;
 use router::{Router, RouterCmd};
 use stats::{ConnTable, Metrics};
 use std::net::SocketAddr;
@@ -43,6 +47,7 @@ pub struct Shared {
     pub config: Arc<BrokerConfig>,
     pub metrics: Arc<Metrics>,
     pub table: ConnTable,
+    admission: Admission,
     router: mpsc::Sender<RouterCmd>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
@@ -105,6 +110,7 @@ impl Broker {
             config: config.clone(),
             metrics: metrics.clone(),
             table: ConnTable::default(),
+            admission: Admission::new(config.accept_rate, config.connect_rate),
             router: tx,
             shutdown: shutdown.clone(),
             tasks: TaskTracker::new(),

@@ -5,6 +5,7 @@ mod common;
 
 use common::{Client, broker};
 use marionette_stomp::{Command, Frame};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 #[tokio::test]
@@ -352,6 +353,38 @@ async fn unacked_queue_messages_go_to_the_next_consumer() {
     second.subscribe("s", "/queue/jobs", &[]).await;
     assert_eq!(&second.frame().await.body[..], b"two");
     second.quiet_for(Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn unacked_messages_go_back_within_the_queue_bound() {
+    let b = broker(|c| {
+        c.prefetch = 3;
+        c.queue_messages = 4;
+    })
+    .await;
+    let mut first = Client::connect(b.stomp_addr, Some("1.1")).await;
+    first
+        .subscribe("s", "/queue/jobs", &[("ack", "client")])
+        .await;
+    let mut p = Client::connect(b.stomp_addr, None).await;
+    for body in [b"1", b"2", b"3", b"4", b"5"] {
+        p.publish("/queue/jobs", &[], body).await;
+    }
+    for body in [b"1", b"2", b"3"] {
+        assert_eq!(&first.frame().await.body[..], body);
+    }
+    // 4 and 5 are held; the consumer leaves with 1, 2 and 3 unacknowledged: 1 and 2 go
+    // back to the front, and 3 no longer fits.
+    p.sync().await;
+    first.send(&Frame::new(Command::Disconnect)).await;
+    assert!(first.item().await.is_none());
+    let mut second = Client::connect(b.stomp_addr, None).await;
+    second.subscribe("s", "/queue/jobs", &[]).await;
+    for body in [b"1", b"2", b"4", b"5"] {
+        assert_eq!(&second.frame().await.body[..], body);
+    }
+    second.quiet_for(Duration::from_millis(200)).await;
+    assert_eq!(b.metrics().messages_dropped_queue_full.load(Relaxed), 1);
 }
 
 #[tokio::test]
