@@ -61,6 +61,9 @@ pub struct BrokerConfig {
     pub outbound_messages: usize,
     /// Bytes waiting in one connection's outbound queue before it counts as a slow consumer.
     pub outbound_bytes: usize,
+    /// Bytes of published frames waiting for the router, from all connections together;
+    /// past it, readers wait (and stop reading their sockets).
+    pub inbox_bytes: usize,
     /// Messages held by one queue while no consumer matches them.
     pub queue_messages: usize,
     /// Bytes held by all queues together.
@@ -69,6 +72,8 @@ pub struct BrokerConfig {
     pub prefetch: usize,
     /// Frames one transaction may buffer.
     pub transaction_frames: usize,
+    /// Bytes the open transactions of one connection may buffer together.
+    pub transaction_bytes: usize,
     /// Subscriptions one connection may hold.
     pub max_subscriptions: usize,
 }
@@ -92,10 +97,12 @@ impl BrokerConfig {
             connect_rate: DEFAULT_CONNECT_RATE,
             outbound_messages: 4_096,
             outbound_bytes: 16 * 1024 * 1024,
+            inbox_bytes: 64 * 1024 * 1024,
             queue_messages: 10_000,
             held_bytes: 256 * 1024 * 1024,
             prefetch: 1_000,
             transaction_frames: 1_000,
+            transaction_bytes: 16 * 1024 * 1024,
             max_subscriptions: 1_000,
         }
     }

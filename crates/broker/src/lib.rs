@@ -30,16 +30,18 @@ pub mod stats;
 pub use config::{BrokerConfig, DEFAULT_PORT, HeartbeatPolicy};
 
 use admission::Admission;
+use marionette_stomp::Frame;
 use router::{Router, RouterCmd};
 use stats::{ConnTable, Metrics};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// Commands the router may have waiting before connections wait for it.
+/// Commands the router may have waiting before connections wait for it (published
+/// frames among them are also bounded in bytes, [`BrokerConfig::inbox_bytes`]).
 const ROUTER_QUEUE: usize = 65_536;
 
 /// What every connection task shares.
@@ -49,8 +51,21 @@ pub struct Shared {
     pub table: ConnTable,
     admission: Admission,
     router: mpsc::Sender<RouterCmd>,
+    /// Bytes of published frames the router may have waiting ([`BrokerConfig::inbox_bytes`]).
+    inbox: Arc<Semaphore>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+}
+
+impl Shared {
+    /// Waits until `frame` fits in the router's inbox byte bound and takes its share
+    /// (a frame larger than the whole bound takes all of it); `None` at shutdown.
+    async fn inbox_permit(&self, frame: &Frame) -> Option<OwnedSemaphorePermit> {
+        let bytes = message::frame_bytes(&frame.body, &frame.headers);
+        let share = bytes.min(self.config.inbox_bytes).max(1);
+        let share = u32::try_from(share).unwrap_or(u32::MAX);
+        self.inbox.clone().acquire_many_owned(share).await.ok()
+    }
 }
 
 /// Why the broker could not start.
@@ -112,6 +127,7 @@ impl Broker {
             table: ConnTable::default(),
             admission: Admission::new(config.accept_rate, config.connect_rate),
             router: tx,
+            inbox: Arc::new(Semaphore::new(config.inbox_bytes)),
             shutdown: shutdown.clone(),
             tasks: TaskTracker::new(),
         });

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{Client, broker};
+use marionette_broker::stats::BadInput;
 use marionette_stomp::{Command, Frame};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
@@ -385,6 +386,46 @@ async fn unacked_messages_go_back_within_the_queue_bound() {
     }
     second.quiet_for(Duration::from_millis(200)).await;
     assert_eq!(b.metrics().messages_dropped_queue_full.load(Relaxed), 1);
+}
+
+#[tokio::test]
+async fn transactions_are_bounded_in_bytes() {
+    let b = broker(|c| c.transaction_bytes = 1_000).await;
+    let mut c = Client::connect(b.stomp_addr, Some("1.2")).await;
+    c.send(&Frame::new(Command::Begin).header("transaction", "t"))
+        .await;
+    let send = Frame::new(Command::Send)
+        .header("destination", "/queue/tx")
+        .header("transaction", "t")
+        .with_body(vec![b'x'; 600]);
+    c.send(&send).await;
+    c.send(&send).await;
+    let e = c.error_and_close().await;
+    assert_eq!(
+        e.get("message"),
+        Some("open transactions hold more than 1000 bytes")
+    );
+    assert_eq!(b.metrics().bad_input_count(BadInput::Limit), 1);
+}
+
+#[tokio::test]
+async fn frames_larger_than_the_inbox_bound_still_pass_in_order() {
+    let b = broker(|c| c.inbox_bytes = 1_000).await;
+    let mut s = Client::connect(b.stomp_addr, Some("1.2")).await;
+    s.subscribe("s", "/queue/big", &[]).await;
+    let mut p = Client::connect(b.stomp_addr, Some("1.2")).await;
+    let sizes = [600, 2_000, 600, 600];
+    for size in sizes {
+        p.send(
+            &Frame::new(Command::Send)
+                .header("destination", "/queue/big")
+                .with_body(vec![b'x'; size]),
+        )
+        .await;
+    }
+    for size in sizes {
+        assert_eq!(s.frame().await.body.len(), size);
+    }
 }
 
 #[tokio::test]

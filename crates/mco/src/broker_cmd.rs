@@ -125,6 +125,8 @@ struct FileLimits {
     outbound_bytes: Option<usize>,
     queue_messages: Option<usize>,
     held_bytes: Option<usize>,
+    inbox_bytes: Option<usize>,
+    transaction_bytes: Option<usize>,
     prefetch: Option<usize>,
     max_subscriptions: Option<usize>,
 }
@@ -237,6 +239,8 @@ pub fn build_config(o: &BrokerOptions) -> anyhow::Result<BrokerConfig> {
     );
     set(&mut c.queue_messages, l.queue_messages);
     set(&mut c.held_bytes, l.held_bytes);
+    set(&mut c.inbox_bytes, l.inbox_bytes);
+    set(&mut c.transaction_bytes, l.transaction_bytes);
     set(&mut c.prefetch, l.prefetch);
     set(&mut c.max_subscriptions, l.max_subscriptions);
     let a = &file.admission;

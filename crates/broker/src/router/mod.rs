@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use subscription::{Sub, Unacked};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
 
 /// What a connection's writer sends to its peer.
@@ -82,6 +82,8 @@ pub enum RouterCmd {
         conn: ConnId,
         dest: Destination,
         frame: Frame,
+        /// The frame's share of the inbox byte bound, given back once it is routed.
+        inbox: OwnedSemaphorePermit,
     },
     Ack {
         conn: ConnId,
@@ -210,7 +212,15 @@ impl Router {
                     self.drop_sub(key);
                 }
             }
-            RouterCmd::Publish { conn, dest, frame } => self.publish(conn, dest, frame),
+            RouterCmd::Publish {
+                conn,
+                dest,
+                frame,
+                inbox,
+            } => {
+                self.publish(conn, dest, frame);
+                drop(inbox);
+            }
             RouterCmd::Ack {
                 conn,
                 message_id,
