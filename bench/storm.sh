@@ -4,6 +4,7 @@
 # connected clients do request/reply round trips.
 #
 #   bash bench/storm.sh [RUNS]        (default: 3 runs of each mode, alternating)
+#   ADMISSION="--connect-rate 1000" bash bench/storm.sh   (other rates for "limited")
 #
 # It builds the release `mco` and the broker's `loadgen` example. For each run and mode
 # it starts a broker on a free loopback port, four probe pairs (a round trip through two
@@ -65,7 +66,8 @@ PY
 }
 
 for n in $(seq "$RUNS"); do
-  one limited "$n"
+  # shellcheck disable=SC2086 # ADMISSION is a list of flags
+  one limited "$n" ${ADMISSION:-}
   one unlimited "$n" --accept-rate 0 --connect-rate 0
 done
 

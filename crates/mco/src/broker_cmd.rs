@@ -63,18 +63,18 @@ pub struct BrokerOptions {
     #[arg(long, value_name = "BYTES")]
     max_outbound_bytes: Option<usize>,
     /// Sockets accepted per second; past it (after the burst) connections wait in the
-    /// kernel's listen backlog. 0: unlimited [default: 2000].
+    /// kernel's listen backlog. 0: unlimited [default: 1500].
     #[arg(long, value_name = "PER_SEC")]
     accept_rate: Option<u32>,
-    /// Sockets accepted at once after a quiet spell [default: 500].
+    /// Sockets accepted at once after a quiet spell [default: 200].
     #[arg(long, value_name = "N")]
     accept_burst: Option<u32>,
     /// CONNECT handshakes processed per second; past it (after the burst) a CONNECT waits
     /// for its turn, or is refused at once with an ERROR if its turn would come after the
-    /// CONNECT deadline (10 s). 0: unlimited [default: 2000].
+    /// CONNECT deadline (10 s). 0: unlimited [default: 1500].
     #[arg(long, value_name = "PER_SEC")]
     connect_rate: Option<u32>,
-    /// CONNECT handshakes processed at once after a quiet spell [default: 500].
+    /// CONNECT handshakes processed at once after a quiet spell [default: 200].
     #[arg(long, value_name = "N")]
     connect_burst: Option<u32>,
 }
@@ -334,8 +334,8 @@ mod tests {
         assert_eq!(c.accept_rate, rate(300, 30));
         assert_eq!(c.connect_rate, rate(0, 9), "flags win over the file");
         let defaults = build_config(&BrokerOptions::default()).unwrap();
-        assert_eq!(defaults.accept_rate, rate(2_000, 500));
-        assert_eq!(defaults.connect_rate, rate(2_000, 500));
+        assert_eq!(defaults.accept_rate, rate(1_500, 200));
+        assert_eq!(defaults.connect_rate, rate(1_500, 200));
         assert_eq!(
             c.heartbeat,
             HeartbeatPolicy::Fixed {

@@ -597,11 +597,14 @@ impl Router {
             subscription: sub.id.clone(),
             client_ack,
         };
+        // Counted before the writer can see the item, so its subtraction never comes
+        // first.
+        let now_queued = queued.fetch_add(size, Relaxed) + size;
         if handle.tx.try_send(item).is_err() {
+            queued.fetch_sub(size, Relaxed);
             self.to_cut.push((sub.conn, "outbound queue full"));
             return false;
         }
-        let now_queued = queued.fetch_add(size, Relaxed) + size;
         self.metrics
             .outbound_peak_bytes
             .fetch_max(now_queued as u64, Relaxed);
