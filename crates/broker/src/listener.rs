@@ -61,8 +61,8 @@ pub fn raise_nofile_limit() -> std::io::Result<(u64, u64)> {
 
 /// Accepts connections until shutdown, at most at the accept rate: past it, the loop
 /// holds the socket it has and waits for a token, and the next ones stay in the kernel's
-/// listen backlog. Accept errors (EMFILE and friends) never end the
-/// loop: it backs off, doubling up to a second, and logs once per interval.
+/// listen backlog. Accept errors (EMFILE and friends) never end the loop: it backs off,
+/// doubling up to a second, and logs once per interval.
 pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut backoff = Duration::from_millis(10);
     let mut log = LogLimit::new(LOG_EVERY);
