@@ -221,6 +221,35 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn waits_are_counted_and_cancellable() {
+        let a = Admission::new(
+            Rate {
+                per_second: 10,
+                burst: 1,
+            },
+            Rate::UNLIMITED,
+        );
+        let (cancel, deferred) = (CancellationToken::new(), AtomicU64::new(0));
+        assert_eq!(a.accept(&cancel, &deferred).await, Admit::Go);
+        assert_eq!(deferred.load(Relaxed), 0);
+        let start = Instant::now();
+        assert_eq!(a.accept(&cancel, &deferred).await, Admit::Go);
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
+        assert_eq!(deferred.load(Relaxed), 1);
+        cancel.cancel();
+        assert_eq!(a.accept(&cancel, &deferred).await, Admit::Cancelled);
+        assert_eq!(deferred.load(Relaxed), 2);
+        // CONNECTs are unlimited here: never a wait, whatever the deadline.
+        for _ in 0..100 {
+            assert_eq!(
+                a.connect(Instant::now(), &cancel, &deferred).await,
+                Admit::Go
+            );
+        }
+        assert_eq!(deferred.load(Relaxed), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn waiters_proceed_at_the_rate() {
         let b = std::sync::Arc::new(bucket(100, 5));
         let start = Instant::now();
