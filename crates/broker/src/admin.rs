@@ -65,7 +65,11 @@ pub fn render_metrics(shared: &Shared) -> String {
             }
         }
     }
-    let _ = writeln!(out, "# TYPE marionette_broker_connections gauge");
-    let _ = writeln!(out, "marionette_broker_connections {}", shared.table.len());
+    let gauges = shared.metrics.gauges();
+    let connections = ("connections", shared.table.len() as u64);
+    for (name, value) in std::iter::once(connections).chain(gauges) {
+        let _ = writeln!(out, "# TYPE marionette_broker_{name} gauge");
+        let _ = writeln!(out, "marionette_broker_{name} {value}");
+    }
     out
 }

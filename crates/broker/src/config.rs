@@ -1,5 +1,7 @@
-//! Broker settings: where to listen, who may connect, heart-beat policy and bounds.
+//! Broker settings: where to listen, who may connect, heart-beat policy, admission rates
+//! and bounds.
 
+use crate::admission::Rate;
 use crate::auth::Users;
 use marionette_stomp::Limits;
 use std::net::SocketAddr;
@@ -7,6 +9,21 @@ use std::time::Duration;
 
 /// The default STOMP port, as ActiveMQ and MCollective use it.
 pub const DEFAULT_PORT: u16 = 61613;
+
+/// Default pace of accepted sockets: a 10,000-node fleet reconnecting at once is in
+/// within about seven seconds, while the connected sessions keep their latency (2,000/s
+/// with a burst of 500 already cost them tens of milliseconds at the 99th percentile on
+/// a shared 2-vCPU machine; see docs/reliability.md).
+pub const DEFAULT_ACCEPT_RATE: Rate = Rate {
+    per_second: 1_500,
+    burst: 200,
+};
+
+/// Default pace of CONNECT handshakes (each followed by a node's SUBSCRIBEs).
+pub const DEFAULT_CONNECT_RATE: Rate = Rate {
+    per_second: 1_500,
+    burst: 200,
+};
 
 /// How the broker answers a client's `heart-beat` header.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,12 +54,20 @@ pub struct BrokerConfig {
     pub frame_limits: Limits,
     /// TCP keepalive on accepted connections (`None`: the sockets ask for none).
     pub tcp_keepalive: Option<socket2::TcpKeepalive>,
-    /// Time a new connection has to send CONNECT.
+    /// Time a new connection has to send CONNECT and have it admitted.
     pub connect_timeout: Duration,
+    /// Accepted sockets per second (and burst); beyond it they wait in the listen backlog.
+    pub accept_rate: Rate,
+    /// CONNECT handshakes processed per second (and burst); beyond it they wait, within
+    /// the CONNECT deadline.
+    pub connect_rate: Rate,
     /// Messages waiting in one connection's outbound queue before it counts as a slow consumer.
     pub outbound_messages: usize,
     /// Bytes waiting in one connection's outbound queue before it counts as a slow consumer.
     pub outbound_bytes: usize,
+    /// Bytes of published frames waiting for the router, from all connections together;
+    /// past it, readers wait (and stop reading their sockets).
+    pub inbox_bytes: usize,
     /// Messages held by one queue while no consumer matches them.
     pub queue_messages: usize,
     /// Bytes held by all queues together.
@@ -51,6 +76,8 @@ pub struct BrokerConfig {
     pub prefetch: usize,
     /// Frames one transaction may buffer.
     pub transaction_frames: usize,
+    /// Bytes the open transactions of one connection may buffer together.
+    pub transaction_bytes: usize,
     /// Subscriptions one connection may hold.
     pub max_subscriptions: usize,
 }
@@ -71,12 +98,16 @@ impl BrokerConfig {
             frame_limits: Limits::default(),
             tcp_keepalive: None,
             connect_timeout: Duration::from_secs(10),
+            accept_rate: DEFAULT_ACCEPT_RATE,
+            connect_rate: DEFAULT_CONNECT_RATE,
             outbound_messages: 4_096,
             outbound_bytes: 16 * 1024 * 1024,
+            inbox_bytes: 64 * 1024 * 1024,
             queue_messages: 10_000,
             held_bytes: 256 * 1024 * 1024,
             prefetch: 1_000,
             transaction_frames: 1_000,
+            transaction_bytes: 16 * 1024 * 1024,
             max_subscriptions: 1_000,
         }
     }

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`listener`]: accept loop, descriptor limit, TCP_NODELAY, accept back-off.
+//! - [`admission`]: token buckets pacing accepted sockets and CONNECT handshakes.
 //! - `connection`: one task pair per client: handshake and reading (frames become router
 //!   commands), and a writer that batches output and sends heart-beats.
 //! - [`router`]: the single owner of subscriptions, queues and held messages.
@@ -13,12 +14,14 @@
 //! its writer (encode for that receiver's version) → socket.
 
 pub mod admin;
+pub mod admission;
 pub mod auth;
 pub mod config;
 mod connection;
 pub mod destination;
 pub mod heartbeat;
 pub mod listener;
+mod log_limit;
 pub mod message;
 pub mod router;
 pub mod selector;
@@ -27,16 +30,19 @@ pub mod stats;
 pub use config::{BrokerConfig, DEFAULT_PORT, HeartbeatPolicy};
 pub use socket2::TcpKeepalive;
 
+use admission::Admission;
+use marionette_stomp::Frame;
 use router::{Router, RouterCmd};
 use stats::{ConnTable, Metrics};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// Commands the router may have waiting before connections wait for it.
+/// Commands the router may have waiting before connections wait for it (published
+/// frames among them are also bounded in bytes, [`BrokerConfig::inbox_bytes`]).
 const ROUTER_QUEUE: usize = 65_536;
 
 /// What every connection task shares.
@@ -44,9 +50,23 @@ pub struct Shared {
     pub config: Arc<BrokerConfig>,
     pub metrics: Arc<Metrics>,
     pub table: ConnTable,
+    admission: Admission,
     router: mpsc::Sender<RouterCmd>,
+    /// Bytes of published frames the router may have waiting ([`BrokerConfig::inbox_bytes`]).
+    inbox: Arc<Semaphore>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+}
+
+impl Shared {
+    /// Waits until `frame` fits in the router's inbox byte bound and takes its share
+    /// (a frame larger than the whole bound takes all of it); `None` at shutdown.
+    async fn inbox_permit(&self, frame: &Frame) -> Option<OwnedSemaphorePermit> {
+        let bytes = message::frame_bytes(&frame.body, &frame.headers);
+        let share = bytes.min(self.config.inbox_bytes).max(1);
+        let share = u32::try_from(share).unwrap_or(u32::MAX);
+        self.inbox.clone().acquire_many_owned(share).await.ok()
+    }
 }
 
 /// Why the broker could not start.
@@ -106,7 +126,9 @@ impl Broker {
             config: config.clone(),
             metrics: metrics.clone(),
             table: ConnTable::default(),
+            admission: Admission::new(config.accept_rate, config.connect_rate),
             router: tx,
+            inbox: Arc::new(Semaphore::new(config.inbox_bytes)),
             shutdown: shutdown.clone(),
             tasks: TaskTracker::new(),
         });

@@ -1,13 +1,15 @@
-//! The accept loop: descriptor limits, TCP_NODELAY, and back-off when accept fails.
+//! The accept loop: descriptor limits, TCP_NODELAY, the accept rate, and back-off when
+//! accept fails.
 
 use crate::Shared;
+use crate::admission::Admit;
 use crate::connection;
+use crate::log_limit::LogLimit;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
-use tokio::time::Instant;
 
 /// Longest pause after repeated accept failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
@@ -57,12 +59,13 @@ pub fn raise_nofile_limit() -> std::io::Result<(u64, u64)> {
     Ok((lim.rlim_cur, lim.rlim_max))
 }
 
-/// Accepts connections until shutdown. Accept errors (EMFILE and friends) never end the
-/// loop: it backs off, doubling up to a second, and logs once per interval.
+/// Accepts connections until shutdown, at most at the accept rate: past it, the loop
+/// holds the socket it has and waits for a token, and the next ones stay in the kernel's
+/// listen backlog. Accept errors (EMFILE and friends) never end the loop: it backs off,
+/// doubling up to a second, and logs once per interval.
 pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut backoff = Duration::from_millis(10);
-    let mut last_log: Option<Instant> = None;
-    let mut suppressed = 0u64;
+    let mut log = LogLimit::new(LOG_EVERY);
     let mut next_id: u64 = 1;
     loop {
         let accepted = tokio::select! {
@@ -81,6 +84,13 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                     tracing::debug!(%peer, "TCP keepalive failed: {e}");
                 }
                 shared.metrics.connections_accepted.fetch_add(1, Relaxed);
+                let admitted = shared
+                    .admission
+                    .accept(&shared.shutdown, &shared.metrics.accepts_deferred)
+                    .await;
+                if admitted != Admit::Go {
+                    return;
+                }
                 let id = next_id;
                 next_id += 1;
                 let shared2 = shared.clone();
@@ -90,17 +100,12 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             }
             Err(e) => {
                 shared.metrics.accept_errors.fetch_add(1, Relaxed);
-                let now = Instant::now();
-                if last_log.is_none_or(|t| now - t >= LOG_EVERY) {
+                if let Some(suppressed) = log.allow() {
                     tracing::error!(
                         suppressed,
                         "accept failed: {e}; backing off {backoff:?} (open connections: {})",
                         shared.table.len()
                     );
-                    last_log = Some(now);
-                    suppressed = 0;
-                } else {
-                    suppressed += 1;
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}

@@ -69,14 +69,7 @@ impl Message {
 
     /// Bytes this message holds, for memory accounting.
     pub fn size(&self) -> usize {
-        self.body.len()
-            + self
-                .headers
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 2)
-                .sum::<usize>()
-            + self.id.len()
-            + self.destination.len()
+        frame_bytes(&self.body, &self.headers) + self.id.len() + self.destination.len()
     }
 
     /// Appends the MESSAGE frame for one subscription to `out`: the per-subscription
@@ -126,6 +119,15 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+/// Bytes of a frame's body and headers, for memory accounting.
+pub fn frame_bytes(body: &[u8], headers: &Headers) -> usize {
+    body.len()
+        + headers
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum::<usize>()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::heartbeat::Heartbeat;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 use crate::message::now_ms;
@@ -71,6 +71,8 @@ pub struct Metrics {
     pub connections_accepted: AtomicU64,
     pub connections_closed: AtomicU64,
     pub accept_errors: AtomicU64,
+    pub accepts_deferred: AtomicU64,
+    pub connects_deferred: AtomicU64,
     pub messages_published: AtomicU64,
     pub messages_delivered: AtomicU64,
     pub messages_expired: AtomicU64,
@@ -79,6 +81,12 @@ pub struct Metrics {
     pub messages_unroutable: AtomicU64,
     pub slow_consumers_cut: AtomicU64,
     pub heartbeat_timeouts: AtomicU64,
+    /// Gauge: messages held by queues now (set by the router).
+    pub held_messages: AtomicU64,
+    /// Gauge: bytes of the messages held by queues now (set by the router).
+    pub held_bytes: AtomicU64,
+    /// Gauge: the most bytes any connection has had waiting in its outbound queue.
+    pub outbound_peak_bytes: AtomicU64,
     bad_input: [AtomicU64; BadInput::ALL.len()],
 }
 
@@ -93,6 +101,16 @@ impl Metrics {
         self.bad_input[kind as usize].load(Relaxed)
     }
 
+    /// Every gauge by name, for Prometheus output.
+    pub fn gauges(&self) -> [(&'static str, u64); 3] {
+        [
+            ("held_messages", &self.held_messages),
+            ("held_bytes", &self.held_bytes),
+            ("outbound_peak_bytes", &self.outbound_peak_bytes),
+        ]
+        .map(|(n, g)| (n, g.load(Relaxed)))
+    }
+
     /// Every counter by name, for JSON and Prometheus output.
     pub fn counters(&self) -> Vec<(&'static str, Option<&'static str>, u64)> {
         let mut out = vec![
@@ -103,6 +121,8 @@ impl Metrics {
             ),
             ("connections_closed_total", None, &self.connections_closed),
             ("accept_errors_total", None, &self.accept_errors),
+            ("accepts_deferred_total", None, &self.accepts_deferred),
+            ("connects_deferred_total", None, &self.connects_deferred),
             ("messages_published_total", None, &self.messages_published),
             ("messages_delivered_total", None, &self.messages_delivered),
             ("messages_expired_total", None, &self.messages_expired),
@@ -166,6 +186,9 @@ pub struct ConnInfo {
     pub heartbeats_out: AtomicU64,
     pub last_in_ms: AtomicU64,
     pub last_out_ms: AtomicU64,
+    /// Bytes of the messages waiting in the outbound queue: added by the router, taken
+    /// off by the writer once written.
+    pub outbound_queued_bytes: AtomicUsize,
 }
 
 impl ConnInfo {
@@ -186,6 +209,7 @@ impl ConnInfo {
             heartbeats_out: AtomicU64::new(0),
             last_in_ms: AtomicU64::new(0),
             last_out_ms: AtomicU64::new(0),
+            outbound_queued_bytes: AtomicUsize::new(0),
         }
     }
 
@@ -262,6 +286,7 @@ impl ConnInfo {
             frames_out: self.frames_out.load(Relaxed),
             heartbeats_in: self.heartbeats_in.load(Relaxed),
             heartbeats_out: self.heartbeats_out.load(Relaxed),
+            outbound_queued_bytes: self.outbound_queued_bytes.load(Relaxed),
             subscriptions,
         }
     }
@@ -302,6 +327,8 @@ pub struct ConnectionView {
     pub frames_out: u64,
     pub heartbeats_in: u64,
     pub heartbeats_out: u64,
+    /// Bytes of messages waiting to be written to this connection.
+    pub outbound_queued_bytes: usize,
     pub subscriptions: Vec<SubscriptionView>,
 }
 

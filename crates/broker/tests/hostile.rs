@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Client, broker};
+use common::{Echo, broker, latency_summary};
 use marionette_broker::stats::BadInput;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -49,10 +49,7 @@ async fn hostile(addr: std::net::SocketAddr, kind: usize) -> bool {
 async fn hostile_connections_are_refused_and_good_clients_served() {
     let b = broker(|c| c.frame_limits.max_frame_bytes = MAX_FRAME).await;
     let addr = b.stomp_addr;
-    let mut server = Client::connect(addr, Some("1.2")).await;
-    server.subscribe("s", "/queue/echo", &[]).await;
-    let mut client = Client::connect(addr, Some("1.2")).await;
-    client.subscribe("c", "/queue/reply", &[]).await;
+    let mut echo = Echo::open(addr, "good").await;
 
     let attack = Instant::now();
     let attackers: Vec<_> = (0..4 * EACH)
@@ -62,15 +59,7 @@ async fn hostile_connections_are_refused_and_good_clients_served() {
     // Round trips through the broker for as long as the attack lasts.
     let mut latencies = Vec::new();
     while attackers.iter().any(|a| !a.is_finished()) && attack.elapsed() < Duration::from_secs(20) {
-        let start = Instant::now();
-        client
-            .publish("/queue/echo", &[("reply-to", "/queue/reply")], b"ping")
-            .await;
-        let req = server.frame().await;
-        server.publish("/queue/reply", &[], b"pong").await;
-        let rep = client.frame().await;
-        assert_eq!((&req.body[..], &rep.body[..]), (&b"ping"[..], &b"pong"[..]));
-        latencies.push(start.elapsed());
+        latencies.push(echo.round_trip().await);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut connected = [0u64; 4];
@@ -112,15 +101,10 @@ async fn hostile_connections_are_refused_and_good_clients_served() {
         "half frames and slowloris: {timed_out} of {connected:?}"
     );
     assert_eq!(b.connections().len(), 2, "only the good clients remain");
-    latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
     eprintln!(
-        "{} round trips during the attack ({:?}): median {:?}, p99 {:?}, max {:?}",
-        latencies.len(),
+        "during the attack ({:?}), {}",
         attack.elapsed(),
-        pct(0.5),
-        pct(0.99),
-        latencies.last().unwrap()
+        latency_summary(&mut latencies)
     );
     assert!(
         latencies.len() >= 100,

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{Client, broker};
+use marionette_broker::stats::BadInput;
 use marionette_stomp::{Command, Frame};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 #[tokio::test]
@@ -352,6 +354,78 @@ async fn unacked_queue_messages_go_to_the_next_consumer() {
     second.subscribe("s", "/queue/jobs", &[]).await;
     assert_eq!(&second.frame().await.body[..], b"two");
     second.quiet_for(Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn unacked_messages_go_back_within_the_queue_bound() {
+    let b = broker(|c| {
+        c.prefetch = 3;
+        c.queue_messages = 4;
+    })
+    .await;
+    let mut first = Client::connect(b.stomp_addr, Some("1.1")).await;
+    first
+        .subscribe("s", "/queue/jobs", &[("ack", "client")])
+        .await;
+    let mut p = Client::connect(b.stomp_addr, None).await;
+    for body in [b"1", b"2", b"3", b"4", b"5"] {
+        p.publish("/queue/jobs", &[], body).await;
+    }
+    for body in [b"1", b"2", b"3"] {
+        assert_eq!(&first.frame().await.body[..], body);
+    }
+    // 4 and 5 are held; the consumer leaves with 1, 2 and 3 unacknowledged: 1 and 2 go
+    // back to the front, and 3 no longer fits.
+    p.sync().await;
+    first.send(&Frame::new(Command::Disconnect)).await;
+    assert!(first.item().await.is_none());
+    let mut second = Client::connect(b.stomp_addr, None).await;
+    second.subscribe("s", "/queue/jobs", &[]).await;
+    for body in [b"1", b"2", b"4", b"5"] {
+        assert_eq!(&second.frame().await.body[..], body);
+    }
+    second.quiet_for(Duration::from_millis(200)).await;
+    assert_eq!(b.metrics().messages_dropped_queue_full.load(Relaxed), 1);
+}
+
+#[tokio::test]
+async fn transactions_are_bounded_in_bytes() {
+    let b = broker(|c| c.transaction_bytes = 1_000).await;
+    let mut c = Client::connect(b.stomp_addr, Some("1.2")).await;
+    c.send(&Frame::new(Command::Begin).header("transaction", "t"))
+        .await;
+    let send = Frame::new(Command::Send)
+        .header("destination", "/queue/tx")
+        .header("transaction", "t")
+        .with_body(vec![b'x'; 600]);
+    c.send(&send).await;
+    c.send(&send).await;
+    let e = c.error_and_close().await;
+    assert_eq!(
+        e.get("message"),
+        Some("open transactions hold more than 1000 bytes")
+    );
+    assert_eq!(b.metrics().bad_input_count(BadInput::Limit), 1);
+}
+
+#[tokio::test]
+async fn frames_larger_than_the_inbox_bound_still_pass_in_order() {
+    let b = broker(|c| c.inbox_bytes = 1_000).await;
+    let mut s = Client::connect(b.stomp_addr, Some("1.2")).await;
+    s.subscribe("s", "/queue/big", &[]).await;
+    let mut p = Client::connect(b.stomp_addr, Some("1.2")).await;
+    let sizes = [600, 2_000, 600, 600];
+    for size in sizes {
+        p.send(
+            &Frame::new(Command::Send)
+                .header("destination", "/queue/big")
+                .with_body(vec![b'x'; size]),
+        )
+        .await;
+    }
+    for size in sizes {
+        assert_eq!(s.frame().await.body.len(), size);
+    }
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 use crate::connections;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use marionette_broker::admission::Rate;
 use marionette_broker::auth::Users;
 use marionette_broker::{Broker, BrokerConfig, HeartbeatPolicy};
 use marionette_config::Keepalive;
@@ -40,8 +41,8 @@ pub struct BrokerOptions {
     #[arg(long = "user", value_name = "NAME:PASSWORD")]
     users: Vec<String>,
     /// TOML settings file (keys: listen, admin, anonymous, heartbeat, heartbeat_grace,
-    /// tcp_keepalive,
-    /// connect_timeout_ms, [[user]] login/passcode, [limits]). Flags win over the file.
+    /// tcp_keepalive, connect_timeout_ms, [[user]] login/passcode, [limits], [admission]
+    /// accept_rate, accept_burst, connect_rate, connect_burst). Flags win over the file.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Accept a CONNECT without login.
@@ -66,6 +67,21 @@ pub struct BrokerOptions {
     /// Outbound bytes queued for one connection before it is cut off as a slow consumer.
     #[arg(long, value_name = "BYTES")]
     max_outbound_bytes: Option<usize>,
+    /// Sockets accepted per second; past it (after the burst) connections wait in the
+    /// kernel's listen backlog. 0: unlimited [default: 1500].
+    #[arg(long, value_name = "PER_SEC")]
+    accept_rate: Option<u32>,
+    /// Sockets accepted at once after a quiet spell [default: 200].
+    #[arg(long, value_name = "N")]
+    accept_burst: Option<u32>,
+    /// CONNECT handshakes processed per second; past it (after the burst) a CONNECT waits
+    /// for its turn, or is refused at once with an ERROR if its turn would come after the
+    /// CONNECT deadline (10 s). 0: unlimited [default: 1500].
+    #[arg(long, value_name = "PER_SEC")]
+    connect_rate: Option<u32>,
+    /// CONNECT handshakes processed at once after a quiet spell [default: 200].
+    #[arg(long, value_name = "N")]
+    connect_burst: Option<u32>,
 }
 
 impl BrokerOptions {
@@ -94,6 +110,8 @@ struct FileConfig {
     user: Vec<FileUser>,
     #[serde(default)]
     limits: FileLimits,
+    #[serde(default)]
+    admission: FileAdmission,
 }
 
 #[derive(Deserialize, Debug)]
@@ -113,8 +131,19 @@ struct FileLimits {
     outbound_bytes: Option<usize>,
     queue_messages: Option<usize>,
     held_bytes: Option<usize>,
+    inbox_bytes: Option<usize>,
+    transaction_bytes: Option<usize>,
     prefetch: Option<usize>,
     max_subscriptions: Option<usize>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileAdmission {
+    accept_rate: Option<u32>,
+    accept_burst: Option<u32>,
+    connect_rate: Option<u32>,
+    connect_burst: Option<u32>,
 }
 
 pub fn run(args: BrokerArgs) -> anyhow::Result<()> {
@@ -223,8 +252,20 @@ pub fn build_config(o: &BrokerOptions) -> anyhow::Result<BrokerConfig> {
     );
     set(&mut c.queue_messages, l.queue_messages);
     set(&mut c.held_bytes, l.held_bytes);
+    set(&mut c.inbox_bytes, l.inbox_bytes);
+    set(&mut c.transaction_bytes, l.transaction_bytes);
     set(&mut c.prefetch, l.prefetch);
     set(&mut c.max_subscriptions, l.max_subscriptions);
+    let a = &file.admission;
+    let pick = |flag: Option<u32>, key: Option<u32>, default: u32| flag.or(key).unwrap_or(default);
+    c.accept_rate = Rate {
+        per_second: pick(o.accept_rate, a.accept_rate, c.accept_rate.per_second),
+        burst: pick(o.accept_burst, a.accept_burst, c.accept_rate.burst),
+    };
+    c.connect_rate = Rate {
+        per_second: pick(o.connect_rate, a.connect_rate, c.connect_rate.per_second),
+        burst: pick(o.connect_burst, a.connect_burst, c.connect_rate.burst),
+    };
     Ok(c)
 }
 
@@ -285,12 +326,15 @@ mod tests {
         std::fs::write(
             &path,
             "listen = \"127.0.0.1:7000\"\nadmin = \"off\"\nheartbeat = \"5000,6000\"\n\
-             [[user]]\nlogin = \"a\"\npasscode = \"b\"\n[limits]\nprefetch = 7\n",
+             [[user]]\nlogin = \"a\"\npasscode = \"b\"\n[limits]\nprefetch = 7\n\
+             [admission]\naccept_rate = 300\naccept_burst = 30\nconnect_rate = 100\n",
         )
         .unwrap();
         let o = BrokerOptions {
             config: Some(path.clone()),
             users: vec!["admin:se:cret".into()],
+            connect_rate: Some(0),
+            connect_burst: Some(9),
             ..Default::default()
         };
         let c = build_config(&o).unwrap();
@@ -299,6 +343,12 @@ mod tests {
         assert!(c.users.check("a", "b"));
         assert!(c.users.check("admin", "se:cret"));
         assert_eq!(c.prefetch, 7);
+        let rate = |per_second, burst| Rate { per_second, burst };
+        assert_eq!(c.accept_rate, rate(300, 30));
+        assert_eq!(c.connect_rate, rate(0, 9), "flags win over the file");
+        let defaults = build_config(&BrokerOptions::default()).unwrap();
+        assert_eq!(defaults.accept_rate, rate(1_500, 200));
+        assert_eq!(defaults.connect_rate, rate(1_500, 200));
         assert_eq!(
             c.heartbeat,
             HeartbeatPolicy::Fixed {

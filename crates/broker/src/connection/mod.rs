@@ -12,6 +12,7 @@ mod writer;
 pub use refusal::Refusal;
 
 use crate::Shared;
+use crate::admission::Admit;
 use crate::router::{ConnHandle, ConnId, Outbound, RouterCmd};
 use crate::stats::{BadInput, ConnInfo};
 use bytes::BytesMut;
@@ -19,7 +20,7 @@ use marionette_stomp::{Decoder, Frame, Item, encode};
 use session::Session;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -66,10 +67,8 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
     {
         Ok(accepted) => {
             let (tx, rx) = mpsc::channel(shared.config.outbound_messages);
-            let queued_bytes = Arc::new(AtomicUsize::new(0));
             let handle = ConnHandle {
                 tx: tx.clone(),
-                queued_bytes: queued_bytes.clone(),
                 cancel: cancel.clone(),
                 info: info.clone(),
             };
@@ -84,7 +83,6 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
                 rx,
                 version: accepted.version,
                 heartbeat: accepted.heartbeat.send_every(),
-                queued_bytes,
                 info: info.clone(),
                 cancel: cancel.clone(),
             };
@@ -176,7 +174,8 @@ async fn fill(rd: &mut OwnedReadHalf, buf: &mut BytesMut, info: &ConnInfo) -> Re
     }
 }
 
-/// Waits for CONNECT (within the connect timeout) and answers it.
+/// Waits for CONNECT and its turn at the CONNECT rate (both within the connect timeout)
+/// and answers it.
 #[allow(clippy::too_many_arguments)]
 async fn handshake(
     rd: &mut OwnedReadHalf,
@@ -203,6 +202,26 @@ async fn handshake(
                         )
                         .for_frame(&frame),
                     ));
+                }
+                let admitted = shared
+                    .admission
+                    .connect(deadline, cancel, &shared.metrics.connects_deferred)
+                    .await;
+                match admitted {
+                    Admit::Go => {}
+                    Admit::Cancelled => return Err(End::Cancelled),
+                    Admit::Refused => {
+                        return Err(End::Refused(
+                            Refusal::new(
+                                BadInput::ConnectTimeout,
+                                format!(
+                                    "broker busy: CONNECT cannot be admitted within {:?}, try again later",
+                                    shared.config.connect_timeout
+                                ),
+                            )
+                            .for_frame(&frame),
+                        ));
+                    }
                 }
                 let session_id = format!("marionette-session-{id}");
                 let accepted =

@@ -3,6 +3,7 @@
 use super::{Refusal, reply};
 use crate::Shared;
 use crate::destination::Destination;
+use crate::message::frame_bytes;
 use crate::router::{AckMode, ConnId, Outbound, RouterCmd};
 use crate::selector::Selector;
 use crate::stats::{BadInput, ConnInfo, SubscriptionView};
@@ -23,6 +24,8 @@ pub struct Session {
     /// Subscription id → destination.
     subscriptions: HashMap<String, String>,
     transactions: HashMap<String, Vec<Frame>>,
+    /// Bytes of the frames buffered by all open transactions.
+    transaction_bytes: usize,
 }
 
 impl Session {
@@ -39,6 +42,7 @@ impl Session {
             info,
             subscriptions: HashMap::new(),
             transactions: HashMap::new(),
+            transaction_bytes: 0,
         }
     }
 
@@ -94,6 +98,7 @@ impl Session {
                     )
                     .for_frame(&frame));
                 };
+                self.transaction_bytes -= frames.iter().map(bytes_of).sum::<usize>();
                 if frame.command == Command::Commit {
                     for f in frames {
                         self.apply(f).await?;
@@ -139,6 +144,16 @@ impl Session {
             )
             .for_frame(&frame));
         }
+        let bytes = bytes_of(&frame);
+        let most = self.shared.config.transaction_bytes;
+        if self.transaction_bytes + bytes > most {
+            return Err(Refusal::new(
+                BadInput::Limit,
+                format!("open transactions hold more than {most} bytes"),
+            )
+            .for_frame(&frame));
+        }
+        self.transaction_bytes += bytes;
         frames.push(frame);
         Ok(())
     }
@@ -148,10 +163,16 @@ impl Session {
         let cmd = match frame.command {
             Command::Send => {
                 let dest = destination(&frame)?;
+                let inbox = self
+                    .shared
+                    .inbox_permit(&frame)
+                    .await
+                    .ok_or_else(shutting_down)?;
                 RouterCmd::Publish {
                     conn: self.conn,
                     dest,
                     frame,
+                    inbox,
                 }
             }
             _ => {
@@ -176,7 +197,7 @@ impl Session {
             .router
             .send(cmd)
             .await
-            .map_err(|_| Refusal::new(BadInput::Limit, "broker is shutting down"))
+            .map_err(|_| shutting_down())
     }
 
     async fn subscribe(&mut self, frame: Frame) -> Result<(), Refusal> {
@@ -270,6 +291,14 @@ impl Session {
         })
         .await
     }
+}
+
+fn bytes_of(frame: &Frame) -> usize {
+    frame_bytes(&frame.body, &frame.headers)
+}
+
+fn shutting_down() -> Refusal {
+    Refusal::new(BadInput::Limit, "broker is shutting down")
 }
 
 fn required<'a>(frame: &'a Frame, header: &str) -> Result<&'a str, Refusal> {

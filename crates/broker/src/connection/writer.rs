@@ -6,7 +6,7 @@ use crate::stats::ConnInfo;
 use bytes::BytesMut;
 use marionette_stomp::{Version, encode};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -23,7 +23,6 @@ pub struct Writer {
     pub rx: mpsc::Receiver<Outbound>,
     pub version: Version,
     pub heartbeat: Option<Duration>,
-    pub queued_bytes: Arc<AtomicUsize>,
     pub info: Arc<ConnInfo>,
     pub cancel: CancellationToken,
 }
@@ -84,7 +83,7 @@ impl Writer {
                 self.info.wrote(frames, 0, n);
                 last_write = Instant::now();
             }
-            self.queued_bytes.fetch_sub(freed, Relaxed);
+            self.info.outbound_queued_bytes.fetch_sub(freed, Relaxed);
             if close {
                 let _ = self.socket.shutdown().await;
                 break;

@@ -12,6 +12,7 @@ pub use subscription::{AckMode, ConnId, SubKey};
 
 use crate::config::BrokerConfig;
 use crate::destination::{Destination, binding_matches, is_topic_pattern, topic_matches};
+use crate::log_limit::LogLimit;
 use crate::message::{Message, now_ms};
 use crate::selector::Selector;
 use crate::stats::{ConnInfo, Metrics, SubscriptionView};
@@ -19,10 +20,10 @@ use marionette_stomp::Frame;
 use queue::Queue;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use subscription::{Sub, Unacked};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio_util::sync::CancellationToken;
 
 /// What a connection's writer sends to its peer.
@@ -55,7 +56,6 @@ impl Outbound {
 #[derive(Debug, Clone)]
 pub struct ConnHandle {
     pub tx: mpsc::Sender<Outbound>,
-    pub queued_bytes: Arc<AtomicUsize>,
     pub cancel: CancellationToken,
     pub info: Arc<ConnInfo>,
 }
@@ -82,6 +82,8 @@ pub enum RouterCmd {
         conn: ConnId,
         dest: Destination,
         frame: Frame,
+        /// The frame's share of the inbox byte bound, given back once it is routed.
+        inbox: OwnedSemaphorePermit,
     },
     Ack {
         conn: ConnId,
@@ -91,6 +93,15 @@ pub enum RouterCmd {
     Close {
         conn: ConnId,
     },
+}
+
+/// How a message comes to be held.
+enum Hold {
+    /// Published with no consumer able to take it: it joins the end of the queue.
+    New,
+    /// Given back by a consumer that left without acknowledging it: it goes to this
+    /// position near the front.
+    Returned(usize),
 }
 
 /// A connection as the router knows it.
@@ -114,7 +125,11 @@ pub struct Router {
     queues: HashMap<String, Queue>,
     exchanges: HashMap<String, Vec<(String, SubKey)>>,
     reply_queues: HashMap<String, SubKey>,
+    /// Messages and bytes held by all queues.
+    held_messages: usize,
     held_bytes: usize,
+    /// Drops at a full queue are logged at most once per interval.
+    full_log: LogLimit,
     id_prefix: String,
     next_message: u64,
     to_cut: Vec<(ConnId, &'static str)>,
@@ -133,7 +148,9 @@ impl Router {
             queues: HashMap::new(),
             exchanges: HashMap::new(),
             reply_queues: HashMap::new(),
+            held_messages: 0,
             held_bytes: 0,
+            full_log: LogLimit::new(Duration::from_secs(10)),
             id_prefix: format!("ID:marionette-{}-", now_ms()),
             next_message: 0,
             to_cut: Vec::new(),
@@ -157,6 +174,12 @@ impl Router {
                 }
                 _ = sweep.tick() => self.expire(now_ms()),
             }
+            self.metrics
+                .held_messages
+                .store(self.held_messages as u64, Relaxed);
+            self.metrics
+                .held_bytes
+                .store(self.held_bytes as u64, Relaxed);
         }
     }
 
@@ -189,7 +212,15 @@ impl Router {
                     self.drop_sub(key);
                 }
             }
-            RouterCmd::Publish { conn, dest, frame } => self.publish(conn, dest, frame),
+            RouterCmd::Publish {
+                conn,
+                dest,
+                frame,
+                inbox,
+            } => {
+                self.publish(conn, dest, frame);
+                drop(inbox);
+            }
             RouterCmd::Ack {
                 conn,
                 message_id,
@@ -303,14 +334,15 @@ impl Router {
             }
             Destination::ReplyQueue(_) => {}
         }
+        // Unacknowledged messages go back to the front of their queue, in the order they
+        // were delivered (a subscription takes from one queue only).
+        let mut returned = 0;
         let mut touched = Vec::new();
-        for u in sub.unacked.into_iter().rev() {
+        for u in sub.unacked {
             if let Some(queue) = u.queue {
-                self.queues
-                    .entry(queue.clone())
-                    .or_default()
-                    .held
-                    .push_front(u.msg);
+                if self.hold(&queue, u.msg, Hold::Returned(returned)) {
+                    returned += 1;
+                }
                 touched.push(queue);
             }
         }
@@ -349,7 +381,7 @@ impl Router {
                 conn,
                 peer = %info.peer,
                 login,
-                queued_bytes = state.handle.queued_bytes.load(Relaxed),
+                queued_bytes = info.outbound_queued_bytes.load(Relaxed),
                 "slow consumer cut off: {why}"
             );
             self.metrics.slow_consumers_cut.fetch_add(1, Relaxed);
@@ -407,7 +439,7 @@ impl Router {
             Destination::Queue(name) => {
                 let name = name.clone();
                 if !self.deliver_to_queue(&name, msg.clone()) {
-                    self.hold(&name, msg);
+                    self.hold(&name, msg, Hold::New);
                 }
                 return;
             }
@@ -481,7 +513,10 @@ impl Router {
         }
     }
 
-    fn hold(&mut self, queue: &str, msg: Arc<Message>) {
+    /// Keeps `msg` in `queue` until a consumer can take it, within the per-queue and total
+    /// bounds; past them it is dropped, counted and (at most every 10 s) logged. Returns
+    /// whether it was kept.
+    fn hold(&mut self, queue: &str, msg: Arc<Message>, how: Hold) -> bool {
         let size = msg.size();
         let q = self.queues.entry(queue.to_string()).or_default();
         if q.held.len() >= self.config.queue_messages
@@ -490,12 +525,27 @@ impl Router {
             self.metrics
                 .messages_dropped_queue_full
                 .fetch_add(1, Relaxed);
-            tracing::warn!(queue, held = q.held.len(), "queue full, message dropped");
-            return;
+            if let Some(suppressed) = self.full_log.allow() {
+                tracing::warn!(
+                    queue,
+                    held = q.held.len(),
+                    held_bytes = self.held_bytes,
+                    suppressed,
+                    "queue full, message dropped"
+                );
+            }
+            return false;
         }
         self.held_bytes += size;
-        self.metrics.messages_held.fetch_add(1, Relaxed);
-        q.held.push_back(msg);
+        self.held_messages += 1;
+        match how {
+            Hold::New => {
+                self.metrics.messages_held.fetch_add(1, Relaxed);
+                q.held.push_back(msg);
+            }
+            Hold::Returned(at) => q.held.insert(at.min(q.held.len()), msg),
+        }
+        true
     }
 
     /// Offers every held message of `queue` to its consumers, oldest first.
@@ -507,11 +557,14 @@ impl Router {
         let held = std::mem::take(&mut q.held);
         let mut keep = std::collections::VecDeque::with_capacity(held.len());
         for msg in held {
-            self.held_bytes = self.held_bytes.saturating_sub(msg.size());
-            if msg.expired(now) {
+            let expired = msg.expired(now);
+            if expired {
                 self.metrics.messages_expired.fetch_add(1, Relaxed);
-            } else if !self.deliver_to_queue(queue, msg.clone()) {
-                self.held_bytes += msg.size();
+            }
+            if expired || self.deliver_to_queue(queue, msg.clone()) {
+                self.held_bytes -= msg.size();
+                self.held_messages -= 1;
+            } else {
                 keep.push_back(msg);
             }
         }
@@ -531,8 +584,9 @@ impl Router {
             return false;
         };
         let handle = &state.handle;
+        let queued = &handle.info.outbound_queued_bytes;
         let size = msg.size();
-        if handle.queued_bytes.load(Relaxed) + size > self.config.outbound_bytes {
+        if queued.load(Relaxed) + size > self.config.outbound_bytes {
             self.to_cut
                 .push((sub.conn, "outbound bytes over the bound"));
             return false;
@@ -543,11 +597,17 @@ impl Router {
             subscription: sub.id.clone(),
             client_ack,
         };
+        // Counted before the writer can see the item, so its subtraction never comes
+        // first.
+        let now_queued = queued.fetch_add(size, Relaxed) + size;
         if handle.tx.try_send(item).is_err() {
+            queued.fetch_sub(size, Relaxed);
             self.to_cut.push((sub.conn, "outbound queue full"));
             return false;
         }
-        handle.queued_bytes.fetch_add(size, Relaxed);
+        self.metrics
+            .outbound_peak_bytes
+            .fetch_max(now_queued as u64, Relaxed);
         if client_ack {
             sub.unacked.push_back(Unacked {
                 msg: msg.clone(),
@@ -600,7 +660,8 @@ impl Router {
             });
         }
         self.queues.retain(|_, q| !q.is_unused());
-        self.held_bytes = self.held_bytes.saturating_sub(freed);
+        self.held_bytes -= freed;
+        self.held_messages -= expired as usize;
         self.metrics.messages_expired.fetch_add(expired, Relaxed);
     }
 }

@@ -5,7 +5,7 @@ use bytes::BytesMut;
 use marionette_broker::{Broker, BrokerConfig, HeartbeatPolicy};
 use marionette_stomp::{Command, Decoder, Frame, Item, Limits, Version, encode};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -182,4 +182,60 @@ impl Client {
             "unexpected frame while syncing: {f:?}"
         );
     }
+}
+
+/// A requester and a responder connected through two queues: the round trips of a
+/// connected client, timed while something else loads the broker.
+pub struct Echo {
+    server: Client,
+    client: Client,
+    request: String,
+    reply: String,
+}
+
+impl Echo {
+    /// Connects both sides; `name` keeps the queues of several probes apart.
+    pub async fn open(addr: SocketAddr, name: &str) -> Echo {
+        let request = format!("/queue/echo.{name}");
+        let reply = format!("/queue/reply.{name}");
+        let mut server = Client::connect(addr, Some("1.2")).await;
+        server.subscribe("s", &request, &[]).await;
+        let mut client = Client::connect(addr, Some("1.2")).await;
+        client.subscribe("c", &reply, &[]).await;
+        Echo {
+            server,
+            client,
+            request,
+            reply,
+        }
+    }
+
+    /// One request and its reply through the broker; returns how long it took.
+    pub async fn round_trip(&mut self) -> Duration {
+        let start = Instant::now();
+        self.client
+            .publish(&self.request, &[("reply-to", &self.reply)], b"ping")
+            .await;
+        let req = self.server.frame().await;
+        self.server.publish(&self.reply, &[], b"pong").await;
+        let rep = self.client.frame().await;
+        assert_eq!((&req.body[..], &rep.body[..]), (&b"ping"[..], &b"pong"[..]));
+        start.elapsed()
+    }
+}
+
+/// "N round trips: median M, p99 P, max X" for a run's latencies.
+pub fn latency_summary(latencies: &mut [Duration]) -> String {
+    latencies.sort();
+    let Some(max) = latencies.last() else {
+        return "no round trips".into();
+    };
+    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
+    format!(
+        "{} round trips: median {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        pct(0.5),
+        pct(0.99),
+        max
+    )
 }
