@@ -15,6 +15,7 @@ pub mod packet;
 mod reassembly;
 pub mod report;
 mod stomp_stream;
+mod version;
 
 pub use capture::CaptureError;
 pub use report::Report;

@@ -61,6 +61,8 @@ pub struct Connection {
     /// The negotiated version (from CONNECTED), null when the handshake is not in the
     /// capture.
     pub stomp_version: Option<String>,
+    /// Without the handshake: the version inferred from the frames and heart-beats.
+    pub stomp_version_inferred: Option<InferredVersion>,
     /// The broker's `server` header.
     pub server_software: Option<String>,
     pub heartbeat: Heartbeat,
@@ -82,6 +84,18 @@ pub struct Connection {
     /// Bytes skipped to find a frame boundary, each way.
     pub skipped_bytes: Ways,
     pub retransmitted_bytes: Ways,
+}
+
+/// A version inferred from what a connection carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InferredVersion {
+    /// `1.0`, `1.1` or `1.2`: the frames were decoded with it (`1.1` or later with 1.2's
+    /// escapes).
+    pub version: &'static str,
+    /// The version is a lower bound.
+    pub or_later: bool,
+    /// What showed it; empty when nothing did (then `1.0`, or later).
+    pub evidence: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]

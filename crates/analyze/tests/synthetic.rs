@@ -479,8 +479,9 @@ fn findings_of_every_kind() {
     assert_eq!(n.opened_by, "before_capture");
     assert_eq!(n.roles[&n.client], "node");
     assert_eq!(n.identity.as_deref(), Some("n9"));
-    // 19 bytes at the start; around the hole the unparsed "desti" and the 8 bytes after it.
-    assert_eq!(n.skipped_bytes.client_to_server, 19 + 5 + 8);
+    // 19 bytes at the start; around the hole the frame it cuts, "SEND\ndesti" before it
+    // and the 8 bytes after it.
+    assert_eq!(n.skipped_bytes.client_to_server, 19 + 10 + 8);
     assert_eq!(n.gap_bytes.client_to_server, 4);
     assert!(n.max_idle_s > 300.0);
     let c2r = r
