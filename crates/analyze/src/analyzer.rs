@@ -5,6 +5,7 @@ use crate::mc::{self, Envelope};
 use crate::packet::{Skip, tcp_segment};
 use crate::reassembly::{Chunk, Reassembler};
 use crate::report::{self, Finding, Report, Ways};
+use crate::roles;
 use crate::stomp_stream::{Event, StompStream};
 use crate::version::Clues;
 use crate::{Limits, Options};
@@ -12,8 +13,6 @@ use marionette_stomp::{Command, FrameRef, Version};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 
-/// Ports on which a side is taken for the broker when frames do not tell.
-const STOMP_PORTS: [u16; 4] = [61613, 61614, 6163, 61612];
 /// A hole in a direction is given up once its oldest held segment is this old.
 const HOLE_TIMEOUT_S: f64 = 3.0;
 
@@ -29,6 +28,13 @@ struct Dir {
     hb_sum: f64,
     hb_min: f64,
     hb_max: f64,
+}
+
+impl Dir {
+    /// The mean interval before this direction's heart-beats, in ms.
+    fn heartbeat_mean_ms(&self) -> Option<u64> {
+        (self.hb_n > 0).then(|| (self.hb_sum / self.hb_n as f64).round() as u64)
+    }
 }
 
 #[derive(Default)]
@@ -62,6 +68,21 @@ struct Conn {
     /// What the frames tell of the version, when CONNECTED is not in the capture.
     clues: Clues,
     server_software: Option<String>,
+}
+
+impl Side {
+    /// The role this side's frames show.
+    fn shown(&self) -> Option<&'static str> {
+        if self.broker {
+            Some("broker")
+        } else if self.node {
+            Some("node")
+        } else if self.client || self.connected {
+            Some("client")
+        } else {
+            None
+        }
+    }
 }
 
 impl Conn {
@@ -762,55 +783,35 @@ impl Analyzer {
         let mut connections = Vec::with_capacity(self.conns.len());
         let mut conn_findings = Vec::new();
         let mut names: Vec<[String; 2]> = Vec::with_capacity(self.conns.len());
-        for (id, c) in self.conns.iter().enumerate() {
-            let broker = match (c.sides[0].broker, c.sides[1].broker) {
-                (true, false) => Some(0),
-                (false, true) => Some(1),
-                _ => None,
-            };
-            // Index of the client side.
-            let cl = broker
-                .map(|b| 1 - b)
-                .or(c.syn_from)
-                .or(c.synack_from.map(|s| 1 - s))
-                .or_else(|| {
-                    if STOMP_PORTS.contains(&c.addr[1].port()) {
-                        Some(0)
-                    } else if STOMP_PORTS.contains(&c.addr[0].port()) {
-                        Some(1)
-                    } else {
-                        None
-                    }
-                })
-                .unwrap_or(if c.addr[0].port() >= c.addr[1].port() {
-                    0
-                } else {
-                    1
-                });
+        let facts: Vec<roles::Facts> = self
+            .conns
+            .iter()
+            .map(|c| roles::Facts {
+                addr: c.addr,
+                shown: [0, 1].map(|s| c.sides[s].shown()),
+                opener: c.syn_from.or(c.synack_from.map(|s| 1 - s)),
+                frames: c.dirs[0].frames + c.dirs[1].frames,
+                heartbeat_ms: [0, 1].map(|s| c.dirs[s].heartbeat_mean_ms()),
+            })
+            .collect();
+        let inferred = roles::infer(&facts);
+        for ((id, c), r) in self.conns.iter().enumerate().zip(inferred) {
+            let cl = r.client;
             let sv = 1 - cl;
-            let opener = c.syn_from.or(c.synack_from.map(|s| 1 - s));
-            let opened_by = match opener {
+            let opened_by = match facts[id].opener {
                 Some(s) if s == cl => "client",
                 Some(_) => "server",
                 None => "before_capture",
             };
-            let role = |s: usize| -> &'static str {
-                let x = &c.sides[s];
-                if x.broker {
-                    "broker"
-                } else if x.node {
-                    "node"
-                } else if x.client || x.connected {
-                    "client"
-                } else if s == sv && broker.is_none() && STOMP_PORTS.contains(&c.addr[s].port()) {
-                    "broker"
-                } else {
-                    "unknown"
-                }
-            };
-            let mut roles = BTreeMap::new();
-            roles.insert(c.addr[cl].to_string(), role(cl));
-            roles.insert(c.addr[sv].to_string(), role(sv));
+            let roles: BTreeMap<String, &'static str> = (0..2)
+                .map(|s| (c.addr[s].to_string(), r.roles[s]))
+                .collect();
+            let role_basis: BTreeMap<String, report::RoleBasis> = r
+                .basis
+                .into_iter()
+                .enumerate()
+                .map(|(s, b)| (c.addr[s].to_string(), b))
+                .collect();
             let ways = |f: &dyn Fn(usize) -> u64| Ways {
                 client_to_server: f(cl),
                 server_to_client: f(sv),
@@ -830,14 +831,13 @@ impl Analyzer {
                 let d = &c.dirs[s];
                 (d.hb_n > 0).then(|| f(d).round() as u64)
             };
-            let mean = |d: &Dir| d.hb_sum / d.hb_n as f64;
             let heartbeat = report::Heartbeat {
                 client_header: c.connect_hb,
                 server_header: c.connected_hb,
                 negotiated,
                 observed: report::Interval {
-                    client_to_server_ms: obs(cl, &mean),
-                    server_to_client_ms: obs(sv, &mean),
+                    client_to_server_ms: c.dirs[cl].heartbeat_mean_ms(),
+                    server_to_client_ms: c.dirs[sv].heartbeat_mean_ms(),
                 },
                 count: ways(&|s| c.dirs[s].heartbeats),
                 observed_min_ms: report::Interval {
@@ -877,6 +877,7 @@ impl Analyzer {
                 server: c.addr[sv].to_string(),
                 opened_by,
                 roles,
+                role_basis,
                 identity,
                 login: c.login.clone(),
                 host: c.host.clone(),

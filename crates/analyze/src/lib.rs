@@ -14,6 +14,7 @@ mod mc;
 pub mod packet;
 mod reassembly;
 pub mod report;
+mod roles;
 mod stomp_stream;
 mod version;
 
