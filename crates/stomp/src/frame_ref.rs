@@ -58,11 +58,7 @@ impl<'a> FrameRef<'a> {
 
     /// The header lines as they are on the wire, split at their first colon, in order.
     pub fn raw_headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
-        self.header_lines
-            .split(|&b| b == b'\n')
-            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-            .take_while(|line| !line.is_empty())
-            .filter_map(|line| split_line(line).ok())
+        self.lines().filter_map(|line| split_line(line).ok())
     }
 
     /// The headers, unescaped, in order. A name or value holding an escape that the
@@ -77,9 +73,27 @@ impl<'a> FrameRef<'a> {
     /// The value of the first header named `name`, unescaped.
     pub fn get(&self, name: &str) -> Option<Cow<'a, str>> {
         let escaping = self.escaping;
-        self.raw_headers()
-            .find(|(raw, _)| read(raw, escaping) == name)
+        if name.contains(['\\', ':', '\n', '\r']) {
+            return self
+                .raw_headers()
+                .find(|(raw, _)| read(raw, escaping) == name)
+                .map(|(_, value)| read(value, escaping));
+        }
+        // A name without those characters is written as it is in every version: only the
+        // line that starts with it and a colon can be it.
+        let prefix = name.as_bytes();
+        self.lines()
+            .find(|line| line.starts_with(prefix) && line.get(prefix.len()) == Some(&b':'))
+            .and_then(|line| split_line(line).ok())
             .map(|(_, value)| read(value, escaping))
+    }
+
+    /// The header lines without their EOLs.
+    fn lines(&self) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        self.header_lines
+            .split(|&b| b == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            .take_while(|line| !line.is_empty())
     }
 
     /// Whether a line of the frame ends in CRLF (allowed from STOMP 1.2 on).

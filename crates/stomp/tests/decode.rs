@@ -396,3 +396,19 @@ fn borrowed_decoding_checks_escapes_of_its_version() {
         Some("a\\tb")
     );
 }
+
+#[test]
+fn borrowed_lookup_of_names_with_escapes() {
+    let mut decoder = Decoder::new(Limits::default());
+    decoder.set_version(Version::V1_2);
+    let Ok(Some((ItemRef::Frame(frame), _))) =
+        decoder.decode_ref(b"SEND\na\\cb:1\na:2\nab:3\nx\\\\y:4\n\n\0")
+    else {
+        panic!("expected a frame");
+    };
+    assert_eq!(frame.get("a:b").as_deref(), Some("1"));
+    assert_eq!(frame.get("a").as_deref(), Some("2"));
+    assert_eq!(frame.get("ab").as_deref(), Some("3"));
+    assert_eq!(frame.get("x\\y").as_deref(), Some("4"));
+    assert_eq!(frame.get("a\\cb"), None);
+}
