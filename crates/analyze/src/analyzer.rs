@@ -5,14 +5,14 @@ use crate::mc::{self, Envelope};
 use crate::packet::{Skip, tcp_segment};
 use crate::reassembly::{Chunk, Reassembler};
 use crate::report::{self, Finding, Report, Ways};
+use crate::roles;
 use crate::stomp_stream::{Event, StompStream};
+use crate::version::Clues;
 use crate::{Limits, Options};
-use marionette_stomp::{Command, Frame, Version};
+use marionette_stomp::{Command, FrameRef, Version};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 
-/// Ports on which a side is taken for the broker when frames do not tell.
-const STOMP_PORTS: [u16; 4] = [61613, 61614, 6163, 61612];
 /// A hole in a direction is given up once its oldest held segment is this old.
 const HOLE_TIMEOUT_S: f64 = 3.0;
 
@@ -28,6 +28,13 @@ struct Dir {
     hb_sum: f64,
     hb_min: f64,
     hb_max: f64,
+}
+
+impl Dir {
+    /// The mean interval before this direction's heart-beats, in ms.
+    fn heartbeat_mean_ms(&self) -> Option<u64> {
+        (self.hb_n > 0).then(|| (self.hb_sum / self.hb_n as f64).round() as u64)
+    }
 }
 
 #[derive(Default)]
@@ -58,7 +65,24 @@ struct Conn {
     login: Option<String>,
     host: Option<String>,
     version: Option<Version>,
+    /// What the frames tell of the version, when CONNECTED is not in the capture.
+    clues: Clues,
     server_software: Option<String>,
+}
+
+impl Side {
+    /// The role this side's frames show.
+    fn shown(&self) -> Option<&'static str> {
+        if self.broker {
+            Some("broker")
+        } else if self.node {
+            Some("node")
+        } else if self.client || self.connected {
+            Some("client")
+        } else {
+            None
+        }
+    }
 }
 
 impl Conn {
@@ -85,8 +109,11 @@ struct Req {
     sends: u64,
     first_sender: Option<usize>,
     send_keys: HashSet<(usize, String)>,
-    delivered: Vec<(usize, usize)>,
+    /// (connection, side) of each delivery.
+    delivered: HashSet<(usize, usize)>,
     replies: Vec<report::ReplyInfo>,
+    /// Index in `replies` by node.
+    reply_index: HashMap<String, usize>,
     /// Whether each reply's latency came from the node's SEND (true) or the client's
     /// MESSAGE (false).
     reply_from_send: Vec<bool>,
@@ -118,14 +145,13 @@ pub struct Analyzer {
     tcp_packets: u64,
     undecodable: u64,
     links: BTreeSet<u32>,
-    frames: BTreeMap<String, u64>,
+    /// Frames by command, in the order of [`Command::ALL`].
+    frames: [u64; Command::ALL.len()],
     heartbeats: u64,
     connects: VecDeque<f64>,
     storm_until: f64,
     conns_dropped: u64,
     reqs_dropped: u64,
-    chunks: Vec<Chunk>,
-    events: Vec<Event>,
     skipped_total: u64,
     bodies: mc::Decoder,
 }
@@ -150,14 +176,12 @@ impl Analyzer {
             tcp_packets: 0,
             undecodable: 0,
             links: BTreeSet::new(),
-            frames: BTreeMap::new(),
+            frames: [0; Command::ALL.len()],
             heartbeats: 0,
             connects: VecDeque::new(),
             storm_until: f64::NEG_INFINITY,
             conns_dropped: 0,
             reqs_dropped: 0,
-            chunks: Vec::new(),
-            events: Vec::new(),
             skipped_total: 0,
             bodies: mc::Decoder::default(),
         }
@@ -240,6 +264,7 @@ impl Analyzer {
                     login: None,
                     host: None,
                     version: None,
+                    clues: Clues::default(),
                     server_software: None,
                 });
                 let id = self.conns.len() - 1;
@@ -277,61 +302,64 @@ impl Analyzer {
                 conn.end = Some(("fin", side));
             }
         }
-        let mut chunks = std::mem::take(&mut self.chunks);
-        chunks.clear();
-        conn.dirs[side].reasm.segment(
-            t,
-            seg.seq,
-            seg.syn,
-            seg.fin,
-            seg.payload,
-            max_held,
-            &mut chunks,
-        );
-        self.deliver(id, side, &mut chunks);
+        self.reassemble(id, side, |reasm, out| {
+            reasm.segment(t, seg.seq, seg.syn, seg.fin, seg.payload, max_held, out)
+        });
         // A hole nobody fills: give it up, in either direction.
         for d in 0..2 {
-            let conn = &mut self.conns[id];
-            if conn.dirs[d]
+            if self.conns[id].dirs[d]
                 .reasm
                 .oldest_held()
                 .is_some_and(|held| t - held > HOLE_TIMEOUT_S)
             {
-                chunks.clear();
-                conn.dirs[d].reasm.flush(&mut chunks);
-                self.deliver(id, d, &mut chunks);
+                self.reassemble(id, d, |reasm, out| reasm.flush(out));
             }
         }
-        self.chunks = chunks;
     }
 
-    fn deliver(&mut self, id: usize, side: usize, chunks: &mut Vec<Chunk>) {
-        let mut events = std::mem::take(&mut self.events);
-        for chunk in chunks.drain(..) {
-            match chunk {
-                Chunk::Data(t, bytes) => {
-                    let conn = &mut self.conns[id];
-                    let prev_tx = conn.dirs[side].last_tx;
-                    conn.dirs[side].bytes += bytes.len() as u64;
-                    events.clear();
-                    conn.stomp[side].feed(t, &bytes, &mut events);
-                    conn.dirs[side].last_tx = Some(t);
-                    for event in events.drain(..) {
-                        self.event(id, side, t, prev_tx, event);
-                    }
-                }
-                Chunk::Gap(_, _) => {
-                    self.conns[id].stomp[side].gap();
-                }
+    /// Runs `f` on one direction's reassembler, whose deliveries go through that
+    /// direction's STOMP decoder to [`Analyzer::event`].
+    fn reassemble(
+        &mut self,
+        id: usize,
+        side: usize,
+        f: impl FnOnce(&mut Reassembler, &mut dyn FnMut(Chunk<'_>)),
+    ) {
+        let conn = &mut self.conns[id];
+        let mut reasm = std::mem::take(&mut conn.dirs[side].reasm);
+        let mut stream = std::mem::take(&mut conn.stomp[side]);
+        f(&mut reasm, &mut |chunk| match chunk {
+            Chunk::Data(t, bytes) => {
+                let dir = &mut self.conns[id].dirs[side];
+                let prev_tx = dir.last_tx;
+                dir.bytes += bytes.len() as u64;
+                stream.feed(t, bytes, &mut |stream, event| {
+                    self.event(id, side, t, prev_tx, stream, event)
+                });
+                self.conns[id].dirs[side].last_tx = Some(t);
             }
-        }
-        self.events = events;
+            Chunk::Gap(..) => stream.gap(),
+        });
+        let conn = &mut self.conns[id];
+        conn.dirs[side].reasm = reasm;
+        conn.stomp[side] = stream;
     }
 
-    fn event(&mut self, id: usize, side: usize, t: f64, prev_tx: Option<f64>, event: Event) {
+    fn event(
+        &mut self,
+        id: usize,
+        side: usize,
+        t: f64,
+        prev_tx: Option<f64>,
+        stream: &mut StompStream,
+        event: Event<'_>,
+    ) {
         match event {
             Event::Heartbeat => {
                 self.heartbeats += 1;
+                if self.conns[id].version.is_none() {
+                    self.version_clues(id, stream, Clues::HEARTBEAT);
+                }
                 let dir = &mut self.conns[id].dirs[side];
                 dir.heartbeats += 1;
                 if let Some(prev) = prev_tx {
@@ -356,14 +384,43 @@ impl Analyzer {
                     Some(t),
                 );
             }
-            Event::Frame(frame) => self.frame(id, side, t, frame),
+            Event::Frame(frame) => {
+                let frame = match self.conns[id].version {
+                    Some(_) => frame,
+                    None => {
+                        frame.with_version(self.version_clues(id, stream, Clues::of_frame(&frame)))
+                    }
+                };
+                self.frame(id, side, t, frame, stream)
+            }
         }
     }
 
-    fn frame(&mut self, id: usize, side: usize, t: f64, frame: Frame) {
+    /// Adds what a frame or heart-beat tells of the version of a connection whose
+    /// handshake was not captured; the decoders follow from the next frame on. Returns
+    /// the frame read under what is now known.
+    fn version_clues(&mut self, id: usize, stream: &mut StompStream, found: Clues) -> Version {
+        let conn = &mut self.conns[id];
+        conn.clues = conn.clues.with(found);
+        let version = conn.clues.decode_version();
+        stream.set_version(version);
+        conn.stomp.iter_mut().for_each(|s| s.set_version(version));
+        version
+    }
+
+    fn frame(
+        &mut self,
+        id: usize,
+        side: usize,
+        t: f64,
+        frame: FrameRef<'_>,
+        stream: &mut StompStream,
+    ) {
         let other = 1 - side;
         let name = frame.command.as_str();
-        *self.frames.entry(name.to_string()).or_default() += 1;
+        if let Some(i) = Command::ALL.iter().position(|&c| c == frame.command) {
+            self.frames[i] += 1;
+        }
         {
             let conn = &mut self.conns[id];
             conn.dirs[side].frames += 1;
@@ -374,31 +431,39 @@ impl Analyzer {
                 let conn = &mut self.conns[id];
                 conn.sides[other].broker = true;
                 conn.sides[side].connected = true;
-                conn.login = frame.get("login").map(str::to_string);
-                conn.host = frame.get("host").map(str::to_string);
-                conn.connect_hb =
-                    Some(frame.get("heart-beat").and_then(parse_hb).unwrap_or([0, 0]));
+                conn.login = frame.get("login").map(String::from);
+                conn.host = frame.get("host").map(String::from);
+                conn.connect_hb = Some(
+                    frame
+                        .get("heart-beat")
+                        .and_then(|v| parse_hb(&v))
+                        .unwrap_or([0, 0]),
+                );
                 self.connect_at(t);
             }
             Command::Connected => {
                 let conn = &mut self.conns[id];
                 conn.sides[side].broker = true;
                 conn.connected = true;
-                conn.connected_hb =
-                    Some(frame.get("heart-beat").and_then(parse_hb).unwrap_or([0, 0]));
+                conn.connected_hb = Some(
+                    frame
+                        .get("heart-beat")
+                        .and_then(|v| parse_hb(&v))
+                        .unwrap_or([0, 0]),
+                );
                 let version = frame
                     .get("version")
-                    .and_then(Version::parse)
+                    .and_then(|v| Version::parse(&v))
                     .unwrap_or(Version::V1_0);
                 conn.version = Some(version);
-                conn.server_software = frame.get("server").map(str::to_string);
-                conn.stomp[0].set_version(version);
-                conn.stomp[1].set_version(version);
+                conn.server_software = frame.get("server").map(String::from);
+                stream.set_version(version);
+                conn.stomp[other].set_version(version);
             }
             Command::Subscribe => {
-                let dest = frame.get("destination").unwrap_or("");
+                let dest = frame.get("destination").unwrap_or_default();
                 let s = &mut self.conns[id].sides[side];
-                if let Some(identity) = frame.get("selector").and_then(selector_identity) {
+                if let Some(identity) = frame.get("selector").and_then(|v| selector_identity(&v)) {
                     s.node = true;
                     s.identity.get_or_insert(identity);
                 } else if dest.starts_with("/topic/")
@@ -411,18 +476,20 @@ impl Analyzer {
             }
             Command::Send => {
                 let dest = frame.get("destination");
-                let registration = dest.is_some_and(|d| d.contains(".registration.agent"));
+                let registration = dest
+                    .as_deref()
+                    .is_some_and(|d| d.contains(".registration.agent"));
                 if registration {
                     let s = &mut self.conns[id].sides[side];
                     s.node = true;
                     if let Some(sender) = frame.get("mc_sender") {
-                        s.identity.get_or_insert(sender.to_string());
+                        s.identity.get_or_insert_with(|| sender.into_owned());
                     }
                 }
-                match self
-                    .bodies
-                    .decode(&frame.body, self.opts.base64, self.opts.psk.as_deref())
-                {
+                let body =
+                    self.bodies
+                        .decode(frame.body, self.opts.base64, self.opts.psk.as_deref());
+                match body.as_deref() {
                     Some(Envelope::Request {
                         env,
                         action,
@@ -434,14 +501,13 @@ impl Analyzer {
                         let target = frame.get("mc_identity");
                         self.request(
                             id,
-                            side,
                             t,
                             env,
-                            action,
-                            hash_ok,
+                            action.as_deref(),
+                            *hash_ok,
                             Via::Send {
-                                destination: dest,
-                                target,
+                                destination: dest.as_deref(),
+                                target: target.as_deref(),
                             },
                         );
                     }
@@ -452,18 +518,25 @@ impl Analyzer {
                     }) => {
                         let s = &mut self.conns[id].sides[side];
                         s.node = true;
-                        s.identity.get_or_insert(env.senderid.clone());
-                        self.reply(t, &env.requestid, &env.senderid, statuscode, hash_ok, true);
+                        s.identity.get_or_insert_with(|| env.senderid.clone());
+                        self.reply(
+                            t,
+                            &env.requestid,
+                            &env.senderid,
+                            *statuscode,
+                            *hash_ok,
+                            true,
+                        );
                     }
                     None => {}
                 }
             }
             Command::Message => {
                 self.conns[id].sides[side].broker = true;
-                match self
-                    .bodies
-                    .decode(&frame.body, self.opts.base64, self.opts.psk.as_deref())
-                {
+                let body =
+                    self.bodies
+                        .decode(frame.body, self.opts.base64, self.opts.psk.as_deref());
+                match body.as_deref() {
                     Some(Envelope::Request {
                         env,
                         action,
@@ -472,11 +545,10 @@ impl Analyzer {
                         self.conns[id].sides[other].node = true;
                         self.request(
                             id,
-                            side,
                             t,
                             env,
-                            action,
-                            hash_ok,
+                            action.as_deref(),
+                            *hash_ok,
                             Via::Message { receiver: other },
                         );
                     }
@@ -486,14 +558,21 @@ impl Analyzer {
                         hash_ok,
                     }) => {
                         self.conns[id].sides[other].client = true;
-                        self.reply(t, &env.requestid, &env.senderid, statuscode, hash_ok, false);
+                        self.reply(
+                            t,
+                            &env.requestid,
+                            &env.senderid,
+                            *statuscode,
+                            *hash_ok,
+                            false,
+                        );
                     }
                     None => {}
                 }
             }
             Command::Error => {
                 self.conns[id].sides[side].broker = true;
-                let message = frame.get("message").unwrap_or("").to_string();
+                let message = frame.get("message").unwrap_or_default();
                 let body = String::from_utf8_lossy(&frame.body[..frame.body.len().min(200)])
                     .trim()
                     .to_string();
@@ -535,10 +614,9 @@ impl Analyzer {
     fn request(
         &mut self,
         id: usize,
-        side: usize,
         t: f64,
-        env: marionette_wire::envelope::Request,
-        action: Option<String>,
+        env: &marionette_wire::envelope::Request,
+        action: Option<&str>,
         hash_ok: Option<bool>,
         via: Via<'_>,
     ) {
@@ -557,7 +635,7 @@ impl Analyzer {
                     sender: env.senderid.clone(),
                     callerid: env.callerid.clone(),
                     agent: env.agent.clone(),
-                    action,
+                    action: action.map(str::to_string),
                     collective: env.collective.clone(),
                     directed: false,
                     destination: None,
@@ -569,8 +647,9 @@ impl Analyzer {
                     sends: 0,
                     first_sender: None,
                     send_keys: HashSet::new(),
-                    delivered: Vec::new(),
+                    delivered: HashSet::new(),
                     replies: Vec::new(),
+                    reply_index: HashMap::new(),
                     reply_from_send: Vec::new(),
                     expired: false,
                 });
@@ -618,7 +697,7 @@ impl Analyzer {
                     if r.delivered.contains(&(id, receiver)) {
                         replay = Some(format!("delivered twice on connection #{id}"));
                     } else if r.delivered.len() < cap {
-                        r.delivered.push((id, receiver));
+                        r.delivered.insert((id, receiver));
                     }
                 }
             }
@@ -627,7 +706,9 @@ impl Analyzer {
                 newly_expired = true;
             }
         }
-        let _ = side;
+        if replay.is_none() && !newly_expired {
+            return;
+        }
         let rid = self.reqs[idx].requestid.clone();
         if let Some(what) = replay {
             self.finding(
@@ -663,13 +744,14 @@ impl Analyzer {
         let cap = limits(&self.opts).max_per_request;
         let r = &mut self.reqs[idx];
         let latency_ms = round3((t - r.time) * 1000.0);
-        match r.replies.iter().position(|x| x.node == node) {
+        match r.reply_index.get(node).copied() {
             Some(i) if from_send && !r.reply_from_send[i] => {
                 r.replies[i].latency_ms = latency_ms;
                 r.reply_from_send[i] = true;
             }
             Some(_) => {}
             None if r.replies.len() < cap => {
+                r.reply_index.insert(node.to_string(), r.replies.len());
                 r.replies.push(report::ReplyInfo {
                     node: node.to_string(),
                     latency_ms,
@@ -684,12 +766,9 @@ impl Analyzer {
 
     /// Ends the analysis: flushes what is held and builds the report.
     pub fn finish(mut self, format: Option<Format>, error: Option<CaptureError>) -> Report {
-        let mut chunks = Vec::new();
         for id in 0..self.conns.len() {
             for d in 0..2 {
-                chunks.clear();
-                self.conns[id].dirs[d].reasm.flush(&mut chunks);
-                self.deliver(id, d, &mut chunks);
+                self.reassemble(id, d, |reasm, out| reasm.flush(out));
             }
         }
         if let Some(e) = &error {
@@ -704,55 +783,35 @@ impl Analyzer {
         let mut connections = Vec::with_capacity(self.conns.len());
         let mut conn_findings = Vec::new();
         let mut names: Vec<[String; 2]> = Vec::with_capacity(self.conns.len());
-        for (id, c) in self.conns.iter().enumerate() {
-            let broker = match (c.sides[0].broker, c.sides[1].broker) {
-                (true, false) => Some(0),
-                (false, true) => Some(1),
-                _ => None,
-            };
-            // Index of the client side.
-            let cl = broker
-                .map(|b| 1 - b)
-                .or(c.syn_from)
-                .or(c.synack_from.map(|s| 1 - s))
-                .or_else(|| {
-                    if STOMP_PORTS.contains(&c.addr[1].port()) {
-                        Some(0)
-                    } else if STOMP_PORTS.contains(&c.addr[0].port()) {
-                        Some(1)
-                    } else {
-                        None
-                    }
-                })
-                .unwrap_or(if c.addr[0].port() >= c.addr[1].port() {
-                    0
-                } else {
-                    1
-                });
+        let facts: Vec<roles::Facts> = self
+            .conns
+            .iter()
+            .map(|c| roles::Facts {
+                addr: c.addr,
+                shown: [0, 1].map(|s| c.sides[s].shown()),
+                opener: c.syn_from.or(c.synack_from.map(|s| 1 - s)),
+                frames: c.dirs[0].frames + c.dirs[1].frames,
+                heartbeat_ms: [0, 1].map(|s| c.dirs[s].heartbeat_mean_ms()),
+            })
+            .collect();
+        let inferred = roles::infer(&facts);
+        for ((id, c), r) in self.conns.iter().enumerate().zip(inferred) {
+            let cl = r.client;
             let sv = 1 - cl;
-            let opener = c.syn_from.or(c.synack_from.map(|s| 1 - s));
-            let opened_by = match opener {
+            let opened_by = match facts[id].opener {
                 Some(s) if s == cl => "client",
                 Some(_) => "server",
                 None => "before_capture",
             };
-            let role = |s: usize| -> &'static str {
-                let x = &c.sides[s];
-                if x.broker {
-                    "broker"
-                } else if x.node {
-                    "node"
-                } else if x.client || x.connected {
-                    "client"
-                } else if s == sv && broker.is_none() && STOMP_PORTS.contains(&c.addr[s].port()) {
-                    "broker"
-                } else {
-                    "unknown"
-                }
-            };
-            let mut roles = BTreeMap::new();
-            roles.insert(c.addr[cl].to_string(), role(cl));
-            roles.insert(c.addr[sv].to_string(), role(sv));
+            let roles: BTreeMap<String, &'static str> = (0..2)
+                .map(|s| (c.addr[s].to_string(), r.roles[s]))
+                .collect();
+            let role_basis: BTreeMap<String, report::RoleBasis> = r
+                .basis
+                .into_iter()
+                .enumerate()
+                .map(|(s, b)| (c.addr[s].to_string(), b))
+                .collect();
             let ways = |f: &dyn Fn(usize) -> u64| Ways {
                 client_to_server: f(cl),
                 server_to_client: f(sv),
@@ -772,14 +831,13 @@ impl Analyzer {
                 let d = &c.dirs[s];
                 (d.hb_n > 0).then(|| f(d).round() as u64)
             };
-            let mean = |d: &Dir| d.hb_sum / d.hb_n as f64;
             let heartbeat = report::Heartbeat {
                 client_header: c.connect_hb,
                 server_header: c.connected_hb,
                 negotiated,
                 observed: report::Interval {
-                    client_to_server_ms: obs(cl, &mean),
-                    server_to_client_ms: obs(sv, &mean),
+                    client_to_server_ms: c.dirs[cl].heartbeat_mean_ms(),
+                    server_to_client_ms: c.dirs[sv].heartbeat_mean_ms(),
                 },
                 count: ways(&|s| c.dirs[s].heartbeats),
                 observed_min_ms: report::Interval {
@@ -819,10 +877,12 @@ impl Analyzer {
                 server: c.addr[sv].to_string(),
                 opened_by,
                 roles,
+                role_basis,
                 identity,
                 login: c.login.clone(),
                 host: c.host.clone(),
                 stomp_version: c.version.map(|v| v.as_str().to_string()),
+                stomp_version_inferred: c.version.is_none().then(|| c.clues.report()),
                 server_software: c.server_software.clone(),
                 heartbeat,
                 first_seen: round3(c.first - start),
@@ -857,7 +917,7 @@ impl Analyzer {
             delivered.dedup();
             let mut missing: Vec<String> = delivered
                 .iter()
-                .filter(|n| !r.replies.iter().any(|x| &x.node == *n))
+                .filter(|n| !r.reply_index.contains_key(*n))
                 .cloned()
                 .collect();
             missing.sort();
@@ -953,7 +1013,12 @@ impl Analyzer {
                 duration_s: round3(self.last - start),
                 complete: error.is_none(),
                 error: error.map(|e| e.to_string()),
-                frames: self.frames,
+                frames: Command::ALL
+                    .iter()
+                    .zip(self.frames)
+                    .filter(|&(_, n)| n > 0)
+                    .map(|(c, n)| (c.as_str().to_string(), n))
+                    .collect(),
                 heartbeats: self.heartbeats,
                 skipped_bytes: self.skipped_total,
             },

@@ -14,7 +14,9 @@ mod mc;
 pub mod packet;
 mod reassembly;
 pub mod report;
+mod roles;
 mod stomp_stream;
+mod version;
 
 pub use capture::CaptureError;
 pub use report::Report;

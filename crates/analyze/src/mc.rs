@@ -4,6 +4,9 @@ use marionette_wire::envelope::{Reply, Request};
 use marionette_wire::marshal::{self, Limits};
 use marionette_wire::psk::{BodyEncoding, hash};
 use marionette_wire::value::Value;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::rc::Rc;
 
 /// A decoded body.
 #[derive(Clone)]
@@ -40,32 +43,67 @@ fn looks_base64(body: &[u8]) -> bool {
 
 /// Bodies remembered by [`Decoder`]; past this the memory starts over.
 const CACHE_ENTRIES: usize = 4096;
+/// Different bodies kept under one fingerprint; more are decoded every time.
+const SAME_FINGERPRINT: usize = 8;
 
 /// Decodes bodies, remembering recent ones: a broadcast request is the same bytes in the
 /// client's SEND and in every node's MESSAGE, and a reply is seen as SEND and as MESSAGE,
-/// so most bodies of a capture are decoded once.
+/// so most bodies of a capture are decoded once. Bodies are looked up by a fingerprint of
+/// their length and a sample of their bytes, then compared whole.
 #[derive(Default)]
 pub struct Decoder {
-    seen: std::collections::HashMap<bytes::Bytes, Option<Envelope>>,
+    seen: HashMap<u64, Vec<Remembered>>,
+    entries: usize,
+    hasher: RandomState,
 }
+
+/// A body and what it decoded to.
+type Remembered = (Box<[u8]>, Option<Rc<Envelope>>);
+
+/// Bytes sampled across a body for its fingerprint.
+const SAMPLES: usize = 16;
+/// Bytes hashed at each end of a body.
+const ENDS: usize = 48;
 
 impl Decoder {
     /// [`decode`], through the memory of recent bodies.
     pub fn decode(
         &mut self,
-        body: &bytes::Bytes,
+        body: &[u8],
         base64: bool,
         psk: Option<&[u8]>,
-    ) -> Option<Envelope> {
-        if let Some(known) = self.seen.get(body) {
-            return known.clone();
+    ) -> Option<Rc<Envelope>> {
+        let fingerprint = self.fingerprint(body);
+        if let Some(known) = self.seen.get(&fingerprint)
+            && let Some((_, envelope)) = known.iter().find(|(b, _)| **b == *body)
+        {
+            return envelope.clone();
         }
-        let decoded = decode(body, base64, psk);
-        if self.seen.len() >= CACHE_ENTRIES {
+        let decoded = decode(body, base64, psk).map(Rc::new);
+        if self.entries >= CACHE_ENTRIES {
             self.seen.clear();
+            self.entries = 0;
         }
-        self.seen.insert(body.clone(), decoded.clone());
+        let same = self.seen.entry(fingerprint).or_default();
+        if same.len() < SAME_FINGERPRINT {
+            same.push((body.into(), decoded.clone()));
+            self.entries += 1;
+        }
         decoded
+    }
+
+    fn fingerprint(&self, body: &[u8]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        h.write_usize(body.len());
+        h.write(&body[..body.len().min(ENDS)]);
+        h.write(&body[body.len().saturating_sub(ENDS)..]);
+        let step = (body.len() / SAMPLES).max(1);
+        let mut sample = [0u8; SAMPLES];
+        for (out, b) in sample.iter_mut().zip(body.iter().step_by(step)) {
+            *out = *b;
+        }
+        h.write(&sample);
+        h.finish()
     }
 }
 

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
-/// What the reassembler hands on, in stream order.
+/// What the reassembler hands on, in stream order: in-order bytes are lent straight from
+/// the packet, only out-of-order ones are copied (to be held).
 #[derive(Debug, PartialEq)]
-pub enum Chunk {
+pub enum Chunk<'a> {
     /// New stream bytes, with the time of the packet that carried them.
-    Data(f64, Vec<u8>),
+    Data(f64, &'a [u8]),
     /// That many bytes are missing from the capture before the next data.
     Gap(f64, u64),
 }
@@ -54,7 +55,7 @@ impl Reassembler {
         fin: bool,
         payload: &[u8],
         max_held: usize,
-        out: &mut Vec<Chunk>,
+        out: &mut (impl FnMut(Chunk<'_>) + ?Sized),
     ) {
         if syn {
             let start = self.unwrap(seq);
@@ -87,7 +88,7 @@ impl Reassembler {
         if start <= next {
             let skip = (next - start) as usize;
             self.duplicate_bytes += skip as u64;
-            out.push(Chunk::Data(time, payload[skip..].to_vec()));
+            out(Chunk::Data(time, &payload[skip..]));
             self.next = Some(end);
             self.drain(out);
             return;
@@ -101,7 +102,7 @@ impl Reassembler {
             // Larger than the whole budget on its own: deliver it after a gap.
             let next = self.next.unwrap_or(start);
             self.gap(time, start - next, out);
-            out.push(Chunk::Data(time, payload.to_vec()));
+            out(Chunk::Data(time, payload));
             self.next = Some(end);
             return;
         }
@@ -120,7 +121,7 @@ impl Reassembler {
     }
 
     /// Delivers held segments that have become contiguous.
-    fn drain(&mut self, out: &mut Vec<Chunk>) {
+    fn drain(&mut self, out: &mut (impl FnMut(Chunk<'_>) + ?Sized)) {
         while let Some(entry) = self.held.first_entry() {
             let start = *entry.key();
             let next = self.next.unwrap_or(start);
@@ -136,21 +137,21 @@ impl Reassembler {
             }
             let skip = (next - start) as usize;
             self.duplicate_bytes += skip as u64;
-            out.push(Chunk::Data(time, bytes[skip..].to_vec()));
+            out(Chunk::Data(time, &bytes[skip..]));
             self.next = Some(end);
         }
     }
 
-    fn gap(&mut self, time: f64, missing: u64, out: &mut Vec<Chunk>) {
+    fn gap(&mut self, time: f64, missing: u64, out: &mut (impl FnMut(Chunk<'_>) + ?Sized)) {
         if missing > 0 {
             self.gaps += 1;
             self.gap_bytes += missing;
-            out.push(Chunk::Gap(time, missing));
+            out(Chunk::Gap(time, missing));
         }
     }
 
     /// Skips to the first held segment, reporting the hole as a gap.
-    fn give_up_hole(&mut self, out: &mut Vec<Chunk>) {
+    fn give_up_hole(&mut self, out: &mut (impl FnMut(Chunk<'_>) + ?Sized)) {
         let Some((&start, (time, _))) = self.held.first_key_value() else {
             return;
         };
@@ -172,7 +173,7 @@ impl Reassembler {
     }
 
     /// Gives up every hole (end of the capture, or a hole older than the caller accepts).
-    pub fn flush(&mut self, out: &mut Vec<Chunk>) {
+    pub fn flush(&mut self, out: &mut (impl FnMut(Chunk<'_>) + ?Sized)) {
         while !self.held.is_empty() {
             self.give_up_hole(out);
         }
@@ -183,28 +184,32 @@ impl Reassembler {
 mod tests {
     use super::*;
 
-    fn data(out: &[Chunk]) -> Vec<u8> {
-        out.iter()
-            .flat_map(|c| match c {
-                Chunk::Data(_, d) => d.clone(),
-                Chunk::Gap(..) => b"|".to_vec(),
-            })
-            .collect()
+    /// Collects what is handed on: data bytes, `|` for each gap.
+    #[derive(Default)]
+    struct Out(Vec<u8>);
+
+    impl Out {
+        fn take(&mut self) -> impl FnMut(Chunk<'_>) + '_ {
+            |chunk| match chunk {
+                Chunk::Data(_, d) => self.0.extend_from_slice(d),
+                Chunk::Gap(..) => self.0.push(b'|'),
+            }
+        }
     }
 
     #[test]
     fn out_of_order_retransmit_overlap_and_gap() {
         let mut r = Reassembler::default();
-        let mut out = Vec::new();
-        r.segment(0.0, 99, true, false, b"", 1 << 20, &mut out);
-        r.segment(0.1, 105, false, false, b"fgh", 1 << 20, &mut out); // early
-        r.segment(0.2, 100, false, false, b"abc", 1 << 20, &mut out);
-        r.segment(0.3, 100, false, false, b"abc", 1 << 20, &mut out); // retransmit
-        r.segment(0.4, 102, false, false, b"cde", 1 << 20, &mut out); // overlap
-        assert_eq!(data(&out), b"abcdefgh");
-        r.segment(0.5, 120, false, false, b"xyz", 1 << 20, &mut out); // hole
-        r.flush(&mut out);
-        assert_eq!(data(&out), b"abcdefgh|xyz");
+        let mut out = Out::default();
+        r.segment(0.0, 99, true, false, b"", 1 << 20, &mut out.take());
+        r.segment(0.1, 105, false, false, b"fgh", 1 << 20, &mut out.take()); // early
+        r.segment(0.2, 100, false, false, b"abc", 1 << 20, &mut out.take());
+        r.segment(0.3, 100, false, false, b"abc", 1 << 20, &mut out.take()); // retransmit
+        r.segment(0.4, 102, false, false, b"cde", 1 << 20, &mut out.take()); // overlap
+        assert_eq!(out.0, b"abcdefgh");
+        r.segment(0.5, 120, false, false, b"xyz", 1 << 20, &mut out.take()); // hole
+        r.flush(&mut out.take());
+        assert_eq!(out.0, b"abcdefgh|xyz");
         assert_eq!(r.gap_bytes, 120 - 108);
         assert_eq!(r.duplicate_bytes, 3 + 1);
     }
@@ -212,20 +217,28 @@ mod tests {
     #[test]
     fn sequence_wraps() {
         let mut r = Reassembler::default();
-        let mut out = Vec::new();
-        r.segment(0.0, u32::MAX - 1, false, false, b"ab", 1 << 20, &mut out);
-        r.segment(0.0, 0, false, false, b"cd", 1 << 20, &mut out);
-        assert_eq!(data(&out), b"abcd");
+        let mut out = Out::default();
+        r.segment(
+            0.0,
+            u32::MAX - 1,
+            false,
+            false,
+            b"ab",
+            1 << 20,
+            &mut out.take(),
+        );
+        r.segment(0.0, 0, false, false, b"cd", 1 << 20, &mut out.take());
+        assert_eq!(out.0, b"abcd");
     }
 
     #[test]
     fn budget_gives_up_holes() {
         let mut r = Reassembler::default();
-        let mut out = Vec::new();
-        r.segment(0.0, 0, false, false, b"a", 4, &mut out);
-        r.segment(0.0, 10, false, false, b"bbb", 4, &mut out);
-        r.segment(0.0, 20, false, false, b"ccc", 4, &mut out);
-        assert_eq!(data(&out), b"a|bbb");
+        let mut out = Out::default();
+        r.segment(0.0, 0, false, false, b"a", 4, &mut out.take());
+        r.segment(0.0, 10, false, false, b"bbb", 4, &mut out.take());
+        r.segment(0.0, 20, false, false, b"ccc", 4, &mut out.take());
+        assert_eq!(out.0, b"a|bbb");
         assert_eq!(r.gaps, 1);
     }
 }

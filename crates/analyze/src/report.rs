@@ -54,6 +54,8 @@ pub struct Connection {
     pub opened_by: &'static str,
     /// Endpoint → `node`, `client`, `broker` or `unknown`.
     pub roles: BTreeMap<String, &'static str>,
+    /// Endpoint → how its role was found (or why it is unknown).
+    pub role_basis: BTreeMap<String, RoleBasis>,
     /// The node's identity, from its selector, its `mc_sender` or its replies.
     pub identity: Option<String>,
     pub login: Option<String>,
@@ -61,6 +63,8 @@ pub struct Connection {
     /// The negotiated version (from CONNECTED), null when the handshake is not in the
     /// capture.
     pub stomp_version: Option<String>,
+    /// Without the handshake: the version inferred from the frames and heart-beats.
+    pub stomp_version_inferred: Option<InferredVersion>,
     /// The broker's `server` header.
     pub server_software: Option<String>,
     pub heartbeat: Heartbeat,
@@ -82,6 +86,43 @@ pub struct Connection {
     /// Bytes skipped to find a frame boundary, each way.
     pub skipped_bytes: Ways,
     pub retransmitted_bytes: Ways,
+}
+
+/// How an endpoint's role was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleBasis {
+    /// `frames` (its own frames), `accepted` (it got the SYN), `broker_elsewhere`,
+    /// `stomp_port`, `heartbeats`, `same_ip`, or `none` (the role is unknown).
+    pub from: &'static str,
+    /// In words, for everything but `frames`.
+    pub detail: Option<String>,
+}
+
+/// A version inferred from what a connection carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InferredVersion {
+    /// `1.0`, `1.1` or `1.2`: the frames were decoded with it (`1.1` or later with 1.2's
+    /// escapes).
+    pub version: &'static str,
+    /// The version is a lower bound.
+    pub or_later: bool,
+    /// What showed it; empty when nothing did (then `1.0`, or later).
+    pub evidence: Vec<&'static str>,
+}
+
+impl InferredVersion {
+    /// `1.1 or later (inferred from …)`, or why nothing is known.
+    fn to_text(&self) -> String {
+        if self.evidence.is_empty() {
+            return "unknown (no handshake, nothing in the frames tells; decoded as 1.0)".into();
+        }
+        format!(
+            "{}{} (no handshake; inferred from {})",
+            self.version,
+            if self.or_later { " or later" } else { "" },
+            self.evidence.join(", ")
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,12 +255,21 @@ impl Report {
                     .map(|b| format!(" by {b}"))
                     .unwrap_or_default()
             );
+            for (ep, basis) in &conn.role_basis {
+                if let Some(detail) = &basis.detail {
+                    let _ = writeln!(s, "    {ep} {}: {detail}", role(ep));
+                }
+            }
+            let version = match (&conn.stomp_version, &conn.stomp_version_inferred) {
+                (Some(v), _) => v.clone(),
+                (None, Some(v)) => v.to_text(),
+                (None, None) => "-".into(),
+            };
             let _ = writeln!(
                 s,
-                "    login {} host {} STOMP {} server {}",
+                "    login {} host {} STOMP {version} server {}",
                 opt(&conn.login),
                 opt(&conn.host),
-                opt(&conn.stomp_version),
                 opt(&conn.server_software)
             );
             let hb = &conn.heartbeat;

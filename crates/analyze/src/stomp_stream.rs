@@ -2,13 +2,13 @@
 //! (a capture that begins after the connection was opened, or after a gap): it then skips
 //! to the next plausible command line and reports how many bytes it skipped.
 
-use bytes::BytesMut;
-use marionette_stomp::{Command, Decoder, Frame, Item, Limits, Version};
+use marionette_stomp::{Command, Decoder, FrameRef, ItemRef, Limits, Version};
 
-/// What one direction yields.
+/// What one direction yields. Frames borrow the packet (or, for a frame that spanned
+/// packets, the stream's buffer).
 #[derive(Debug)]
-pub enum Event {
-    Frame(Frame),
+pub enum Event<'a> {
+    Frame(FrameRef<'a>),
     Heartbeat,
     /// Bytes dropped to find a frame boundary.
     Skipped(u64),
@@ -18,7 +18,9 @@ pub enum Event {
 
 pub struct StompStream {
     decoder: Decoder,
-    buf: BytesMut,
+    /// The start of a frame whose end has not arrived yet; empty between frames, when
+    /// packets are decoded where they lie.
+    buf: Vec<u8>,
     /// Whether the front of `buf` is known to be a frame boundary.
     synced: bool,
     /// Whether the front of `buf` may itself be a boundary (stream start, just after a
@@ -27,6 +29,13 @@ pub struct StompStream {
     /// Time of the last frame's end, for telling ActiveMQ's EOL after NUL from a beat.
     pub last_frame_end: Option<f64>,
     pub skipped: u64,
+}
+
+/// A stand-in while a direction's stream is being fed (default limits, not in step).
+impl Default for StompStream {
+    fn default() -> StompStream {
+        StompStream::new(Limits::default(), false)
+    }
 }
 
 /// Longest command line with its CRLF.
@@ -115,7 +124,7 @@ impl StompStream {
     pub fn new(limits: Limits, synced: bool) -> StompStream {
         StompStream {
             decoder: Decoder::new(limits),
-            buf: BytesMut::new(),
+            buf: Vec::new(),
             synced,
             at_boundary: true,
             last_frame_end: None,
@@ -127,65 +136,86 @@ impl StompStream {
         self.decoder.set_version(version);
     }
 
+    /// A fresh decoder with the same limits and version: what it had read is dropped.
+    fn reset_decoder(&mut self) {
+        let version = self.decoder.version();
+        self.decoder = Decoder::new(self.decoder.limits());
+        self.decoder.set_version(version);
+    }
+
     /// Bytes missing before the next data: the frame in progress is lost.
     pub fn gap(&mut self) {
-        let limits = self.decoder.limits();
-        let version = self.decoder.version();
-        if !self.buf.is_empty() {
-            self.skipped += self.buf.len() as u64;
-        }
+        self.skipped += self.buf.len() as u64;
         self.buf.clear();
-        self.decoder = Decoder::new(limits);
-        self.decoder.set_version(version);
+        self.reset_decoder();
         self.synced = false;
         self.at_boundary = true;
     }
 
-    /// Feeds new in-order bytes received at `time`; `out` receives the events.
-    pub fn feed(&mut self, time: f64, data: &[u8], out: &mut Vec<Event>) {
-        self.buf.extend_from_slice(data);
+    /// Feeds new in-order bytes received at `time`; `on` receives the events.
+    pub fn feed(&mut self, time: f64, data: &[u8], on: &mut impl FnMut(&mut Self, Event<'_>)) {
+        if self.buf.is_empty() {
+            let used = self.decode(time, data, on);
+            self.buf.extend_from_slice(&data[used..]);
+        } else {
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.extend_from_slice(data);
+            let used = self.decode(time, &buf, on);
+            buf.drain(..used);
+            self.buf = buf;
+        }
+    }
+
+    /// Decodes what `data` holds; returns how many of its bytes were used up (decoded or
+    /// skipped). The rest starts a frame still incomplete.
+    fn decode(
+        &mut self,
+        time: f64,
+        data: &[u8],
+        on: &mut impl FnMut(&mut Self, Event<'_>),
+    ) -> usize {
+        let mut at = 0;
         loop {
             if !self.synced {
-                match resync(&self.buf, self.at_boundary) {
-                    Resync::At(at) => {
-                        if at > 0 {
-                            self.skipped += at as u64;
-                            out.push(Event::Skipped(at as u64));
-                            let _ = self.buf.split_to(at);
+                match resync(&data[at..], self.at_boundary) {
+                    Resync::At(skip) => {
+                        if skip > 0 {
+                            self.skipped += skip as u64;
+                            on(self, Event::Skipped(skip as u64));
+                            at += skip;
                         }
                         self.synced = true;
                     }
                     Resync::Wait(drop) => {
                         if drop > 0 {
                             self.skipped += drop as u64;
-                            out.push(Event::Skipped(drop as u64));
-                            let _ = self.buf.split_to(drop);
+                            on(self, Event::Skipped(drop as u64));
+                            at += drop;
                             self.at_boundary = false;
                         }
-                        return;
+                        return at;
                     }
                 }
             }
-            match self.decoder.decode(&mut self.buf) {
-                Ok(None) => return,
-                Ok(Some(Item::Heartbeat)) => {
+            match self.decoder.decode_ref(&data[at..]) {
+                Ok(None) => return at,
+                Ok(Some((ItemRef::Heartbeat, len))) => {
+                    at += len;
                     // An EOL right after a frame's NUL (ActiveMQ writes NUL LF) is part
                     // of that frame, not a heart-beat.
                     match self.last_frame_end.take() {
                         Some(end) if time - end < 1.0 => {}
-                        _ => out.push(Event::Heartbeat),
+                        _ => on(self, Event::Heartbeat),
                     }
                 }
-                Ok(Some(Item::Frame(frame))) => {
+                Ok(Some((ItemRef::Frame(frame), len))) => {
+                    at += len;
                     self.last_frame_end = Some(time);
-                    out.push(Event::Frame(frame));
+                    on(self, Event::Frame(frame));
                 }
                 Err(e) => {
-                    out.push(Event::Error(e.to_string()));
-                    let limits = self.decoder.limits();
-                    let version = self.decoder.version();
-                    self.decoder = Decoder::new(limits);
-                    self.decoder.set_version(version);
+                    on(self, Event::Error(e.to_string()));
+                    self.reset_decoder();
                     self.synced = false;
                     self.at_boundary = false;
                     self.last_frame_end = None;
@@ -203,16 +233,16 @@ mod tests {
         let mut s = StompStream::new(Limits::default(), synced);
         let mut out = Vec::new();
         for (i, c) in chunks.iter().enumerate() {
-            s.feed(i as f64 * 10.0, c, &mut out);
+            s.feed(i as f64 * 10.0, c, &mut |_, e| {
+                out.push(match e {
+                    Event::Frame(f) => f.command.as_str().to_string(),
+                    Event::Heartbeat => "HB".into(),
+                    Event::Skipped(n) => format!("skip{n}"),
+                    Event::Error(_) => "ERR".into(),
+                })
+            });
         }
-        out.iter()
-            .map(|e| match e {
-                Event::Frame(f) => f.command.as_str().to_string(),
-                Event::Heartbeat => "HB".into(),
-                Event::Skipped(n) => format!("skip{n}"),
-                Event::Error(_) => "ERR".into(),
-            })
-            .collect()
+        out
     }
 
     #[test]

@@ -102,12 +102,22 @@ fn idle_heartbeats_in_a_capture_started_late() {
         0
     );
     assert_eq!(node1.max_idle_s, 22.108);
+    // Heart-beats only: the daemon's side is a node, and the version 1.1 or later.
+    assert_eq!(node1.roles[&node1.client], "node");
+    assert_eq!(node1.role_basis[&node1.client].from, "heartbeats");
+    assert_eq!(node1.role_basis[&node1.server].from, "stomp_port");
+    let inferred = node1.stomp_version_inferred.as_ref().unwrap();
+    assert_eq!((inferred.version, inferred.or_later), ("1.1", true));
+    assert_eq!(inferred.evidence, ["heart-beat EOLs (1.1 or later)"]);
     // node3: STOMP 1.0, registration every 60 s, no heart-beats.
     let node3 = conn(&r, 57542);
     assert_eq!(node3.roles[&node3.client], "node");
     assert_eq!(node3.identity.as_deref(), Some("node3"));
     assert_eq!(node3.frames.client_to_server, 2);
     assert_eq!(node3.skipped_bytes.client_to_server, 0);
+    let inferred = node3.stomp_version_inferred.as_ref().unwrap();
+    assert_eq!((inferred.version, inferred.or_later), ("1.0", true));
+    assert!(inferred.evidence.is_empty());
     let ids: Vec<_> = r.requests.iter().map(|q| q.requestid.as_str()).collect();
     assert_eq!(
         ids,
@@ -286,6 +296,50 @@ fn commands_match_the_timeline() {
     );
     assert_eq!(rpc.kind, "directed");
     assert_eq!(rpc.targets.len(), 3);
+}
+
+#[test]
+fn versions_of_daemons_connected_before_the_capture() {
+    // node1 speaks 1.1 (ActiveMQ escapes the colons of its message ids), node2 and node3
+    // 1.0 (the same ids, raw).
+    let r = analyze("02-commands", None);
+    let mut versions: Vec<_> = r
+        .connections
+        .iter()
+        .filter(|c| c.opened_by == "before_capture")
+        .map(|c| {
+            assert_eq!(c.stomp_version, None);
+            let v = c.stomp_version_inferred.clone().unwrap();
+            (
+                c.identity.clone().unwrap(),
+                v.version,
+                v.or_later,
+                v.evidence,
+            )
+        })
+        .collect();
+    versions.sort();
+    let raw = vec!["raw colons in header values (1.1 and 1.2 escape them as \\c)"];
+    assert_eq!(
+        versions,
+        [
+            (
+                "node1".to_string(),
+                "1.1",
+                true,
+                vec!["escaped header values (\\c, \\n or \\\\: 1.1 or later)"]
+            ),
+            ("node2".to_string(), "1.0", false, raw.clone()),
+            ("node3".to_string(), "1.0", false, raw),
+        ]
+    );
+    // Connections whose handshake is captured report that, and nothing inferred.
+    assert!(
+        r.connections
+            .iter()
+            .filter(|c| c.opened_by == "client")
+            .all(|c| c.stomp_version.is_some() && c.stomp_version_inferred.is_none())
+    );
 }
 
 #[test]

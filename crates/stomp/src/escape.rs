@@ -16,6 +16,7 @@
 use crate::decode::DecodeError;
 use crate::frame::{Command, Version};
 use bytes::BytesMut;
+use std::borrow::Cow;
 
 /// Which escapes apply to the header lines of one frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,11 +66,11 @@ pub(crate) fn escape(text: &str, escaping: Escaping, out: &mut BytesMut) {
     out.extend_from_slice(&bytes[run_start..]);
 }
 
-/// Undoes [`escape`]. An escape the version does not define, or a trailing backslash, is
-/// an error.
-pub(crate) fn unescape(text: &str, escaping: Escaping) -> Result<String, DecodeError> {
-    if escaping == Escaping::Raw || !text.contains('\\') {
-        return Ok(text.to_owned());
+/// Undoes [`escape`], borrowing `text` when it holds no escape. An escape the version
+/// does not define, or a trailing backslash, is an error.
+pub(crate) fn unescape(text: &str, escaping: Escaping) -> Result<Cow<'_, str>, DecodeError> {
+    if escaping == Escaping::Raw || memchr::memchr(b'\\', text.as_bytes()).is_none() {
+        return Ok(Cow::Borrowed(text));
     }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
@@ -87,7 +88,7 @@ pub(crate) fn unescape(text: &str, escaping: Escaping) -> Result<String, DecodeE
             None => return Err(DecodeError::TrailingBackslash),
         }
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 #[cfg(test)]

@@ -1,19 +1,33 @@
 //! Parsing of one header line and of the `content-length` value.
 
 use crate::decode::DecodeError;
-use crate::escape::{Escaping, unescape};
 
-/// Splits a header line (EOL already removed) at its first colon, checks both halves are
-/// UTF-8 and unescapes them. Values keep their leading and trailing spaces.
-pub(crate) fn parse_line(line: &[u8], escaping: Escaping) -> Result<(String, String), DecodeError> {
-    let colon = memchr::memchr(b':', line).ok_or(DecodeError::MissingColon)?;
-    let (name, value) = (&line[..colon], &line[colon + 1..]);
-    if name.is_empty() {
-        return Err(DecodeError::EmptyHeaderName);
+/// Splits a header line (EOL already removed) at its first colon and checks it is UTF-8.
+/// Values keep their leading and trailing spaces; escapes are left as they are.
+pub(crate) fn split_line(line: &[u8]) -> Result<(&str, &str), DecodeError> {
+    let colon = colon(line)?;
+    let line = std::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
+    let (name, value) = line.split_at(colon);
+    Ok((name, &value[1..]))
+}
+
+/// Checks a header line as [`split_line`] does, without splitting it; returns where its
+/// first colon is.
+pub(crate) fn check_line(line: &[u8]) -> Result<usize, DecodeError> {
+    let colon = colon(line)?;
+    if !line.is_ascii() && std::str::from_utf8(line).is_err() {
+        return Err(DecodeError::InvalidUtf8);
     }
-    let name = std::str::from_utf8(name).map_err(|_| DecodeError::InvalidUtf8)?;
-    let value = std::str::from_utf8(value).map_err(|_| DecodeError::InvalidUtf8)?;
-    Ok((unescape(name, escaping)?, unescape(value, escaping)?))
+    Ok(colon)
+}
+
+/// Where the colon that ends a non-empty header name is.
+fn colon(line: &[u8]) -> Result<usize, DecodeError> {
+    match memchr::memchr(b':', line) {
+        None => Err(DecodeError::MissingColon),
+        Some(0) => Err(DecodeError::EmptyHeaderName),
+        Some(colon) => Ok(colon),
+    }
 }
 
 /// Parses a `content-length` value: one or more ASCII digits, nothing else. A number too
@@ -34,41 +48,37 @@ mod tests {
 
     #[test]
     fn only_the_first_colon_splits() {
-        let (name, value) = parse_line(b"message-id:ID:host-1:1:1", Escaping::Raw).unwrap();
-        assert_eq!(
-            (name.as_str(), value.as_str()),
-            ("message-id", "ID:host-1:1:1")
-        );
-        let (name, value) = parse_line(b"path:C:\\temp", Escaping::Raw).unwrap();
-        assert_eq!((name.as_str(), value.as_str()), ("path", "C:\\temp"));
+        let (name, value) = split_line(b"message-id:ID:host-1:1:1").unwrap();
+        assert_eq!((name, value), ("message-id", "ID:host-1:1:1"));
+        let (name, value) = split_line(b"path:C:\\temp").unwrap();
+        assert_eq!((name, value), ("path", "C:\\temp"));
     }
 
     #[test]
     fn values_keep_spaces_and_may_be_empty() {
-        let (name, value) = parse_line(b"a:  b ", Escaping::V1_2).unwrap();
-        assert_eq!((name.as_str(), value.as_str()), ("a", "  b "));
-        let (_, value) = parse_line(b"a:", Escaping::V1_2).unwrap();
+        let (name, value) = split_line(b"a:  b ").unwrap();
+        assert_eq!((name, value), ("a", "  b "));
+        let (_, value) = split_line(b"a:").unwrap();
         assert_eq!(value, "");
     }
 
     #[test]
+    fn checking_agrees_with_splitting() {
+        for line in [&b"a:b:c"[..], b"caf\xc3\xa9:\xe2\x98\x83", b"k:"] {
+            let (name, _) = split_line(line).unwrap();
+            assert_eq!(check_line(line), Ok(name.len()));
+        }
+        for line in [&b"novalue"[..], b":v", b"a:\xff", b"\xc3:v"] {
+            assert_eq!(check_line(line).err(), split_line(line).err());
+        }
+    }
+
+    #[test]
     fn malformed_lines() {
-        assert_eq!(
-            parse_line(b"novalue", Escaping::Raw),
-            Err(DecodeError::MissingColon)
-        );
-        assert_eq!(
-            parse_line(b":v", Escaping::Raw),
-            Err(DecodeError::EmptyHeaderName)
-        );
-        assert_eq!(
-            parse_line(b"a:\xff", Escaping::Raw),
-            Err(DecodeError::InvalidUtf8)
-        );
-        assert_eq!(
-            parse_line(b"\xc3:v", Escaping::V1_1),
-            Err(DecodeError::InvalidUtf8)
-        );
+        assert_eq!(split_line(b"novalue"), Err(DecodeError::MissingColon));
+        assert_eq!(split_line(b":v"), Err(DecodeError::EmptyHeaderName));
+        assert_eq!(split_line(b"a:\xff"), Err(DecodeError::InvalidUtf8));
+        assert_eq!(split_line(b"\xc3:v"), Err(DecodeError::InvalidUtf8));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`frame`]: [`Frame`], [`Command`], [`Headers`], [`Version`].
 //! - [`decode`]: the incremental, bounded [`Decoder`] and its [`DecodeError`].
+//! - [`frame_ref`]: [`FrameRef`], a decoded frame that borrows the decoder's buffer.
 //! - [`mod@encode`]: [`encode()`], which writes a frame with LF line endings.
 //! - `escape`: header escaping and unescaping rules shared by both directions.
 //! - `header`: parsing of one header line and of `content-length`.
@@ -15,8 +16,10 @@ pub mod decode;
 pub mod encode;
 mod escape;
 pub mod frame;
+pub mod frame_ref;
 mod header;
 
 pub use decode::{DecodeError, Decoder, Item, Limits};
 pub use encode::{encode, encode_header};
 pub use frame::{Command, Frame, Headers, Version};
+pub use frame_ref::{FrameRef, ItemRef};

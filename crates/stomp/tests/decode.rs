@@ -4,7 +4,7 @@ mod common;
 
 use bytes::BytesMut;
 use common::{decode_all, decode_chunks, decode_error, decode_one, header_pairs, pairs};
-use marionette_stomp::{Command, DecodeError, Decoder, Item, Limits, Version};
+use marionette_stomp::{Command, DecodeError, Decoder, Item, ItemRef, Limits, Version};
 
 const ALL_VERSIONS: [Version; 3] = [Version::V1_0, Version::V1_1, Version::V1_2];
 
@@ -336,4 +336,79 @@ fn decoder_does_not_panic_when_called_again_after_an_error() {
     assert!(decoder.decode(&mut buf).is_err());
     buf.clear();
     assert_eq!(decoder.decode(&mut buf), Ok(None));
+}
+
+#[test]
+fn borrowed_frames_read_headers_on_demand() {
+    let bytes: &[u8] = b"\nMESSAGE\r\nmessage-id:ID\\cx\\\\1\r\nk:1\r\nk:2\r\n\r\nbody\0SEND\n\n\0";
+    let mut decoder = Decoder::new(Limits::default());
+    decoder.set_version(Version::V1_1);
+    assert_eq!(decoder.decode_ref(bytes), Ok(Some((ItemRef::Heartbeat, 1))));
+    let Ok(Some((ItemRef::Frame(frame), len))) = decoder.decode_ref(&bytes[1..]) else {
+        panic!("expected a frame");
+    };
+    assert_eq!(len, 47);
+    assert_eq!(frame.command, Command::Message);
+    assert_eq!(frame.body, b"body");
+    assert!(std::ptr::eq(frame.body.as_ptr(), bytes[43..].as_ptr()));
+    assert_eq!(frame.get("message-id").as_deref(), Some("ID:x\\1"));
+    assert_eq!(frame.get("k").as_deref(), Some("1"));
+    assert_eq!(frame.get("none"), None);
+    assert_eq!(
+        frame.raw_headers().collect::<Vec<_>>(),
+        [("message-id", "ID\\cx\\\\1"), ("k", "1"), ("k", "2")]
+    );
+    assert!(frame.has_crlf());
+    let raw = frame.with_version(Version::V1_0);
+    assert_eq!(raw.get("message-id").as_deref(), Some("ID\\cx\\\\1"));
+    let Ok(Some((ItemRef::Frame(send), 7))) = decoder.decode_ref(&bytes[48..]) else {
+        panic!("expected the SEND");
+    };
+    assert!(!send.has_crlf());
+    assert_eq!(send.headers().count(), 0);
+    // The same bytes through the owning decoder give the same frame.
+    let owned = decode_one(Version::V1_1, &bytes[1..48]).unwrap();
+    assert_eq!(
+        header_pairs(&owned),
+        frame
+            .headers()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn borrowed_decoding_checks_escapes_of_its_version() {
+    let mut decoder = Decoder::new(Limits::default());
+    decoder.set_version(Version::V1_1);
+    assert_eq!(
+        decoder.decode_ref(b"SEND\nk:a\\rb\n\n\0"),
+        Err(DecodeError::UndefinedEscape('r'))
+    );
+    let mut decoder = Decoder::new(Limits::default());
+    let Ok(Some((ItemRef::Frame(frame), _))) = decoder.decode_ref(b"SEND\nk:a\\tb\n\n\0") else {
+        panic!("STOMP 1.0 takes backslashes as they are");
+    };
+    assert_eq!(frame.get("k").as_deref(), Some("a\\tb"));
+    // Read again as 1.2, an undefined escape is given as it is.
+    assert_eq!(
+        frame.with_version(Version::V1_2).get("k").as_deref(),
+        Some("a\\tb")
+    );
+}
+
+#[test]
+fn borrowed_lookup_of_names_with_escapes() {
+    let mut decoder = Decoder::new(Limits::default());
+    decoder.set_version(Version::V1_2);
+    let Ok(Some((ItemRef::Frame(frame), _))) =
+        decoder.decode_ref(b"SEND\na\\cb:1\na:2\nab:3\nx\\\\y:4\n\n\0")
+    else {
+        panic!("expected a frame");
+    };
+    assert_eq!(frame.get("a:b").as_deref(), Some("1"));
+    assert_eq!(frame.get("a").as_deref(), Some("2"));
+    assert_eq!(frame.get("ab").as_deref(), Some("3"));
+    assert_eq!(frame.get("x\\y").as_deref(), Some("4"));
+    assert_eq!(frame.get("a\\cb"), None);
 }

@@ -4,7 +4,9 @@ mod common;
 
 use bytes::{Bytes, BytesMut};
 use common::decode_chunks;
-use marionette_stomp::{Command, DecodeError, Decoder, Frame, Item, Limits, Version, encode};
+use marionette_stomp::{
+    Command, DecodeError, Decoder, Frame, Item, ItemRef, Limits, Version, encode,
+};
 use proptest::prelude::*;
 
 const ALL_VERSIONS: [Version; 3] = [Version::V1_0, Version::V1_1, Version::V1_2];
@@ -163,6 +165,39 @@ fn outcome(version: Version, limits: Limits, pieces: &[&[u8]]) -> (Vec<Item>, Op
     (items, None)
 }
 
+/// [`outcome`] through [`Decoder::decode_ref`], each borrowed frame made owned.
+fn outcome_ref(
+    version: Version,
+    limits: Limits,
+    pieces: &[&[u8]],
+) -> (Vec<Item>, Option<DecodeError>) {
+    let mut decoder = Decoder::new(limits);
+    decoder.set_version(version);
+    let mut buf = Vec::new();
+    let mut items = Vec::new();
+    for piece in pieces {
+        buf.extend_from_slice(piece);
+        loop {
+            match decoder.decode_ref(&buf) {
+                Ok(Some((item, len))) => {
+                    items.push(match item {
+                        ItemRef::Heartbeat => Item::Heartbeat,
+                        ItemRef::Frame(frame) => Item::Frame(Frame {
+                            command: frame.command,
+                            headers: frame.headers().collect(),
+                            body: Bytes::copy_from_slice(frame.body),
+                        }),
+                    });
+                    buf.drain(..len);
+                }
+                Ok(None) => break,
+                Err(e) => return (items, Some(e)),
+            }
+        }
+    }
+    (items, None)
+}
+
 /// Bytes that look like STOMP often enough to reach the deep states of the decoder.
 fn stompish_bytes() -> impl Strategy<Value = Vec<u8>> {
     let token = prop_oneof![
@@ -239,8 +274,25 @@ proptest! {
             let (items, error) = outcome(version, limits, &chunks(&bytes, &sizes));
             // Chunking changes neither what is decoded nor whether an error ends it (when
             // a frame breaks two limits, which one is reported first may differ).
-            prop_assert_eq!(whole_items, items);
+            prop_assert_eq!(&whole_items, &items);
             prop_assert_eq!(whole_error.is_some(), error.is_some());
+            // Borrowing decodes the same items and fails with the same error.
+            let (borrowed_items, borrowed_error) = outcome_ref(version, limits, &chunks(&bytes, &sizes));
+            prop_assert_eq!(items, borrowed_items);
+            prop_assert_eq!(error, borrowed_error);
+        }
+    }
+
+    #[test]
+    fn borrowed_round_trip(
+        stream in any_stream(),
+        sizes in prop::collection::vec(1usize..24, 1..8),
+    ) {
+        for version in ALL_VERSIONS {
+            let (bytes, items) = encode_stream(&stream, version);
+            let (decoded, error) = outcome_ref(version, Limits::default(), &chunks(&bytes, &sizes));
+            prop_assert_eq!(error, None);
+            prop_assert_eq!(decoded, items);
         }
     }
 }
