@@ -90,8 +90,23 @@ report() {
   for s in "${swarms[@]}"; do rss swarm "$s"; done
 }
 report "at the start"
+# Memory every minute while the soak runs, to tell a plateau from a leak.
+(
+  while sleep 60; do
+    printf 'rss KiB: broker %d daemon %d swarms' \
+      "$(awk '/^VmRSS/ {print $2}' "/proc/$broker/status")" \
+      "$(awk '/^VmRSS/ {print $2}' "/proc/$daemon/status")"
+    for s in "${swarms[@]}"; do printf ' %d' "$(awk '/^VmRSS/ {print $2}' "/proc/$s/status")"; done
+    echo
+  done
+) &
+sampler=$!
+pids+=("$sampler")
 status=0
 "$mco" bench soak --config "$dir/client.cfg" --rate "$rate" --duration "$duration" \
   --expect "$((nodes + 1))" -t 10 || status=$?
+kill "$sampler" 2>/dev/null || true
 report "at the end"
+echo "broker counters:"
+curl -s "127.0.0.1:$admin/metrics" | grep -E '^marionette_broker_(slow_consumers_cut|messages_dropped_queue_full|messages_expired)_total'
 exit "$status"

@@ -62,6 +62,9 @@ pub struct BrokerConfig {
     /// the CONNECT deadline.
     pub connect_rate: Rate,
     /// Messages waiting in one connection's outbound queue before it counts as a slow consumer.
+    /// High enough that the byte bound governs: a client collecting the replies of a
+    /// broadcast receives one message per node in a burst (10,000 replies of ~500 bytes
+    /// are 5 MB), and must not be cut for being briefly behind.
     pub outbound_messages: usize,
     /// Bytes waiting in one connection's outbound queue before it counts as a slow consumer.
     pub outbound_bytes: usize,
@@ -100,7 +103,7 @@ impl BrokerConfig {
             connect_timeout: Duration::from_secs(10),
             accept_rate: DEFAULT_ACCEPT_RATE,
             connect_rate: DEFAULT_CONNECT_RATE,
-            outbound_messages: 4_096,
+            outbound_messages: 65_536,
             outbound_bytes: 16 * 1024 * 1024,
             inbox_bytes: 64 * 1024 * 1024,
             queue_messages: 10_000,
