@@ -92,22 +92,26 @@ pub struct Loaded {
     pub libdir: Vec<std::path::PathBuf>,
 }
 
+/// The client configuration: `config` or the first client.cfg MCollective would find (the
+/// embedded loopback default when there is none), with the MCOLLECTIVE_* / STOMP_*
+/// environment overrides applied.
+pub fn client_config(config: Option<&str>) -> anyhow::Result<Config> {
+    let env = |k: &str| std::env::var(k).ok();
+    let path = client_config_path(config, env, |p: &Path| std::fs::File::open(p).is_ok());
+    let mut cfg = match path {
+        Some(path) => Config::load(&path)
+            .with_context(|| format!("cannot load the client configuration {}", path.display()))?,
+        // No client.cfg anywhere: the embedded loopback default `mco up` serves.
+        None => localhost(Role::Client).context("embedded client settings")?,
+    };
+    cfg.apply_env(env);
+    Ok(cfg)
+}
+
 impl CommonArgs {
-    /// Loads client.cfg (with the MCOLLECTIVE_* / STOMP_* environment overrides) and
-    /// checks `-T`.
+    /// Loads client.cfg (see [`client_config`]) and checks `-T`.
     pub fn load(&self) -> anyhow::Result<Loaded> {
-        let env = |k: &str| std::env::var(k).ok();
-        let path = client_config_path(self.config.as_deref(), env, |p: &Path| {
-            std::fs::File::open(p).is_ok()
-        });
-        let mut cfg = match path {
-            Some(path) => Config::load(&path).with_context(|| {
-                format!("cannot load the client configuration {}", path.display())
-            })?,
-            // No client.cfg anywhere: the embedded loopback default `mco up` serves.
-            None => localhost(Role::Client).context("embedded client settings")?,
-        };
-        cfg.apply_env(env);
+        let cfg = client_config(self.config.as_deref())?;
         let mut opts = ClientOptions::from_config(&cfg)?;
         if let Some(ttl) = self.ttl {
             opts.ttl = ttl;

@@ -1,13 +1,18 @@
 //! `mco help [AGENT]`: the client commands, or an agent's DDL.
 
+use crate::client_common;
 use clap::Args;
 use marionette_ddl::Ddl;
 
 /// `mco help [AGENT]`.
 #[derive(Args, Debug)]
 pub struct HelpArgs {
-    /// An agent whose actions, inputs and outputs to describe.
+    /// An agent whose actions, inputs and outputs to describe: a stock one, or one with a
+    /// JSON DDL in the client configuration's libdir.
     pub agent: Option<String>,
+    /// Load configuration from FILE (for its libdir; default as for the other commands).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<String>,
 }
 
 const COMMANDS: &[(&str, &str)] = &[
@@ -89,15 +94,31 @@ pub fn run(args: HelpArgs) -> i32 {
             print!("{}", overview());
             0
         }
-        Some(agent) => match marionette_ddl::stock::by_name(&agent) {
-            Some(ddl) => {
-                print!("{}", describe(&ddl));
-                0
+        Some(agent) => {
+            let libdir = match client_common::client_config(args.config.as_deref()) {
+                Ok(cfg) => cfg.libdir,
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    return 1;
+                }
+            };
+            match marionette_ddl::libdir::lookup(&libdir, &agent) {
+                Some(Ok(ddl)) => {
+                    print!("{}", describe(&ddl));
+                    0
+                }
+                Some(Err(e)) => {
+                    eprintln!("The DDL of agent '{agent}' cannot be used: {e}");
+                    1
+                }
+                None => {
+                    eprintln!(
+                        "No DDL for agent '{agent}': not a stock agent (discovery, rpcutil) and \
+                         no {agent}.json in the libdir's mcollective/agent directories"
+                    );
+                    1
+                }
             }
-            None => {
-                eprintln!("No DDL for agent '{agent}'; known agents: discovery, rpcutil");
-                1
-            }
-        },
+        }
     }
 }

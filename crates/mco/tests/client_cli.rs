@@ -153,6 +153,58 @@ fn with_a_broker_but_no_nodes() {
 }
 
 #[test]
+fn help_describes_an_agent_from_the_libdir() {
+    let dir = TempDir::new("marionette-help");
+    let agents = dir.path().join("lib/mcollective/agent");
+    std::fs::create_dir_all(&agents).unwrap();
+    std::fs::write(
+        agents.join("echo.json"),
+        r#"{"$schema": "https://choria.io/schemas/mcorpc/ddl/v1/agent.json",
+            "metadata": {"name": "echo", "description": "Says it back", "author": "tests",
+                         "license": "Apache-2.0", "version": "1.0.0",
+                         "url": "https://example.org", "timeout": 5},
+            "actions": [{"action": "say", "description": "Echoes", "display": "always",
+                         "input": {"text": {"prompt": "Text", "description": "What to say",
+                                            "type": "string", "optional": false,
+                                            "validation": ".", "maxlength": 64}},
+                         "output": {"said": {"description": "What was said",
+                                             "display_as": "Said"}}}]}"#,
+    )
+    .unwrap();
+    let cfg = client_cfg(dir.path(), 61613);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(&format!("libdir = {}\n", dir.path().join("lib").display()));
+    std::fs::write(&cfg, text).unwrap();
+
+    let help = |agent: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
+        cmd.args(["help", agent, "--config", &cfg]);
+        harness::run(cmd, Duration::from_secs(10)).expect("run")
+    };
+    let out = help("echo");
+    assert!(out.success(), "{}", out.describe());
+    for want in [
+        "echo\n====\n\nSays it back\n",
+        "   say action:",
+        "           text:\n              Description: What to say\n",
+        "Display As: Said",
+    ] {
+        assert!(
+            out.stdout.contains(want),
+            "{want:?} missing: {}",
+            out.stdout
+        );
+    }
+    let out = help("nothere");
+    assert_eq!(out.code(), Some(1), "{}", out.describe());
+    assert!(
+        out.stderr.contains("No DDL for agent 'nothere'"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
 fn help_lists_the_commands_and_describes_rpcutil() {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
     cmd.arg("help");
