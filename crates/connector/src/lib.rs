@@ -214,31 +214,10 @@ async fn supervise(
             }
         }
         let broker = &settings.brokers[next % settings.brokers.len()];
-        let opened = timeout(settings.connect_timeout, Session::open(broker, &settings)).await;
-        let mut session = match opened {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                failed(
-                    &settings,
-                    connected_once,
-                    &events,
-                    &state,
-                    &mut attempt,
-                    &mut next,
-                    e.to_string(),
-                )
-                .await;
-                if matches!(*state.borrow(), State::Stopped { .. }) {
-                    return;
-                }
-                continue;
-            }
-            Err(_) => {
-                let why = format!(
-                    "no CONNECTED from {broker} within {:?}",
-                    settings.connect_timeout
-                );
-                failed(
+        let mut session = match establish(broker, &settings, &subs).await {
+            Ok(session) => session,
+            Err(why) => {
+                let gave_up = failed(
                     &settings,
                     connected_once,
                     &events,
@@ -248,32 +227,12 @@ async fn supervise(
                     why,
                 )
                 .await;
-                if matches!(*state.borrow(), State::Stopped { .. }) {
+                if gave_up {
                     return;
                 }
                 continue;
             }
         };
-        let mut replay_failed = None;
-        for sub in &subs {
-            if let Err(e) = session.subscribe(sub).await {
-                replay_failed = Some(e.to_string());
-                break;
-            }
-        }
-        if let Some(why) = replay_failed {
-            failed(
-                &settings,
-                connected_once,
-                &events,
-                &state,
-                &mut attempt,
-                &mut next,
-                why,
-            )
-            .await;
-            continue;
-        }
         let name = broker.to_string();
         connected_once = true;
         tracing::info!(broker = %name, version = %session.version, "connected");
@@ -311,8 +270,29 @@ async fn supervise(
     }
 }
 
+/// Opens a session to `broker` within the connect timeout and replays `subs` on it.
+async fn establish(
+    broker: &BrokerAddr,
+    settings: &Settings,
+    subs: &[Subscription],
+) -> Result<Session, String> {
+    let mut session = timeout(settings.connect_timeout, Session::open(broker, settings))
+        .await
+        .map_err(|_| {
+            format!(
+                "no CONNECTED from {broker} within {:?}",
+                settings.connect_timeout
+            )
+        })?
+        .map_err(|e| e.to_string())?;
+    for sub in subs {
+        session.subscribe(sub).await.map_err(|e| e.to_string())?;
+    }
+    Ok(session)
+}
+
 /// Records a failed attempt; stops the connector after `max_attempts` (unless a session
-/// was up before and the limit only bounds the first connection).
+/// was up before and the limit only bounds the first connection). True when it stopped.
 async fn failed(
     settings: &Settings,
     connected_once: bool,
@@ -321,7 +301,7 @@ async fn failed(
     attempt: &mut u32,
     next: &mut usize,
     reason: String,
-) {
+) -> bool {
     tracing::debug!(attempt = *attempt, %reason, "connect attempt failed");
     *attempt += 1;
     *next += 1;
@@ -331,8 +311,10 @@ async fn failed(
             reason: reason.clone(),
         });
         let _ = events.send(Event::GaveUp { reason }).await;
+        true
     } else {
         let _ = events.send(Event::Disconnected { reason }).await;
+        false
     }
 }
 
