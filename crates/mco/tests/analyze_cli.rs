@@ -8,6 +8,17 @@ fn mco() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mco"))
 }
 
+/// Runs `mco`, which must succeed, and parses its JSON output.
+fn json_of(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn capture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata/captures")
@@ -16,18 +27,12 @@ fn capture(name: &str) -> PathBuf {
 
 #[test]
 fn json_report_with_psk() {
-    let out = mco()
-        .args(["analyze", "--json", "--psk", "some-secret"])
-        .arg(capture("02-commands.pcapng"))
-        .env_remove("MCOLLECTIVE_PSK")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        mco()
+            .args(["analyze", "--json", "--psk", "some-secret"])
+            .arg(capture("02-commands.pcapng"))
+            .env_remove("MCOLLECTIVE_PSK"),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["connections"].as_array().unwrap().len(), 36);
     let requests = v["requests"].as_array().unwrap();
     assert_eq!(requests.len(), 48);
@@ -94,24 +99,15 @@ fn missing_file_is_an_error() {
 
 #[test]
 fn keepalive_cost() {
-    let out = mco()
-        .args([
-            "analyze",
-            "--keepalive-cost",
-            "--nodes",
-            "10000",
-            "--heartbeat",
-            "30",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(mco().args([
+        "analyze",
+        "--keepalive-cost",
+        "--nodes",
+        "10000",
+        "--heartbeat",
+        "30",
+        "--json",
+    ]));
     let pps = v["without_acks"]["packets_per_s"].as_f64().unwrap();
     assert!((pps - 20000.0 / 30.0).abs() < 1e-6);
     assert_eq!(

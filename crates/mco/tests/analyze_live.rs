@@ -9,7 +9,7 @@ mod harness;
 use harness::{Broker, Guard, TempDir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PSK: &str = "live-analyze-key";
 
@@ -54,21 +54,25 @@ fn dumpcap(exe: &Path, port: u16, out: &Path, log: &Path) -> Guard {
         .spawn()
         .expect("start dumpcap");
     let mut guard = Guard::new("dumpcap", child, Duration::from_secs(5));
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        if text.contains("Capturing on") {
-            // dumpcap says so a moment before its filter sees packets on a busy machine
-            // (the lab script waits the same way).
-            std::thread::sleep(Duration::from_millis(1500));
-            return guard;
-        }
-        if let Some(status) = guard.exited() {
-            panic!("dumpcap exited ({status}): {text}");
-        }
-        assert!(Instant::now() < deadline, "dumpcap did not start: {text}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    harness::wait_until(
+        Duration::from_secs(15),
+        Duration::from_millis(50),
+        |text| format!("dumpcap did not start: {text}"),
+        || {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if text.contains("Capturing on") {
+                return Ok(());
+            }
+            if let Some(status) = guard.exited() {
+                panic!("dumpcap exited ({status}): {text}");
+            }
+            Err(text)
+        },
+    );
+    // dumpcap says so a moment before its filter sees packets on a busy machine (the lab
+    // script waits the same way).
+    std::thread::sleep(Duration::from_millis(1500));
+    guard
 }
 
 fn ping(client: &Path) -> harness::Output {
@@ -131,19 +135,19 @@ fn captures_of_our_own_broker_daemon_and_ping() {
     let _daemon = Guard::new("mco daemon", child, Duration::from_secs(5));
 
     // Until the daemon has subscribed, a ping finds nobody.
-    let deadline = Instant::now() + Duration::from_secs(40);
-    loop {
-        let out = ping(&client_cfg);
-        if out.success() && out.stdout.contains("livenode") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the daemon never answered: {}",
-            out.describe()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    harness::wait_until(
+        Duration::from_secs(40),
+        Duration::from_millis(200),
+        |out: harness::Output| format!("the daemon never answered: {}", out.describe()),
+        || {
+            let out = ping(&client_cfg);
+            if out.success() && out.stdout.contains("livenode") {
+                Ok(())
+            } else {
+                Err(out)
+            }
+        },
+    );
 
     // The second capture starts now, after the daemon's connection was opened.
     let late = dir.path().join("late.pcapng");

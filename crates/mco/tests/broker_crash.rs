@@ -11,9 +11,9 @@ mod harness;
 use harness::{Guard, TempDir};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The fleet of the CI run; `MARIONETTE_CRASH_FLEET` sets another size for the bench
 /// (docs/reliability.md), split over swarm processes of at most `PER_SWARM` nodes since a
@@ -37,40 +37,68 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn broker(port: u16, admin: u16, log: &Path) -> Child {
-    let log = std::fs::File::create(log).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_mco"))
-        .args([
-            "broker",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--admin",
-            &format!("127.0.0.1:{admin}"),
-        ])
-        .args(["--user", "mcollective:marionette", "--user", "admin:secret"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("start mco broker")
-}
-
-fn cfg_with(
-    dir: &Path,
+/// One test's broker: a scratch directory, its STOMP and admin ports, and the configs of
+/// the nodes and the client that use it.
+struct Site {
+    dir: TempDir,
     port: u16,
-    (user, password): (&str, &str),
-    name: &str,
-    extra: &str,
-) -> std::path::PathBuf {
-    let path = dir.join(name);
-    harness::write_mcollective_cfg(&path, port, user, password, "crash-test", extra);
-    path
+    admin_port: u16,
+    admin: SocketAddr,
 }
 
-fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> std::path::PathBuf {
-    cfg_with(dir, port, (user, password), name, "")
+impl Site {
+    fn new(prefix: &str) -> Site {
+        let (port, admin_port) = (free_port(), free_port());
+        Site {
+            dir: TempDir::new(prefix),
+            port,
+            admin_port,
+            admin: SocketAddr::from(([127, 0, 0, 1], admin_port)),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `mco broker` on the site's ports, logging to `<name>.log`.
+    fn broker(&self, name: &str) -> Guard {
+        let log = std::fs::File::create(self.path(&format!("{name}.log"))).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_mco"))
+            .args([
+                "broker",
+                "--listen",
+                &format!("127.0.0.1:{}", self.port),
+                "--admin",
+                &format!("127.0.0.1:{}", self.admin_port),
+            ])
+            .args(["--user", "mcollective:marionette", "--user", "admin:secret"])
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start mco broker");
+        Guard::new("broker", child, Duration::from_secs(5))
+    }
+
+    /// SIGKILL for `first` (no goodbye to anyone), then a new broker on the same ports.
+    fn crash_and_restart(&self, first: &mut Guard) -> Guard {
+        signal(first, libc::SIGKILL);
+        let _ = first.stop();
+        self.broker("broker2")
+    }
+
+    /// A config file `name` for `login` with `extra` lines.
+    fn cfg(&self, name: &str, (login, password): (&str, &str), extra: &str) -> PathBuf {
+        let path = self.path(name);
+        harness::write_mcollective_cfg(&path, self.port, login, password, "crash-test", extra);
+        path
+    }
 }
+
+const NODE: (&str, &str) = ("mcollective", "marionette");
+const CLIENT: (&str, &str) = ("admin", "secret");
 
 /// `mco swarm` running nodes `first` .. `first + nodes - 1`.
 fn swarm_from(server_cfg: &Path, first: usize, nodes: usize, log: &Path) -> Guard {
@@ -85,10 +113,6 @@ fn swarm_from(server_cfg: &Path, first: usize, nodes: usize, log: &Path) -> Guar
         .spawn()
         .expect("start mco swarm");
     Guard::new("swarm", child, Duration::from_secs(10))
-}
-
-fn swarm(server_cfg: &Path, nodes: usize, log: &Path) -> Guard {
-    swarm_from(server_cfg, 1, nodes, log)
 }
 
 fn signal(child: &Guard, sig: i32) {
@@ -134,20 +158,19 @@ fn connections(admin: SocketAddr) -> Option<Vec<(u64, usize)>> {
 
 /// Waits until the whole fleet is connected and subscribed; the final table.
 fn wait_fleet(admin: SocketAddr, fleet: usize, limit: Duration) -> Vec<(u64, usize)> {
-    let start = Instant::now();
-    loop {
-        if let Some(rows) = connections(admin)
-            && rows.len() == fleet
-            && rows.iter().all(|(_, subs)| *subs == 3)
-        {
-            return rows;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "the fleet was not all back within {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    harness::wait_until(
+        limit,
+        Duration::from_millis(250),
+        |back: usize| format!("the fleet was not all back: {back} of {fleet} subscribed"),
+        || {
+            let rows = connections(admin).unwrap_or_default();
+            if rows.len() == fleet && rows.iter().all(|(_, subs)| *subs == 3) {
+                Ok(rows)
+            } else {
+                Err(rows.iter().filter(|(_, subs)| *subs == 3).count())
+            }
+        },
+    )
 }
 
 fn now_ms() -> u64 {
@@ -159,37 +182,24 @@ fn now_ms() -> u64 {
 
 #[test]
 fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
-    let dir = TempDir::new("marionette-crash");
-    let (port, admin_port) = (free_port(), free_port());
-    let admin: SocketAddr = format!("127.0.0.1:{admin_port}").parse().unwrap();
-    let mut first = Guard::new(
-        "broker",
-        broker(port, admin_port, &dir.path().join("broker1.log")),
-        Duration::from_secs(5),
-    );
-    let server = cfg(dir.path(), port, "mcollective", "marionette", "server.cfg");
-    let client = cfg(dir.path(), port, "admin", "secret", "client.cfg");
+    let site = Site::new("marionette-crash");
+    let mut first = site.broker("broker1");
+    let server = site.cfg("server.cfg", NODE, "");
+    let client = site.cfg("client.cfg", CLIENT, "");
     let fleet = fleet_size();
     let _swarms: Vec<Guard> = (0..fleet.div_ceil(PER_SWARM))
         .map(|i| {
             let first = i * PER_SWARM + 1;
             let nodes = PER_SWARM.min(fleet - i * PER_SWARM);
-            let log = dir.path().join(format!("swarm{i}.log"));
+            let log = site.path(&format!("swarm{i}.log"));
             swarm_from(&server, first, nodes, &log)
         })
         .collect();
-    wait_fleet(admin, fleet, Duration::from_secs(120));
+    wait_fleet(site.admin, fleet, Duration::from_secs(120));
 
-    // SIGKILL: no goodbye to anyone. Then a new broker on the same port.
-    signal(&first, libc::SIGKILL);
-    let _ = first.stop();
     let restarted = now_ms();
-    let _second = Guard::new(
-        "broker",
-        broker(port, admin_port, &dir.path().join("broker2.log")),
-        Duration::from_secs(5),
-    );
-    let rows = wait_fleet(admin, fleet, Duration::from_secs(40));
+    let _second = site.crash_and_restart(&mut first);
+    let rows = wait_fleet(site.admin, fleet, Duration::from_secs(40));
 
     let mut per_second = vec![0usize; 64];
     for (opened, _) in &rows {
@@ -233,27 +243,15 @@ fn the_fleet_comes_back_spread_out_after_a_broker_crash() {
 #[test]
 fn a_request_in_flight_during_the_outage_is_answered_or_reported_missing() {
     const NODES: usize = 200;
-    let dir = TempDir::new("marionette-inflight");
-    let (port, admin_port) = (free_port(), free_port());
-    let admin: SocketAddr = format!("127.0.0.1:{admin_port}").parse().unwrap();
-    let mut first = Guard::new(
-        "broker",
-        broker(port, admin_port, &dir.path().join("broker1.log")),
-        Duration::from_secs(5),
-    );
+    let site = Site::new("marionette-inflight");
+    let mut first = site.broker("broker1");
     let splay = "plugin.activemq.reconnect_splay = 2\n";
-    let server = cfg_with(
-        dir.path(),
-        port,
-        ("mcollective", "marionette"),
-        "server.cfg",
-        splay,
-    );
-    let client = cfg(dir.path(), port, "admin", "secret", "client.cfg");
-    let fleet = swarm(&server, NODES, &dir.path().join("swarm.log"));
-    wait_fleet(admin, NODES, Duration::from_secs(60));
+    let server = site.cfg("server.cfg", NODE, splay);
+    let client = site.cfg("client.cfg", CLIENT, "");
+    let fleet = swarm_from(&server, 1, NODES, &site.path("swarm.log"));
+    wait_fleet(site.admin, NODES, Duration::from_secs(60));
     let names: Vec<String> = (1..=NODES).map(|n| format!("swarm-{n}")).collect();
-    let nodes_file = dir.path().join("nodes.txt");
+    let nodes_file = site.path("nodes.txt");
     std::fs::write(&nodes_file, names.join("\n") + "\n").unwrap();
 
     // Freeze the fleet: the request reaches every node's socket, but no node reads it
@@ -261,30 +259,25 @@ fn a_request_in_flight_during_the_outage_is_answered_or_reported_missing() {
     signal(&fleet, libc::SIGSTOP);
     let delivered =
         |admin| metric(admin, "marionette_broker_messages_delivered_total").unwrap_or(0);
-    let before = delivered(admin);
+    let before = delivered(site.admin);
     let mut rpc = Command::new(env!("CARGO_BIN_EXE_mco"));
     rpc.args(["rpc", "rpcutil", "ping", "--json", "-t", "20", "--nodes"])
         .arg(&nodes_file)
         .arg("--config")
         .arg(&client);
     let call = std::thread::spawn(move || harness::run(rpc, Duration::from_secs(60)).unwrap());
-    let sent = Instant::now();
-    while delivered(admin) < before + NODES as u64 {
-        assert!(
-            sent.elapsed() < Duration::from_secs(20),
-            "the request never reached the {NODES} nodes"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    harness::wait_until(
+        Duration::from_secs(20),
+        Duration::from_millis(50),
+        |n| format!("the request reached {n} of the {NODES} nodes"),
+        || match delivered(site.admin).saturating_sub(before) {
+            n if n >= NODES as u64 => Ok(()),
+            n => Err(n),
+        },
+    );
     // Let the broker's writers put the frames on the wire, then crash it.
     std::thread::sleep(Duration::from_millis(300));
-    signal(&first, libc::SIGKILL);
-    let _ = first.stop();
-    let _second = Guard::new(
-        "broker",
-        broker(port, admin_port, &dir.path().join("broker2.log")),
-        Duration::from_secs(5),
-    );
+    let _second = site.crash_and_restart(&mut first);
     signal(&fleet, libc::SIGCONT);
 
     let out = call.join().unwrap();

@@ -158,15 +158,19 @@ fn registration_reload_and_clean_exit() {
     std::fs::write(dir.path().join("facts.yaml"), "---\nrole: db\n").unwrap();
     // SAFETY: kill only signals the daemon this test started.
     unsafe { libc::kill(node.id() as i32, libc::SIGUSR1) };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let out = get_fact(&client);
-        if out.contains("Value: db") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "facts not reloaded: {out}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    harness::wait_until(
+        Duration::from_secs(10),
+        Duration::from_millis(100),
+        |out| format!("facts not reloaded: {out}"),
+        || {
+            let out = get_fact(&client);
+            if out.contains("Value: db") {
+                Ok(())
+            } else {
+                Err(out)
+            }
+        },
+    );
 
     // SIGTERM: drains and exits 0.
     let status = node.stop().expect("daemon exit status");

@@ -11,7 +11,7 @@
 #[path = "peers/harness.rs"]
 mod harness;
 
-use harness::{Broker, Guard, TempDir};
+use harness::{Broker, Guard, TempDir, wait_until};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -185,8 +185,9 @@ impl Daemon {
         let log = self.log.clone();
         wait_until(
             limit,
-            || format!("daemon still running:\n{}", read(&log)),
-            || self.guard.exited(),
+            POLL,
+            |()| format!("daemon still running:\n{}", read(&log)),
+            || self.guard.exited().ok_or(()),
         )
     }
 }
@@ -218,28 +219,16 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// Polls `probe` every 20 ms until it gives a value; fails with `failure()` after `limit`.
-fn wait_until<T>(
-    limit: Duration,
-    failure: impl Fn() -> String,
-    mut probe: impl FnMut() -> Option<T>,
-) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "after {limit:?}: {}", failure());
-        thread::sleep(Duration::from_millis(20));
-    }
-}
+/// How often the tests look again at what they wait for.
+const POLL: Duration = Duration::from_millis(20);
 
 /// Waits for a pid file the agent writes, and reads it.
 fn pid_file(path: &Path) -> i32 {
     wait_until(
         Duration::from_secs(30),
-        || format!("{} never written", path.display()),
-        || read(path).trim().parse().ok(),
+        POLL,
+        |_| format!("{} never written", path.display()),
+        || read(path).trim().parse(),
     )
 }
 
@@ -254,8 +243,9 @@ fn alive(pid: i32) -> bool {
 fn gone_within(pid: i32, limit: Duration) {
     wait_until(
         limit,
-        || format!("process {pid} still alive"),
-        || (!alive(pid)).then_some(()),
+        POLL,
+        |()| format!("process {pid} still alive"),
+        || if alive(pid) { Err(()) } else { Ok(()) },
     );
 }
 
@@ -427,12 +417,15 @@ fn broken_agents_and_facts_are_named_and_the_rest_is_served() {
     daemon.signal(libc::SIGUSR1);
     wait_until(
         Duration::from_secs(20),
-        || format!("no reload:\n{}", daemon.log()),
+        POLL,
+        |log| format!("no reload:\n{log}"),
         || {
-            daemon
-                .log()
-                .contains("keeping the previous facts")
-                .then_some(())
+            let log = daemon.log();
+            if log.contains("keeping the previous facts") {
+                Ok(())
+            } else {
+                Err(log)
+            }
         },
     );
     wait_for_fact(&lab, "db");
@@ -443,15 +436,17 @@ fn broken_agents_and_facts_are_named_and_the_rest_is_served() {
 
 /// Waits until rpcutil reports `role` = `value`.
 fn wait_for_fact(lab: &Lab, value: &str) {
-    let last = std::cell::RefCell::new(Json::Null);
     wait_until(
         Duration::from_secs(20),
-        || format!("role never became {value}: {}", last.borrow()),
+        POLL,
+        |last| format!("role never became {value}: {last}"),
         || {
             let r = lab.rpc("rpcutil", "get_fact", &["fact=role"]).finish();
-            let done = r["data"]["value"] == value;
-            *last.borrow_mut() = r;
-            done.then_some(())
+            if r["data"]["value"] == value {
+                Ok(())
+            } else {
+                Err(r)
+            }
         },
     );
 }

@@ -265,18 +265,22 @@ fn node_destinations() -> Vec<String> {
 /// with all of the daemon's subscriptions.
 fn wait_node(net: &Net, admin: &str, not: Option<u64>) -> Row {
     let subs = node_destinations();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let mut rows = node_rows(net, admin);
-        if let [row] = rows.as_slice()
-            && Some(row.id) != not
-            && row.destinations == subs
-        {
-            return rows.remove(0);
-        }
-        assert!(Instant::now() < deadline, "daemon not back: {rows:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    harness::wait_until(
+        Duration::from_secs(20),
+        Duration::from_millis(100),
+        |rows| format!("daemon not back: {rows:?}"),
+        || {
+            let mut rows = node_rows(net, admin);
+            if let [row] = rows.as_slice()
+                && Some(row.id) != not
+                && row.destinations == subs
+            {
+                Ok(rows.remove(0))
+            } else {
+                Err(rows)
+            }
+        },
+    )
 }
 
 /// Starts `mco daemon` in the daemon namespace; its log lines are timed as they arrive.

@@ -7,7 +7,7 @@ mod harness;
 use harness::{Broker, Guard, TempDir};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NODES: u64 = 300;
 
@@ -56,29 +56,29 @@ fn a_swarm_answers_like_a_fleet() {
     let mut swarm = Guard::new("mco swarm", child, Duration::from_secs(10));
 
     // Every node answers a ping (retried while the swarm is still connecting).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
-        cmd.args([
-            "ping",
-            "--expect",
-            &NODES.to_string(),
-            "-t",
-            "10",
-            "--config",
-        ])
-        .arg(&client);
-        let out = harness::run(cmd, Duration::from_secs(60)).unwrap();
-        if out.stdout.contains(&format!("{NODES} replies")) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not all {NODES} nodes answered: {}",
-            out.describe()
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    harness::wait_until(
+        Duration::from_secs(60),
+        Duration::from_millis(500),
+        |out: harness::Output| format!("not all {NODES} nodes answered: {}", out.describe()),
+        || {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
+            cmd.args([
+                "ping",
+                "--expect",
+                &NODES.to_string(),
+                "-t",
+                "10",
+                "--config",
+            ])
+            .arg(&client);
+            let out = harness::run(cmd, Duration::from_secs(60)).unwrap();
+            if out.stdout.contains(&format!("{NODES} replies")) {
+                Ok(())
+            } else {
+                Err(out)
+            }
+        },
+    );
     // Generated facts select known fractions: role by n % 3, tenth by n % 10.
     let web = mco(&["find", "-F", "role=web"], &client);
     let found: Vec<&str> = web

@@ -563,6 +563,26 @@ pub fn write_mcollective_cfg(
     .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
+/// Calls `probe` every `pause` until it gives `Ok`; after `limit`, fails with what
+/// `failure` makes of its last `Err` (the output that was not yet right).
+pub fn wait_until<T, E>(
+    limit: Duration,
+    pause: Duration,
+    failure: impl FnOnce(E) -> String,
+    mut probe: impl FnMut() -> Result<T, E>,
+) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        match probe() {
+            Ok(v) => return v,
+            Err(last) if Instant::now() >= deadline => {
+                panic!("after {limit:?}: {}", failure(last))
+            }
+            Err(_) => std::thread::sleep(pause),
+        }
+    }
+}
+
 /// The last `n` lines of `s`.
 pub fn tail(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().collect();
