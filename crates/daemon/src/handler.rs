@@ -4,6 +4,7 @@
 
 use crate::agents::{Agent, Call, Context};
 use crate::stats::Stats;
+use bytes::Bytes;
 use marionette_connector::{Connector, ConnectorError};
 use marionette_stomp::{Command, Frame};
 use marionette_wire::Value;
@@ -166,15 +167,18 @@ impl Handler {
             return;
         };
         let now = unix_now();
-        let body = self.psk.seal_reply(&reply, &self.identity, &request, now);
+        let body = Bytes::from(self.psk.seal_reply(&reply, &self.identity, &request, now));
         let (expiry, value) = self.dialect.expiry_header(now, self.ttl);
-        let frame = Frame::new(Command::Send)
-            .header("timestamp", (now * 1000).to_string())
-            .header(expiry, value)
-            .header("mc_sender", self.identity.as_str())
-            .header("destination", reply_to)
-            .with_body(body);
-        let mut sent = self.connector.send(frame.clone()).await;
+        // Built again only for the rare second attempt; the body is shared.
+        let frame = || {
+            Frame::new(Command::Send)
+                .header("timestamp", (now * 1000).to_string())
+                .header(expiry, value.as_str())
+                .header("mc_sender", self.identity.as_str())
+                .header("destination", reply_to.as_str())
+                .with_body(body.clone())
+        };
+        let mut sent = self.connector.send(frame()).await;
         if matches!(sent, Err(ConnectorError::NotConnected)) {
             // The session died while the action ran: hold the reply until the connector
             // is back, as long as the request lives, so that an outage shorter than the
@@ -183,7 +187,7 @@ impl Handler {
             let wait = Duration::from_secs(u64::try_from(left).unwrap_or(0));
             if self.connector.connected(wait).await.is_ok() {
                 tracing::info!(requestid = request.requestid, "reply held over a reconnect");
-                sent = self.connector.send(frame).await;
+                sent = self.connector.send(frame()).await;
             }
         }
         match sent {
