@@ -77,10 +77,13 @@ until [ "$(connections)" = "$((nodes + 1))" ]; do
   sleep 1
 done
 
+kib() { # pid: resident memory in KiB
+  awk '/^VmRSS/ {print $2}' "/proc/$1/status"
+}
 rss() { # label pid: resident memory and CPU time used so far
   local ticks
   ticks=$(awk '{print $14 + $15}' "/proc/$2/stat")
-  printf '%-8s %8d KiB %9.2f s CPU\n' "$1" "$(awk '/^VmRSS/ {print $2}' "/proc/$2/status")" \
+  printf '%-8s %8d KiB %9.2f s CPU\n' "$1" "$(kib "$2")" \
     "$(echo "$ticks / $(getconf CLK_TCK)" | bc -l)"
 }
 report() {
@@ -93,11 +96,10 @@ report "at the start"
 # Memory every minute while the soak runs, to tell a plateau from a leak.
 (
   while sleep 60; do
-    printf 'rss KiB: broker %d daemon %d swarms' \
-      "$(awk '/^VmRSS/ {print $2}' "/proc/$broker/status")" \
-      "$(awk '/^VmRSS/ {print $2}' "/proc/$daemon/status")"
-    for s in "${swarms[@]}"; do printf ' %d' "$(awk '/^VmRSS/ {print $2}' "/proc/$s/status")"; done
-    echo
+    # One write per line, so that it never interleaves with the soak's own lines.
+    line="rss KiB: broker $(kib "$broker") daemon $(kib "$daemon") swarms"
+    for s in "${swarms[@]}"; do line+=" $(kib "$s")"; done
+    echo "$line"
   done
 ) &
 sampler=$!
