@@ -65,6 +65,18 @@ pub fn render_metrics(shared: &Shared) -> String {
             }
         }
     }
+    last = "";
+    for (name, labels, value) in shared.metrics.security.series() {
+        if name != last {
+            let _ = writeln!(out, "# TYPE marionette_broker_{name} counter");
+            last = name;
+        }
+        if labels.is_empty() {
+            let _ = writeln!(out, "marionette_broker_{name} {value}");
+        } else {
+            let _ = writeln!(out, "marionette_broker_{name}{{{labels}}} {value}");
+        }
+    }
     let gauges = shared.metrics.gauges();
     let connections = ("connections", shared.table.len() as u64);
     for (name, value) in std::iter::once(connections).chain(gauges) {

@@ -9,6 +9,15 @@ use std::time::Duration;
 
 /// The default STOMP port, as ActiveMQ and MCollective use it.
 pub const DEFAULT_PORT: u16 = 61613;
+/// The default STOMP-over-TLS port, as ActiveMQ's `stomp+ssl` transport uses it.
+pub const DEFAULT_TLS_PORT: u16 = 61614;
+
+/// A TLS listener: its address and files.
+#[derive(Debug, Clone)]
+pub struct TlsListener {
+    pub listen: SocketAddr,
+    pub files: marionette_tls::ServerFiles,
+}
 
 /// Default pace of accepted sockets: a 10,000-node fleet reconnecting at once is in
 /// within about seven seconds, while the connected sessions keep their latency (2,000/s
@@ -40,10 +49,20 @@ pub enum HeartbeatPolicy {
 pub struct BrokerConfig {
     /// STOMP listener address.
     pub listen: SocketAddr,
+    /// Whether plain STOMP is served on `listen` (off: only the TLS listener).
+    pub plain: bool,
+    /// The STOMP-over-TLS listener, if any.
+    pub tls: Option<TlsListener>,
     /// HTTP admin endpoint (connection table, metrics); `None` disables it.
     pub admin: Option<SocketAddr>,
-    /// Accepted logins.
+    /// Accepted logins and certificate rules.
     pub users: Users,
+    /// Who may read, write and administer which destinations.
+    pub acl: crate::acl::Acl,
+    /// Failed-login throttling per source address.
+    pub login_throttle: crate::abuse::ThrottleSettings,
+    /// Connection caps per login and per source address.
+    pub caps: crate::abuse::Caps,
     /// Whether a CONNECT without `login` is accepted.
     pub anonymous: bool,
     /// Heart-beat negotiation.
@@ -90,8 +109,13 @@ impl BrokerConfig {
     pub fn new(listen: SocketAddr) -> BrokerConfig {
         BrokerConfig {
             listen,
+            plain: true,
+            tls: None,
             admin: None,
             users: Users::default(),
+            acl: crate::acl::Acl::default(),
+            login_throttle: crate::abuse::ThrottleSettings::default(),
+            caps: crate::abuse::Caps::default(),
             anonymous: false,
             heartbeat: HeartbeatPolicy::Mirror {
                 min_ms: 1_000,

@@ -13,6 +13,8 @@
 //! router (match subscriptions) → [`router::Outbound`] on each receiver's bounded queue →
 //! its writer (encode for that receiver's version) → socket.
 
+pub mod abuse;
+pub mod acl;
 pub mod admin;
 pub mod admission;
 pub mod auth;
@@ -25,9 +27,11 @@ mod log_limit;
 pub mod message;
 pub mod router;
 pub mod selector;
+pub mod security_stats;
 pub mod stats;
+mod tls_accept;
 
-pub use config::{BrokerConfig, DEFAULT_PORT, HeartbeatPolicy};
+pub use config::{BrokerConfig, DEFAULT_PORT, DEFAULT_TLS_PORT, HeartbeatPolicy, TlsListener};
 pub use socket2::TcpKeepalive;
 
 use admission::Admission;
@@ -56,6 +60,11 @@ pub struct Shared {
     inbox: Arc<Semaphore>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
+    /// One log line per interval for failed handshakes and logins, with the count of
+    /// those left out: an attacker must not be able to flood the log.
+    security_log: std::sync::Mutex<log_limit::LogLimit>,
+    throttle: abuse::LoginThrottle,
+    conn_counts: abuse::ConnCounts,
 }
 
 impl Shared {
@@ -66,6 +75,19 @@ impl Shared {
         let share = bytes.min(self.config.inbox_bytes).max(1);
         let share = u32::try_from(share).unwrap_or(u32::MAX);
         self.inbox.clone().acquire_many_owned(share).await.ok()
+    }
+
+    /// Runs `log` (given the number of lines left out since the last one) at most once
+    /// per ten seconds.
+    fn security_log(&self, log: impl FnOnce(u64)) {
+        let allowed = self
+            .security_log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .allow();
+        if let Some(suppressed) = allowed {
+            log(suppressed);
+        }
     }
 }
 
@@ -79,12 +101,18 @@ pub enum StartError {
     },
     #[error("no credentials configured: give at least one user, or allow anonymous access")]
     NoCredentials,
+    #[error("TLS listener: {0}")]
+    Tls(#[from] marionette_tls::TlsError),
+    #[error("nothing to listen on: the plain listener is off and no TLS listener is set")]
+    NoListener,
 }
 
 /// A started broker.
 pub struct Broker {
-    /// Where STOMP clients connect.
+    /// Where STOMP clients connect: the plain listener, or the TLS one when plain is off.
     pub stomp_addr: SocketAddr,
+    /// Where the TLS listener is, when enabled.
+    pub tls_addr: Option<SocketAddr>,
     /// Where the admin endpoint listens, when enabled.
     pub admin_addr: Option<SocketAddr>,
     shared: Arc<Shared>,
@@ -105,18 +133,34 @@ impl Broker {
                 .await
                 .map_err(|source| StartError::Bind { addr, source })
         };
-        let stomp = listener::bind(config.listen).map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+        let listen = |addr: SocketAddr| {
+            listener::bind(addr)
+                .and_then(|l| Ok((l.local_addr()?, l)))
+                .map_err(|source| StartError::Bind { addr, source })
+        };
+        let tls = match &config.tls {
+            Some(t) => {
+                let acceptor = marionette_tls::TlsAcceptor::from(marionette_tls::server_config(
+                    &t.files,
+                )?);
+                Some((listen(t.listen)?, acceptor))
+            }
+            None => None,
+        };
+        let stomp = if config.plain {
+            Some(listen(config.listen)?)
+        } else {
+            None
+        };
+        let stomp_addr = match (&stomp, &tls) {
+            (Some((addr, _)), _) | (None, Some(((addr, _), _))) => *addr,
+            (None, None) => return Err(StartError::NoListener),
+        };
+        let tls_addr = tls.as_ref().map(|((addr, _), _)| *addr);
         let admin = match config.admin {
             Some(addr) => Some(bind(addr).await?),
             None => None,
         };
-        let stomp_addr = stomp.local_addr().map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
         let admin_addr = admin.as_ref().and_then(|l| l.local_addr().ok());
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::default());
@@ -131,17 +175,30 @@ impl Broker {
             inbox: Arc::new(Semaphore::new(config.inbox_bytes)),
             shutdown: shutdown.clone(),
             tasks: TaskTracker::new(),
+            security_log: std::sync::Mutex::new(log_limit::LogLimit::new(
+                std::time::Duration::from_secs(10),
+            )),
+            throttle: abuse::LoginThrottle::new(config.login_throttle),
+            conn_counts: abuse::ConnCounts::new(config.caps),
         });
         // The router outlives the connections: it stops when the last sender is gone.
         tokio::spawn(Router::new(config, metrics).run(rx));
-        shared
-            .tasks
-            .spawn(listener::accept_loop(stomp, shared.clone()));
+        if let Some((_, stomp)) = stomp {
+            shared
+                .tasks
+                .spawn(listener::accept_loop(stomp, None, shared.clone()));
+        }
+        if let Some(((_, tls), acceptor)) = tls {
+            shared
+                .tasks
+                .spawn(listener::accept_loop(tls, Some(acceptor), shared.clone()));
+        }
         if let Some(admin) = admin {
             shared.tasks.spawn(admin::serve(admin, shared.clone()));
         }
         Ok(Broker {
             stomp_addr,
+            tls_addr,
             admin_addr,
             shared,
         })

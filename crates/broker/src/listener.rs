@@ -1,5 +1,5 @@
-//! The accept loop: descriptor limits, TCP_NODELAY, the accept rate, and back-off when
-//! accept fails.
+//! The accept loop: descriptor limits, TCP_NODELAY, the accept rate, back-off when
+//! accept fails, and the TLS handshake on the TLS listener.
 
 use crate::Shared;
 use crate::admission::Admit;
@@ -63,7 +63,11 @@ pub fn raise_nofile_limit() -> std::io::Result<(u64, u64)> {
 /// holds the socket it has and waits for a token, and the next ones stay in the kernel's
 /// listen backlog. Accept errors (EMFILE and friends) never end the loop: it backs off,
 /// doubling up to a second, and logs once per interval.
-pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+pub async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<marionette_tls::TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
     let mut backoff = Duration::from_millis(10);
     let mut log = LogLimit::new(LOG_EVERY);
     let mut next_id: u64 = 1;
@@ -94,9 +98,20 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 let id = next_id;
                 next_id += 1;
                 let shared2 = shared.clone();
-                shared
-                    .tasks
-                    .spawn(connection::serve(stream, peer, id, shared2));
+                let tls = tls.clone();
+                shared.tasks.spawn(async move {
+                    let link = match tls {
+                        None => connection::Link::plain(stream, peer),
+                        Some(acceptor) => {
+                            match crate::tls_accept::accept(&acceptor, stream, peer, &shared2).await
+                            {
+                                Some(link) => link,
+                                None => return,
+                            }
+                        }
+                    };
+                    connection::serve(link, peer, id, shared2).await
+                });
             }
             Err(e) => {
                 shared.metrics.accept_errors.fetch_add(1, Relaxed);

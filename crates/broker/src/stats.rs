@@ -28,10 +28,13 @@ pub enum BadInput {
     UnsupportedVersion,
     ConnectTimeout,
     Limit,
+    /// An ACL denial: answered with an ERROR, the connection stays (as with ActiveMQ),
+    /// counted in `acl_denied_total`.
+    Unauthorized,
 }
 
 impl BadInput {
-    pub const ALL: [BadInput; 12] = [
+    pub const ALL: [BadInput; 13] = [
         BadInput::Malformed,
         BadInput::Oversized,
         BadInput::UnknownCommand,
@@ -44,6 +47,7 @@ impl BadInput {
         BadInput::UnsupportedVersion,
         BadInput::ConnectTimeout,
         BadInput::Limit,
+        BadInput::Unauthorized,
     ];
 
     /// The metric label.
@@ -61,6 +65,7 @@ impl BadInput {
             BadInput::UnsupportedVersion => "unsupported_version",
             BadInput::ConnectTimeout => "connect_timeout",
             BadInput::Limit => "limit",
+            BadInput::Unauthorized => "unauthorized",
         }
     }
 }
@@ -88,6 +93,8 @@ pub struct Metrics {
     /// Gauge: the most bytes any connection has had waiting in its outbound queue.
     pub outbound_peak_bytes: AtomicU64,
     bad_input: [AtomicU64; BadInput::ALL.len()],
+    /// TLS, login and ACL counters.
+    pub security: crate::security_stats::SecurityMetrics,
 }
 
 impl Metrics {
@@ -154,6 +161,10 @@ impl Metrics {
 #[derive(Debug, Clone, Default)]
 pub struct Session {
     pub login: Option<String>,
+    /// Who the connection is for the ACLs: its login, or its certificate's name.
+    pub identity: Option<String>,
+    /// The identity's groups.
+    pub groups: Vec<String>,
     pub version: Option<&'static str>,
     pub host: Option<String>,
     pub heartbeat: Option<Heartbeat>,
@@ -167,6 +178,18 @@ pub struct SubscriptionView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
     pub ack: &'static str,
+}
+
+/// What TLS settled for a connection on the TLS listener.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TlsView {
+    /// `TLSv1_3` or `TLSv1_2`.
+    pub version: String,
+    pub cipher: String,
+    /// The identity of the client's verified certificate (its common name, else its
+    /// first DNS name), when it presented one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<String>,
 }
 
 /// Live figures of one connection.
@@ -189,6 +212,8 @@ pub struct ConnInfo {
     /// Bytes of the messages waiting in the outbound queue: added by the router, taken
     /// off by the writer once written.
     pub outbound_queued_bytes: AtomicUsize,
+    /// TLS details, on the TLS listener.
+    pub tls: Option<TlsView>,
 }
 
 impl ConnInfo {
@@ -210,7 +235,14 @@ impl ConnInfo {
             last_in_ms: AtomicU64::new(0),
             last_out_ms: AtomicU64::new(0),
             outbound_queued_bytes: AtomicUsize::new(0),
+            tls: None,
         }
+    }
+
+    /// The same, for a connection on the TLS listener.
+    pub fn with_tls(mut self, tls: Option<TlsView>) -> ConnInfo {
+        self.tls = tls;
+        self
     }
 
     /// Records bytes read.
@@ -270,6 +302,9 @@ impl ConnInfo {
             opened_at_ms: self.opened_ms,
             age_ms: now.saturating_sub(self.opened_ms),
             login: session.login,
+            identity: session.identity,
+            groups: session.groups,
+            tls: self.tls.clone(),
             version: session.version,
             host: session.host,
             heartbeat: session.heartbeat.map(|hb| HeartbeatView {
@@ -316,6 +351,11 @@ pub struct ConnectionView {
     pub opened_at_ms: u64,
     pub age_ms: u64,
     pub login: Option<String>,
+    /// The ACL identity (login or certificate name) and its groups.
+    pub identity: Option<String>,
+    pub groups: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsView>,
     pub version: Option<&'static str>,
     pub host: Option<String>,
     pub heartbeat: Option<HeartbeatView>,

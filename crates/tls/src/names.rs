@@ -51,6 +51,8 @@ pub enum NameError {
     NotPrintable,
     #[error("certificate has more than {MAX_NAMES} DNS names")]
     TooMany,
+    #[error("certificate has neither a subject common name nor a DNS name")]
+    NoName,
 }
 
 /// A cursor over DER bytes; `base` is the offset of `bytes` in the certificate, for errors.

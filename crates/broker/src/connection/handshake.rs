@@ -1,6 +1,10 @@
 //! The CONNECT / STOMP handshake: version, credentials, heart-beats.
+//!
+//! [`authenticate`] settles who the connection is (its login, else its verified
+//! certificate, else anonymous); [`accept`] the rest.
 
 use super::refusal::Refusal;
+use crate::auth::{Check, Principal};
 use crate::config::BrokerConfig;
 use crate::heartbeat::Heartbeat;
 use crate::stats::{BadInput, Session};
@@ -15,40 +19,69 @@ pub struct Accepted {
     pub version: Version,
     pub heartbeat: Heartbeat,
     pub session: Session,
+    /// Who the connection is.
+    pub principal: Principal,
     /// The CONNECTED frame to send.
     pub connected: Frame,
 }
 
-/// Checks a CONNECT or STOMP frame and builds the CONNECTED answer.
-pub fn accept(frame: &Frame, config: &BrokerConfig, session_id: &str) -> Result<Accepted, Refusal> {
-    let version = negotiate_version(frame.get("accept-version")).ok_or_else(|| {
-        Refusal::new(
-            BadInput::UnsupportedVersion,
-            "Supported protocol versions are 1.0,1.1,1.2",
-        )
-        .for_frame(frame)
-    })?;
-    let login = frame.get("login");
-    match login {
-        Some(login) => {
+/// Who a CONNECT says it is, as far as a fast check can tell.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Auth {
+    Known(Principal),
+    /// The password must be checked against an argon2 hash first.
+    Hash {
+        phc: String,
+        principal: Principal,
+    },
+}
+
+/// The refusal of a wrong login or password.
+pub fn bad_login(frame: &Frame, login: &str) -> Refusal {
+    Refusal::new(
+        BadInput::BadCredentials,
+        format!("User name [{login}] or password is invalid."),
+    )
+    .for_frame(frame)
+}
+
+/// Settles who the connection is: a CONNECT `login` must match its password; without
+/// one, a verified client certificate's name is the identity; without either, the
+/// connection is anonymous if the broker allows it.
+pub fn authenticate(
+    frame: &Frame,
+    config: &BrokerConfig,
+    certificate: Option<&str>,
+) -> Result<Auth, Refusal> {
+    version(frame)?;
+    match (frame.get("login"), certificate) {
+        (Some(login), _) => {
             let passcode = frame.get("passcode").unwrap_or("");
-            if !config.users.check(login, passcode) {
-                return Err(Refusal::new(
-                    BadInput::BadCredentials,
-                    format!("User name [{login}] or password is invalid."),
-                )
-                .for_frame(frame));
+            match config.users.check_login(login, passcode) {
+                Check::Valid(p) => Ok(Auth::Known(p)),
+                Check::Hash { phc, principal } => Ok(Auth::Hash { phc, principal }),
+                Check::Invalid => Err(bad_login(frame, login)),
             }
         }
-        None if config.anonymous => {}
-        None => {
-            return Err(Refusal::new(
-                BadInput::BadCredentials,
-                "Login required: this broker does not accept anonymous connections.",
-            )
-            .for_frame(frame));
-        }
+        (None, Some(name)) => Ok(Auth::Known(config.users.certificate(name))),
+        (None, None) if config.anonymous => Ok(Auth::Known(config.users.anonymous())),
+        (None, None) => Err(Refusal::new(
+            BadInput::BadCredentials,
+            "Login required: this broker does not accept anonymous connections.",
+        )
+        .for_frame(frame)),
     }
+}
+
+/// Checks a CONNECT or STOMP frame from `principal` and builds the CONNECTED answer.
+pub fn accept(
+    frame: &Frame,
+    config: &BrokerConfig,
+    session_id: &str,
+    principal: Principal,
+) -> Result<Accepted, Refusal> {
+    let version = version(frame)?;
+    let login = frame.get("login");
     let (cx, cy) = match (version, frame.get("heart-beat")) {
         (Version::V1_0, _) | (_, None) => (0, 0),
         (_, Some(value)) => Heartbeat::parse_header(value).ok_or_else(|| {
@@ -74,11 +107,25 @@ pub fn accept(frame: &Frame, config: &BrokerConfig, session_id: &str) -> Result<
         heartbeat,
         session: Session {
             login: login.map(str::to_string),
+            identity: Some(principal.name.clone()),
+            groups: principal.groups.clone(),
             version: Some(version.as_str()),
             host: frame.get("host").map(str::to_string),
             heartbeat: (version != Version::V1_0).then_some(heartbeat),
         },
+        principal,
         connected,
+    })
+}
+
+/// The version a CONNECT gets, or its refusal.
+fn version(frame: &Frame) -> Result<Version, Refusal> {
+    negotiate_version(frame.get("accept-version")).ok_or_else(|| {
+        Refusal::new(
+            BadInput::UnsupportedVersion,
+            "Supported protocol versions are 1.0,1.1,1.2",
+        )
+        .for_frame(frame)
     })
 }
 
@@ -105,6 +152,14 @@ mod tests {
         let mut c = BrokerConfig::new("127.0.0.1:0".parse().unwrap());
         c.users.insert("mcollective", "marionette");
         c
+    }
+
+    /// Authenticates with plain passwords, then accepts.
+    fn accept(frame: &Frame, config: &BrokerConfig, sid: &str) -> Result<Accepted, Refusal> {
+        match authenticate(frame, config, None)? {
+            Auth::Known(p) => super::accept(frame, config, sid, p),
+            Auth::Hash { .. } => panic!("no hashed passwords here"),
+        }
     }
 
     fn connect(headers: &[(&str, &str)]) -> Frame {

@@ -12,6 +12,7 @@ mod writer;
 pub use refusal::Refusal;
 
 use crate::Shared;
+use crate::abuse::Gate;
 use crate::admission::Admit;
 use crate::router::{ConnHandle, ConnId, Outbound, RouterCmd};
 use crate::stats::{BadInput, ConnInfo};
@@ -22,9 +23,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use writer::Writer;
@@ -43,12 +43,39 @@ enum End {
     Io(std::io::Error),
 }
 
-/// Serves one accepted socket until it closes.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<Shared>) {
-    let local = stream.local_addr().unwrap_or(peer);
-    let info = Arc::new(ConnInfo::new(id, peer, local));
+/// The read side of a connection's byte stream (plain TCP or TLS).
+pub type ReadSide = Box<dyn AsyncRead + Send + Unpin>;
+/// The write side of a connection's byte stream.
+pub type WriteSide = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// An accepted connection's byte stream, ready for STOMP.
+pub struct Link {
+    pub rd: ReadSide,
+    pub wr: WriteSide,
+    pub local: SocketAddr,
+    /// What TLS settled, on the TLS listener.
+    pub tls: Option<crate::stats::TlsView>,
+}
+
+impl Link {
+    /// A plain TCP connection.
+    pub fn plain(stream: TcpStream, peer: SocketAddr) -> Link {
+        let local = stream.local_addr().unwrap_or(peer);
+        let (rd, wr) = stream.into_split();
+        Link {
+            rd: Box::new(rd),
+            wr: Box::new(wr),
+            local,
+            tls: None,
+        }
+    }
+}
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(link: Link, peer: SocketAddr, id: ConnId, shared: Arc<Shared>) {
+    let info = Arc::new(ConnInfo::new(id, peer, link.local).with_tls(link.tls));
     shared.table.insert(info.clone());
-    let (mut rd, mut wr) = stream.into_split();
+    let (mut rd, mut wr) = (link.rd, link.wr);
     let mut decoder = Decoder::new(shared.config.frame_limits);
     let mut buf = BytesMut::with_capacity(READ_BUF);
     let cancel = shared.shutdown.child_token();
@@ -65,7 +92,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
     )
     .await
     {
-        Ok(accepted) => {
+        Ok((accepted, _counted)) => {
             let (tx, rx) = mpsc::channel(shared.config.outbound_messages);
             let handle = ConnHandle {
                 tx: tx.clone(),
@@ -87,7 +114,13 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
                 cancel: cancel.clone(),
             };
             let writer = tokio::spawn(writer.run());
-            let mut session = Session::new(id, accepted.version, shared.clone(), info.clone());
+            let mut session = Session::new(
+                id,
+                accepted.version,
+                accepted.principal,
+                shared.clone(),
+                info.clone(),
+            );
             let end = if registered {
                 read_loop(
                     &mut rd,
@@ -145,6 +178,11 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: ConnId, shared: Arc<
 fn log_end(end: &End, info: &ConnInfo, shared: &Shared) {
     let peer = info.peer;
     match end {
+        End::Refused(r) if r.kind == BadInput::BadCredentials => {
+            shared.security_log(|suppressed| {
+                tracing::warn!(conn = info.id, %peer, suppressed, "login refused: {}", r.message)
+            });
+        }
         End::Refused(r) => {
             tracing::warn!(conn = info.id, %peer, kind = r.kind.label(), "refused: {}", r.message);
         }
@@ -160,7 +198,7 @@ fn log_end(end: &End, info: &ConnInfo, shared: &Shared) {
 }
 
 /// Reads into `buf`; `Ok(false)` on EOF.
-async fn fill(rd: &mut OwnedReadHalf, buf: &mut BytesMut, info: &ConnInfo) -> Result<bool, End> {
+async fn fill(rd: &mut ReadSide, buf: &mut BytesMut, info: &ConnInfo) -> Result<bool, End> {
     if buf.capacity() - buf.len() < 512 {
         buf.reserve(READ_BUF.max(buf.len()));
     }
@@ -178,15 +216,15 @@ async fn fill(rd: &mut OwnedReadHalf, buf: &mut BytesMut, info: &ConnInfo) -> Re
 /// and answers it.
 #[allow(clippy::too_many_arguments)]
 async fn handshake(
-    rd: &mut OwnedReadHalf,
-    wr: &mut OwnedWriteHalf,
+    rd: &mut ReadSide,
+    wr: &mut WriteSide,
     decoder: &mut Decoder,
     buf: &mut BytesMut,
     info: &ConnInfo,
     shared: &Shared,
     id: ConnId,
     cancel: &CancellationToken,
-) -> Result<handshake::Accepted, End> {
+) -> Result<(handshake::Accepted, crate::abuse::Counted), End> {
     let deadline = tokio::time::Instant::now() + shared.config.connect_timeout;
     loop {
         match decoder.decode(buf) {
@@ -199,6 +237,24 @@ async fn handshake(
                         Refusal::new(
                             BadInput::BeforeConnect,
                             format!("{} frame before CONNECT", frame.command),
+                        )
+                        .for_frame(&frame),
+                    ));
+                }
+                let ip = info.peer.ip();
+                if let Gate::Blocked(left) = shared.throttle.gate(ip) {
+                    shared
+                        .metrics
+                        .security
+                        .logins_throttled
+                        .fetch_add(1, Relaxed);
+                    return Err(End::Refused(
+                        Refusal::new(
+                            BadInput::BadCredentials,
+                            format!(
+                                "too many failed logins from {ip}: refused for another {} s",
+                                left.as_secs() + 1
+                            ),
                         )
                         .for_frame(&frame),
                     ));
@@ -223,15 +279,30 @@ async fn handshake(
                         ));
                     }
                 }
+                let principal = login(&frame, info, shared, deadline, cancel).await?;
+                let counted = shared
+                    .conn_counts
+                    .admit(&principal.name, ip)
+                    .map_err(|over| {
+                        shared
+                            .metrics
+                            .security
+                            .connections_over_limit
+                            .fetch_add(1, Relaxed);
+                        End::Refused(
+                            Refusal::new(BadInput::Limit, format!("connection refused: {over}"))
+                                .for_frame(&frame),
+                        )
+                    })?;
                 let session_id = format!("marionette-session-{id}");
-                let accepted =
-                    handshake::accept(&frame, &shared.config, &session_id).map_err(End::Refused)?;
+                let accepted = handshake::accept(&frame, &shared.config, &session_id, principal)
+                    .map_err(End::Refused)?;
                 let mut out = BytesMut::new();
                 encode(&accepted.connected, accepted.version, &mut out);
                 wr.write_all(&out).await.map_err(End::Io)?;
                 info.wrote(1, 0, out.len());
                 info.set_session(accepted.session.clone());
-                return Ok(accepted);
+                return Ok((accepted, counted));
             }
             Ok(None) => {
                 let read = tokio::select! {
@@ -252,10 +323,58 @@ async fn handshake(
     }
 }
 
+/// Settles who a CONNECT is (an argon2 check runs on a blocking thread); a wrong
+/// password is counted against the source address and answered after its back-off.
+async fn login(
+    frame: &Frame,
+    info: &ConnInfo,
+    shared: &Shared,
+    deadline: tokio::time::Instant,
+    cancel: &CancellationToken,
+) -> Result<crate::auth::Principal, End> {
+    let certificate = info
+        .tls
+        .as_ref()
+        .and_then(|t| t.client_certificate.as_deref());
+    let refusal = match handshake::authenticate(frame, &shared.config, certificate) {
+        Ok(handshake::Auth::Known(p)) => {
+            shared.throttle.succeeded(info.peer.ip());
+            return Ok(p);
+        }
+        Ok(handshake::Auth::Hash { phc, principal }) => {
+            let config = shared.config.clone();
+            let login = frame.get("login").unwrap_or_default().to_string();
+            let passcode = frame.get("passcode").unwrap_or_default().to_string();
+            let check = tokio::task::spawn_blocking(move || {
+                config.users.verify_hash(&login, &passcode, &phc)
+            });
+            if check.await.unwrap_or(false) {
+                shared.throttle.succeeded(info.peer.ip());
+                return Ok(principal);
+            }
+            handshake::bad_login(frame, frame.get("login").unwrap_or_default())
+        }
+        Err(r) if r.kind == BadInput::BadCredentials && frame.get("login").is_some() => r,
+        Err(r) => return Err(End::Refused(r)),
+    };
+    shared
+        .metrics
+        .security
+        .login_failures
+        .fetch_add(1, Relaxed);
+    let delay = shared.throttle.failed(info.peer.ip());
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        _ = tokio::time::sleep_until(deadline) => {}
+        _ = cancel.cancelled() => return Err(End::Cancelled),
+    }
+    Err(End::Refused(refusal))
+}
+
 /// Reads frames until the connection ends.
 #[allow(clippy::too_many_arguments)]
 async fn read_loop(
-    rd: &mut OwnedReadHalf,
+    rd: &mut ReadSide,
     decoder: &mut Decoder,
     buf: &mut BytesMut,
     session: &mut Session,

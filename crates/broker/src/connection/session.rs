@@ -2,6 +2,7 @@
 
 use super::{Refusal, reply};
 use crate::Shared;
+use crate::auth::Principal;
 use crate::destination::Destination;
 use crate::message::frame_bytes;
 use crate::router::{AckMode, ConnId, Outbound, RouterCmd};
@@ -19,6 +20,8 @@ const MAX_TRANSACTIONS: usize = 16;
 pub struct Session {
     conn: ConnId,
     version: Version,
+    /// Who the connection is, for the ACL.
+    principal: Principal,
     shared: Arc<Shared>,
     info: Arc<ConnInfo>,
     /// Subscription id → destination.
@@ -32,12 +35,14 @@ impl Session {
     pub fn new(
         conn: ConnId,
         version: Version,
+        principal: Principal,
         shared: Arc<Shared>,
         info: Arc<ConnInfo>,
     ) -> Session {
         Session {
             conn,
             version,
+            principal,
             shared,
             info,
             subscriptions: HashMap::new(),
@@ -53,6 +58,23 @@ impl Session {
         tx: &mpsc::Sender<Outbound>,
     ) -> Result<bool, Refusal> {
         let receipt = frame.get("receipt").map(str::to_string);
+        if let Some(denied) = self.denied(&frame) {
+            self.shared
+                .metrics
+                .security
+                .acl_denied(denied.op(), &self.principal.groups);
+            let refusal = Refusal::new(BadInput::Unauthorized, denied.to_string()).for_frame(&frame);
+            self.shared.security_log(|suppressed| {
+                tracing::warn!(
+                    conn = self.conn,
+                    peer = %self.info.peer,
+                    suppressed,
+                    "denied: {denied}"
+                )
+            });
+            reply(tx, refusal.to_frame()).await;
+            return Ok(true);
+        }
         let keep_open = match frame.command {
             Command::Send | Command::Ack | Command::Nack => {
                 if let Some(tx_id) = frame.get("transaction") {
@@ -127,6 +149,25 @@ impl Session {
             reply(tx, Frame::new(Command::Receipt).header("receipt-id", id)).await;
         }
         Ok(keep_open)
+    }
+
+    /// The ACL's verdict on a SEND or SUBSCRIBE (other frames, and frames whose
+    /// destination or selector is malformed, are left to the checks that refuse them).
+    fn denied(&self, frame: &Frame) -> Option<crate::acl::Denied> {
+        let acl = &self.shared.config.acl;
+        let dest = Destination::parse(frame.get("destination")?).ok()?;
+        match frame.command {
+            Command::Send => acl.check_send(&self.principal, &dest).err(),
+            Command::Subscribe => {
+                let selector = match frame.get("selector") {
+                    Some(text) if !text.trim().is_empty() => Some(Selector::parse(text).ok()?),
+                    _ => None,
+                };
+                acl.check_subscribe(&self.principal, &dest, selector.as_ref())
+                    .err()
+            }
+            _ => None,
+        }
     }
 
     fn buffer(&mut self, id: String, frame: Frame) -> Result<(), Refusal> {

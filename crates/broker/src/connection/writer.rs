@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -19,7 +18,7 @@ const BATCH_BYTES: usize = 64 * 1024;
 
 /// Everything the writer task needs.
 pub struct Writer {
-    pub socket: OwnedWriteHalf,
+    pub socket: super::WriteSide,
     pub rx: mpsc::Receiver<Outbound>,
     pub version: Version,
     pub heartbeat: Option<Duration>,

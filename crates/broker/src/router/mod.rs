@@ -123,6 +123,10 @@ pub struct Router {
     topics: HashMap<String, Vec<SubKey>>,
     topic_patterns: Vec<(String, SubKey)>,
     queues: HashMap<String, Queue>,
+    /// Queue subscriptions with ActiveMQ wildcards: consumers of every matching queue.
+    queue_patterns: Vec<(String, SubKey)>,
+    /// Round-robin position among pattern consumers of a queue with no consumer of its own.
+    pattern_next: usize,
     exchanges: HashMap<String, Vec<(String, SubKey)>>,
     reply_queues: HashMap<String, SubKey>,
     /// Messages and bytes held by all queues.
@@ -146,6 +150,8 @@ impl Router {
             topics: HashMap::new(),
             topic_patterns: Vec::new(),
             queues: HashMap::new(),
+            queue_patterns: Vec::new(),
+            pattern_next: 0,
             exchanges: HashMap::new(),
             reply_queues: HashMap::new(),
             held_messages: 0,
@@ -250,6 +256,9 @@ impl Router {
                 self.topic_patterns.push((name.clone(), key));
             }
             Destination::Topic(name) => self.topics.entry(name.clone()).or_default().push(key),
+            Destination::Queue(name) if is_topic_pattern(name) => {
+                self.queue_patterns.push((name.clone(), key));
+            }
             Destination::Queue(name) => {
                 let eq = selector.as_ref().and_then(|s| s.equality_key());
                 self.queues.entry(name.clone()).or_default().add(key, eq);
@@ -270,9 +279,16 @@ impl Router {
             // Only the broker creates reply queues; subscribing to one is refused earlier.
             Destination::ReplyQueue(_) => {}
         }
-        let queue = match &dest {
-            Destination::Queue(name) => Some(name.clone()),
-            _ => None,
+        // The queues whose held messages this consumer may take now.
+        let queues: Vec<String> = match &dest {
+            Destination::Queue(name) if is_topic_pattern(name) => self
+                .queues
+                .iter()
+                .filter(|(q, state)| !state.held.is_empty() && topic_matches(name, q))
+                .map(|(q, _)| q.clone())
+                .collect(),
+            Destination::Queue(name) => vec![name.clone()],
+            _ => Vec::new(),
         };
         self.subs.insert(
             key,
@@ -285,7 +301,7 @@ impl Router {
                 unacked: Default::default(),
             },
         );
-        if let Some(queue) = queue {
+        for queue in queues {
             self.dispatch_held(&queue);
         }
     }
@@ -311,6 +327,9 @@ impl Router {
                         self.topics.remove(name);
                     }
                 }
+            }
+            Destination::Queue(name) if is_topic_pattern(name) => {
+                self.queue_patterns.retain(|(_, k)| *k != key)
             }
             Destination::Queue(name) => {
                 if let Some(q) = self.queues.get_mut(name) {
@@ -500,13 +519,25 @@ impl Router {
     fn deliver_to_queue(&mut self, queue: &str, msg: Arc<Message>) -> bool {
         let prefetch = self.config.prefetch;
         let subs = &self.subs;
-        let Some(q) = self.queues.get_mut(queue) else {
-            return false;
-        };
-        let chosen = q.pick(&msg, |k, check_selector| {
+        let eligible = |k: SubKey, check_selector: bool| {
             subs.get(&k)
                 .is_some_and(|s| s.has_room(prefetch) && (!check_selector || s.accepts(&msg)))
-        });
+        };
+        // Wildcard consumers of this queue compete with its own, as in ActiveMQ.
+        let patterns: Vec<SubKey> = self
+            .queue_patterns
+            .iter()
+            .filter(|(p, k)| topic_matches(p, queue) && eligible(*k, true))
+            .map(|(_, k)| *k)
+            .collect();
+        let chosen = match self.queues.get_mut(queue) {
+            Some(q) => q.pick(&msg, eligible, &patterns),
+            None if patterns.is_empty() => None,
+            None => {
+                self.pattern_next = self.pattern_next.wrapping_add(1);
+                Some(patterns[self.pattern_next % patterns.len()])
+            }
+        };
         match chosen {
             Some(k) => self.deliver(k, &msg, Some(queue)),
             None => false,

@@ -63,11 +63,13 @@ impl Queue {
     }
 
     /// The consumers that may take `msg`: indexed ones by lookup, generic ones through
-    /// `accepts`. Returns one, chosen round-robin among the eligible.
+    /// `accepts`, and `also` (wildcard consumers already found eligible). Returns one,
+    /// chosen round-robin among them.
     pub fn pick(
         &mut self,
         msg: &Message,
         mut eligible: impl FnMut(SubKey, bool) -> bool,
+        also: &[SubKey],
     ) -> Option<SubKey> {
         let mut candidates: Vec<SubKey> = Vec::new();
         for (header, values) in &self.indexed {
@@ -76,6 +78,7 @@ impl Queue {
             }
         }
         candidates.extend(self.generic.iter().copied().filter(|&s| eligible(s, true)));
+        candidates.extend_from_slice(also);
         if candidates.is_empty() {
             return None;
         }
