@@ -210,8 +210,7 @@ impl ConnCounts {
         if caps.per_login > 0 && c.logins.get(login).copied().unwrap_or(0) >= caps.per_login {
             return Err(OverCap::Login(login.to_string(), caps.per_login));
         }
-        if caps.per_address > 0 && c.addresses.get(&ip).copied().unwrap_or(0) >= caps.per_address
-        {
+        if caps.per_address > 0 && c.addresses.get(&ip).copied().unwrap_or(0) >= caps.per_address {
             return Err(OverCap::Address(ip, caps.per_address));
         }
         let login = (caps.per_login > 0).then(|| login.to_string());

@@ -324,7 +324,9 @@ impl Acl {
         selector: Option<&Selector>,
     ) -> Result<(), Denied> {
         let (kind, segs) = Pattern::of_destination(dest);
-        let wildcard = segs.iter().any(|s| matches!(s, Seg::One | Seg::Rest | Seg::Glob(_)));
+        let wildcard = segs
+            .iter()
+            .any(|s| matches!(s, Seg::One | Seg::Rest | Seg::Glob(_)));
         let covered = |op| {
             self.rules
                 .iter()
@@ -374,16 +376,14 @@ fn own_destination(
             let mut parts = name.splitn(3, '.');
             let (_collective, second, rest) = (parts.next(), parts.next(), parts.next());
             match (second, rest) {
-                (Some("nodes"), None) => {
-                    match selector.and_then(Selector::equality_key) {
-                        Some(("mc_identity", id)) if p.may_act_as(id) => Ok(()),
-                        Some(("mc_identity", id)) => Err(other(id)),
-                        _ => Err(Denied::NeedsOwnSelector {
-                            user: p.name.clone(),
-                            dest: dest.to_string(),
-                        }),
-                    }
-                }
+                (Some("nodes"), None) => match selector.and_then(Selector::equality_key) {
+                    Some(("mc_identity", id)) if p.may_act_as(id) => Ok(()),
+                    Some(("mc_identity", id)) => Err(other(id)),
+                    _ => Err(Denied::NeedsOwnSelector {
+                        user: p.name.clone(),
+                        dest: dest.to_string(),
+                    }),
+                },
                 (Some("reply"), Some(rest)) => {
                     let identity = reply_identity(rest);
                     if p.may_act_as(identity) {
@@ -432,24 +432,42 @@ mod tests {
             let (k, s) = Pattern::of_destination(&d(dest));
             p(pat).covers(k, &s)
         };
-        assert!(covers("/topic/*.*.agent", "/topic/mcollective.rpcutil.agent"));
+        assert!(covers(
+            "/topic/*.*.agent",
+            "/topic/mcollective.rpcutil.agent"
+        ));
         assert!(!covers("/topic/*.*.agent", "/topic/mcollective.rpcutil"));
-        assert!(covers("/queue/*.reply.>", "/queue/mcollective.reply.c_1.ab"));
+        assert!(covers(
+            "/queue/*.reply.>",
+            "/queue/mcollective.reply.c_1.ab"
+        ));
         assert!(!covers("/queue/*.reply.>", "/queue/mcollective.reply"));
         assert!(covers("/queue/*.reply.>", "/queue/mcollective.reply.>"));
         assert!(!covers("/queue/*.reply.*", "/queue/mcollective.reply.>"));
         assert!(covers(">", "/exchange/x/y"));
-        assert!(covers("/exchange/*_broadcast/>", "/exchange/mcollective_broadcast/rpcutil"));
-        assert!(!covers("/exchange/*_broadcast/>", "/exchange/mcollective_directed/n1"));
+        assert!(covers(
+            "/exchange/*_broadcast/>",
+            "/exchange/mcollective_broadcast/rpcutil"
+        ));
+        assert!(!covers(
+            "/exchange/*_broadcast/>",
+            "/exchange/mcollective_directed/n1"
+        ));
         assert!(!covers("/topic/>", "/queue/a"));
-        assert!(matches!(Pattern::parse("/queue/a.>.b"), Err(PatternError::RestNotLast(_))));
+        assert!(matches!(
+            Pattern::parse("/queue/a.>.b"),
+            Err(PatternError::RestNotLast(_))
+        ));
         assert!(Pattern::parse("/nowhere/a").is_err());
     }
 
     #[test]
     fn reply_identities() {
         assert_eq!(reply_identity("client1_42"), "client1");
-        assert_eq!(reply_identity("host.example.com_42.a1b2"), "host.example.com");
+        assert_eq!(
+            reply_identity("host.example.com_42.a1b2"),
+            "host.example.com"
+        );
         assert_eq!(reply_identity("my_host_42"), "my_host");
         assert_eq!(reply_identity("plain"), "plain");
     }

@@ -1,12 +1,16 @@
-//! The HTTP admin endpoint: `/connections` (JSON), `/metrics` (Prometheus text) and
-//! `/healthz`.
+//! The HTTP admin endpoint: `/connections` (JSON), `/metrics` (Prometheus text),
+//! `/healthz`, and `POST /connections/{id}/close`.
+//!
+//! With a token configured (mandatory beyond loopback) every route but `/healthz` needs
+//! `Authorization: Bearer <token>`; a route that changes state is always a POST.
 
 use crate::Shared;
 use axum::Router;
-use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use serde::Serialize;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -21,9 +25,12 @@ struct ConnectionsDoc {
 /// Serves the admin endpoint until shutdown.
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let shutdown = shared.shutdown.clone();
-    let app = Router::new()
+    let guarded = Router::new()
         .route("/connections", get(connections))
+        .route("/connections/{id}/close", post(close))
         .route("/metrics", get(metrics))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), authorize));
+    let app = guarded
         .route("/healthz", get(|| async { "ok\n" }))
         .with_state(shared);
     let result = axum::serve(listener, app)
@@ -31,6 +38,37 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         .await;
     if let Err(e) = result {
         tracing::error!("admin endpoint stopped: {e}");
+    }
+}
+
+/// Lets a request through when no token is configured or it carries the token.
+async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let Some(token) = &shared.config.admin_token else {
+        return next.run(request).await;
+    };
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if given.is_some_and(|g| token.matches(g)) {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "admin token required\n",
+        )
+            .into_response()
+    }
+}
+
+async fn close(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) -> impl IntoResponse {
+    if shared.table.close(id) {
+        tracing::info!(conn = id, "closed through the admin endpoint");
+        (StatusCode::OK, format!("closed {id}\n"))
+    } else {
+        (StatusCode::NOT_FOUND, format!("no connection {id}\n"))
     }
 }
 

@@ -20,6 +20,10 @@ pub const GROUP_ADMINS: &str = "admins";
 /// The stock MCollective node login.
 pub const STOCK_NODE_LOGIN: &str = "mcollective";
 
+/// The passwords of MCollective's example configurations and of the loopback default;
+/// a broker reachable beyond loopback refuses to start with one of them.
+pub const DEFAULT_PASSWORDS: [&str; 2] = ["marionette", "secret"];
+
 /// Remembered successful hash checks before the memory is cleared.
 const MAX_REMEMBERED: usize = 65_536;
 
@@ -38,6 +42,32 @@ impl std::fmt::Debug for Secret {
             Secret::Plain(_) => f.write_str("Plain(<redacted>)"),
             Secret::Argon2(_) => f.write_str("Argon2(<hash>)"),
         }
+    }
+}
+
+/// A secret that never shows in `Debug` output (logs, panics).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn new(secret: impl Into<String>) -> SecretString {
+        SecretString(secret.into())
+    }
+
+    /// The secret itself, for the comparison that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `candidate` is the secret, in time independent of where they differ.
+    pub fn matches(&self, candidate: &str) -> bool {
+        constant_time_eq(self.0.as_bytes(), candidate.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
     }
 }
 
@@ -108,7 +138,10 @@ pub enum Check {
     Invalid,
     /// An argon2 verification is needed (run it off the async threads with
     /// [`Users::verify_hash`]).
-    Hash { phc: String, principal: Principal },
+    Hash {
+        phc: String,
+        principal: Principal,
+    },
 }
 
 /// The logins and certificate rules of a broker.
@@ -372,7 +405,10 @@ mod tests {
             groups: vec![GROUP_NODES.into()],
             identities: vec![],
         });
-        assert!(matches!(u.check_login("node1", "s3cret"), Check::Hash { .. }));
+        assert!(matches!(
+            u.check_login("node1", "s3cret"),
+            Check::Hash { .. }
+        ));
         assert!(!u.check("node1", "wrong"));
         assert!(u.check("node1", "s3cret"));
         match u.check_login("node1", "s3cret") {
@@ -382,7 +418,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(u.check_login("node1", "wrong"), Check::Hash { .. }));
+        assert!(matches!(
+            u.check_login("node1", "wrong"),
+            Check::Hash { .. }
+        ));
         assert_eq!(u.check_login("nobody", "s3cret"), Check::Invalid);
     }
 
@@ -393,7 +432,10 @@ mod tests {
             pattern: "*.ops.example.com".into(),
             groups: vec![GROUP_ADMINS.into()],
         });
-        assert!(u.certificate("alice.ops.example.com").in_group(GROUP_ADMINS));
+        assert!(
+            u.certificate("alice.ops.example.com")
+                .in_group(GROUP_ADMINS)
+        );
         assert!(u.certificate("bob.mcollective").in_group(GROUP_CLIENTS));
         let node = u.certificate("node1.example.com");
         assert!(node.in_group(GROUP_NODES));

@@ -16,7 +16,7 @@ pub const DEFAULT_TLS_PORT: u16 = 61614;
 #[derive(Debug, Clone)]
 pub struct TlsListener {
     pub listen: SocketAddr,
-    pub files: marionette_tls::ServerFiles,
+    pub files: marionette_net::tls::ServerFiles,
 }
 
 /// Default pace of accepted sockets: a 10,000-node fleet reconnecting at once is in
@@ -55,6 +55,11 @@ pub struct BrokerConfig {
     pub tls: Option<TlsListener>,
     /// HTTP admin endpoint (connection table, metrics); `None` disables it.
     pub admin: Option<SocketAddr>,
+    /// The bearer token the admin endpoint requires; mandatory when it is bound beyond
+    /// loopback.
+    pub admin_token: Option<crate::auth::SecretString>,
+    /// Held queue messages without `expires` are dropped after this long.
+    pub held_max_age: Duration,
     /// Accepted logins and certificate rules.
     pub users: Users,
     /// Who may read, write and administer which destinations.
@@ -112,6 +117,8 @@ impl BrokerConfig {
             plain: true,
             tls: None,
             admin: None,
+            admin_token: None,
+            held_max_age: Duration::from_secs(3600),
             users: Users::default(),
             acl: crate::acl::Acl::default(),
             login_throttle: crate::abuse::ThrottleSettings::default(),

@@ -26,8 +26,10 @@ pub mod listener;
 mod log_limit;
 pub mod message;
 pub mod router;
-pub mod selector;
 pub mod security_stats;
+pub mod selector;
+pub mod serve;
+pub mod settings;
 pub mod stats;
 mod tls_accept;
 
@@ -102,9 +104,52 @@ pub enum StartError {
     #[error("no credentials configured: give at least one user, or allow anonymous access")]
     NoCredentials,
     #[error("TLS listener: {0}")]
-    Tls(#[from] marionette_tls::TlsError),
+    Tls(#[from] marionette_net::tls::TlsError),
     #[error("nothing to listen on: the plain listener is off and no TLS listener is set")]
     NoListener,
+    #[error(
+        "refusing to listen on {addr} with the default password of login {login:?}: give it its own password ([[user]] with password_file, password_env or password_hash in the settings file)"
+    )]
+    DefaultPassword { addr: SocketAddr, login: String },
+    #[error(
+        "refusing to listen on {0} with anonymous access: anonymous access is for loopback only"
+    )]
+    AnonymousExposed(SocketAddr),
+    #[error(
+        "refusing to serve the admin endpoint on {0} without a token: set [admin_auth] token_file or token_env in the settings file, or bind it to 127.0.0.1"
+    )]
+    AdminUnprotected(SocketAddr),
+}
+
+/// Anything reachable beyond loopback needs real credentials: no stock password, no
+/// anonymous access, and a token on the admin endpoint.
+fn check_exposure(config: &BrokerConfig) -> Result<(), StartError> {
+    let listeners = config
+        .plain
+        .then_some(config.listen)
+        .into_iter()
+        .chain(config.tls.as_ref().map(|t| t.listen));
+    for addr in listeners.filter(|a| !a.ip().is_loopback()) {
+        if config.anonymous {
+            return Err(StartError::AnonymousExposed(addr));
+        }
+        let stock = config
+            .users
+            .plain_logins()
+            .find(|(_, p)| p.is_some_and(|p| auth::DEFAULT_PASSWORDS.contains(&p)));
+        if let Some((login, _)) = stock {
+            return Err(StartError::DefaultPassword {
+                addr,
+                login: login.to_string(),
+            });
+        }
+    }
+    match config.admin {
+        Some(addr) if !addr.ip().is_loopback() && config.admin_token.is_none() => {
+            Err(StartError::AdminUnprotected(addr))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A started broker.
@@ -124,6 +169,7 @@ impl Broker {
         if config.users.is_empty() && !config.anonymous {
             return Err(StartError::NoCredentials);
         }
+        check_exposure(&config)?;
         match listener::raise_nofile_limit() {
             Ok((soft, hard)) => tracing::debug!(soft, hard, "descriptor limit"),
             Err(e) => tracing::warn!("cannot raise the descriptor limit: {e}"),
@@ -140,9 +186,9 @@ impl Broker {
         };
         let tls = match &config.tls {
             Some(t) => {
-                let acceptor = marionette_tls::TlsAcceptor::from(marionette_tls::server_config(
-                    &t.files,
-                )?);
+                let acceptor = marionette_net::tls::TlsAcceptor::from(
+                    marionette_net::tls::server_config(&t.files)?,
+                );
                 Some((listen(t.listen)?, acceptor))
             }
             None => None,

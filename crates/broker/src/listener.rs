@@ -34,30 +34,7 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
-/// Raises the soft `RLIMIT_NOFILE` to the hard limit. Returns (soft, hard) after the change.
-pub fn raise_nofile_limit() -> std::io::Result<(u64, u64)> {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let wanted = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            lim = wanted;
-        }
-    }
-    Ok((lim.rlim_cur, lim.rlim_max))
-}
+pub use marionette_net::nofile::raise_nofile_limit;
 
 /// Accepts connections until shutdown, at most at the accept rate: past it, the loop
 /// holds the socket it has and waits for a token, and the next ones stay in the kernel's
@@ -65,7 +42,7 @@ pub fn raise_nofile_limit() -> std::io::Result<(u64, u64)> {
 /// doubling up to a second, and logs once per interval.
 pub async fn accept_loop(
     listener: TcpListener,
-    tls: Option<marionette_tls::TlsAcceptor>,
+    tls: Option<marionette_net::tls::TlsAcceptor>,
     shared: Arc<Shared>,
 ) {
     let mut backoff = Duration::from_millis(10);

@@ -1,7 +1,7 @@
 //! Counters of the broker's defences: failed TLS handshakes by reason, failed and
 //! throttled logins, connections over their caps, and ACL denials by operation and group.
 
-use marionette_tls::HandshakeFailure;
+use marionette_net::tls::HandshakeFailure;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};

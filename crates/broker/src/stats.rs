@@ -214,6 +214,8 @@ pub struct ConnInfo {
     pub outbound_queued_bytes: AtomicUsize,
     /// TLS details, on the TLS listener.
     pub tls: Option<TlsView>,
+    /// Cancelling it closes the connection (the admin endpoint's close route).
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 impl ConnInfo {
@@ -236,7 +238,14 @@ impl ConnInfo {
             last_out_ms: AtomicU64::new(0),
             outbound_queued_bytes: AtomicUsize::new(0),
             tls: None,
+            cancel: tokio_util::sync::CancellationToken::new(),
         }
+    }
+
+    /// The same, closed by `cancel`.
+    pub fn with_cancel(mut self, cancel: tokio_util::sync::CancellationToken) -> ConnInfo {
+        self.cancel = cancel;
+        self
     }
 
     /// The same, for a connection on the TLS listener.
@@ -420,6 +429,12 @@ impl ConnTable {
     }
 
     /// Every connection, oldest first.
+    /// Closes connection `id`; false when there is none.
+    pub fn close(&self, id: u64) -> bool {
+        let info = ConnInfo::lock(&self.map).get(&id).cloned();
+        info.map(|i| i.cancel.cancel()).is_some()
+    }
+
     pub fn snapshot(&self) -> Vec<ConnectionView> {
         let now = now_ms();
         let infos: Vec<Arc<ConnInfo>> = ConnInfo::lock(&self.map).values().cloned().collect();

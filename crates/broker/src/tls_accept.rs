@@ -4,7 +4,7 @@
 use crate::Shared;
 use crate::connection::Link;
 use crate::stats::TlsView;
-use marionette_tls::{HandshakeFailure, TlsAcceptor, names};
+use marionette_net::tls::{HandshakeFailure, TlsAcceptor, names};
 use std::net::SocketAddr;
 use tokio::net::TcpStream;
 
@@ -68,7 +68,7 @@ pub async fn accept(
 
 /// The version, cipher suite and verified client certificate name of a finished
 /// handshake.
-fn describe(conn: &marionette_tls::rustls::ServerConnection) -> Result<TlsView, names::NameError> {
+fn describe(conn: &marionette_net::rustls::ServerConnection) -> Result<TlsView, names::NameError> {
     let client_certificate = match conn.peer_certificates().and_then(|c| c.first()) {
         Some(cert) => {
             let names = names::peer_names(cert)?;

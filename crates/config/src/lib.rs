@@ -23,7 +23,7 @@ pub mod env;
 pub mod error;
 pub mod facts;
 mod hostname;
-pub mod keepalive;
+pub use marionette_net::keepalive;
 pub mod localhost;
 mod plugin_dir;
 pub mod plugins;

@@ -18,6 +18,9 @@ pub struct ConnectionsArgs {
     /// Print the JSON document instead of a table.
     #[arg(long)]
     json: bool,
+    /// The environment variable holding the admin endpoint's token, when it has one.
+    #[arg(long, value_name = "NAME", default_value = "MARIONETTE_ADMIN_TOKEN")]
+    token_env: String,
 }
 
 #[derive(Deserialize)]
@@ -33,6 +36,10 @@ struct Row {
     role: String,
     age_ms: u64,
     login: Option<String>,
+    identity: Option<String>,
+    #[serde(default)]
+    groups: Vec<String>,
+    tls: Option<Tls>,
     version: Option<String>,
     heartbeat: Option<Heartbeat>,
     last_frame_in_ms_ago: Option<u64>,
@@ -42,6 +49,11 @@ struct Row {
     frames_in: u64,
     frames_out: u64,
     subscriptions: Vec<Subscription>,
+}
+
+#[derive(Deserialize)]
+struct Tls {
+    version: String,
 }
 
 #[derive(Deserialize)]
@@ -57,7 +69,13 @@ struct Subscription {
 }
 
 pub fn run(args: ConnectionsArgs) -> anyhow::Result<()> {
-    let body = http::get(args.admin, "/connections", Duration::from_secs(5))?;
+    let token = std::env::var(&args.token_env).ok();
+    let body = http::get(
+        args.admin,
+        "/connections",
+        token.as_deref(),
+        Duration::from_secs(5),
+    )?;
     if args.json {
         println!("{}", body.trim_end());
         return Ok(());
@@ -80,6 +98,7 @@ fn render(rows: &[Row]) -> String {
         "ROLE",
         "AGE",
         "LOGIN",
+        "IDENTITY [GROUPS]",
         "STOMP",
         "HEART-BEAT in/out",
         "IDLE in/out",
@@ -111,7 +130,15 @@ fn render(rows: &[Row]) -> String {
             r.role.clone(),
             secs(r.age_ms),
             r.login.clone().unwrap_or_else(|| "-".into()),
-            r.version.clone().unwrap_or_else(|| "-".into()),
+            format!(
+                "{} [{}]",
+                r.identity.as_deref().unwrap_or("-"),
+                r.groups.join(",")
+            ),
+            match &r.tls {
+                Some(t) => format!("{} {}", r.version.as_deref().unwrap_or("-"), t.version),
+                None => r.version.clone().unwrap_or_else(|| "-".into()),
+            },
             hb,
             format!(
                 "{}/{}",

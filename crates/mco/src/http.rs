@@ -9,15 +9,22 @@ use std::time::Duration;
 /// Largest response accepted.
 const MAX_RESPONSE: u64 = 64 * 1024 * 1024;
 
-/// GETs `path` from `addr` and returns the body of a 200 response.
-pub fn get(addr: SocketAddr, path: &str, timeout: Duration) -> anyhow::Result<String> {
+/// GETs `path` from `addr` (with `token` as a bearer token) and returns the body of a
+/// 200 response.
+pub fn get(
+    addr: SocketAddr,
+    path: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<String> {
     let mut stream = TcpStream::connect_timeout(&addr, timeout)
         .with_context(|| format!("cannot reach the broker admin endpoint at {addr}"))?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
+    let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         stream,
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
     )?;
     let mut raw = Vec::new();
     stream

@@ -68,8 +68,8 @@ pub fn run(args: SwarmArgs) -> anyhow::Result<()> {
     if args.nodes == 0 {
         bail!("--nodes must be at least 1");
     }
-    let (soft, hard) = marionette_broker::listener::raise_nofile_limit()
-        .context("cannot read the descriptor limit")?;
+    let (soft, hard) =
+        marionette_net::nofile::raise_nofile_limit().context("cannot read the descriptor limit")?;
     let needed = args.nodes + SPARE_DESCRIPTORS;
     if needed > soft {
         bail!(

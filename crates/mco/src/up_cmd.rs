@@ -2,10 +2,11 @@
 //! (identity = host name) on the loopback settings of [`marionette_config::localhost`],
 //! ready for `mco ping` in another terminal with no configuration file.
 
-use crate::broker_cmd::{BrokerOptions, build_config, runtime};
+use crate::broker_cmd::runtime;
 use anyhow::Context;
 use clap::Args;
 use marionette_broker::Broker;
+use marionette_broker::settings::{self, BrokerFlags};
 use marionette_config::client_config_path;
 use marionette_config::localhost::{self, LOCALHOST_CLIENT_LOGIN, LOCALHOST_NODE_LOGIN, Role};
 use std::io::Write;
@@ -27,7 +28,7 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
     } else {
         args.users
     };
-    let broker_config = build_config(&BrokerOptions::with_users(users))?;
+    let broker_config = settings::build(&BrokerFlags::with_users(users))?;
     let daemon_config = localhost::localhost(Role::Server).context("embedded daemon settings")?;
     let shadowing = shadowing_client_config()?;
     runtime()?.block_on(async move {

@@ -56,8 +56,9 @@ impl Watcher {
         w.send(
             &Frame::new(Stomp::Connect)
                 .header("accept-version", "1.2")
-                .header("login", "admin")
-                .header("passcode", "secret"),
+                // An observer, not a client: the login with every right.
+                .header("login", "conformance")
+                .header("passcode", "marionette"),
         );
         assert_eq!(w.frame().command, Stomp::Connected);
         w.decoder.set_version(Version::V1_2);

@@ -66,7 +66,7 @@ fn run_all_versions(
             cmd.arg(&script)
                 .arg(broker.stomp.ip().to_string())
                 .arg(broker.port().to_string())
-                .args(["mcollective", "marionette", v, &tag])
+                .args(["conformance", "marionette", v, &tag])
                 .env("PYTHONUNBUFFERED", "1")
                 .env("STOMP_SKIP_HOSTNAME_SCAN", "1");
             let v = v.to_string();

@@ -73,12 +73,16 @@ impl Link {
 
 /// Serves one accepted connection until it closes.
 pub async fn serve(link: Link, peer: SocketAddr, id: ConnId, shared: Arc<Shared>) {
-    let info = Arc::new(ConnInfo::new(id, peer, link.local).with_tls(link.tls));
+    let cancel = shared.shutdown.child_token();
+    let info = Arc::new(
+        ConnInfo::new(id, peer, link.local)
+            .with_tls(link.tls)
+            .with_cancel(cancel.clone()),
+    );
     shared.table.insert(info.clone());
     let (mut rd, mut wr) = (link.rd, link.wr);
     let mut decoder = Decoder::new(shared.config.frame_limits);
     let mut buf = BytesMut::with_capacity(READ_BUF);
-    let cancel = shared.shutdown.child_token();
 
     let end = match handshake(
         &mut rd,
@@ -357,11 +361,7 @@ async fn login(
         Err(r) if r.kind == BadInput::BadCredentials && frame.get("login").is_some() => r,
         Err(r) => return Err(End::Refused(r)),
     };
-    shared
-        .metrics
-        .security
-        .login_failures
-        .fetch_add(1, Relaxed);
+    shared.metrics.security.login_failures.fetch_add(1, Relaxed);
     let delay = shared.throttle.failed(info.peer.ip());
     tokio::select! {
         _ = tokio::time::sleep(delay) => {}

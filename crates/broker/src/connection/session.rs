@@ -63,7 +63,8 @@ impl Session {
                 .metrics
                 .security
                 .acl_denied(denied.op(), &self.principal.groups);
-            let refusal = Refusal::new(BadInput::Unauthorized, denied.to_string()).for_frame(&frame);
+            let refusal =
+                Refusal::new(BadInput::Unauthorized, denied.to_string()).for_frame(&frame);
             self.shared.security_log(|suppressed| {
                 tracing::warn!(
                     conn = self.conn,

@@ -425,7 +425,13 @@ impl Router {
                 .set("reply-to", format!("/reply-queue/{public}"));
         }
         let id = self.next_id();
-        let msg = Arc::new(Message::from_send(id, dest.to_string(), frame, now));
+        let mut msg = Message::from_send(id, dest.to_string(), frame, now);
+        // A message without `expires` may be held only for the broker's maximum age.
+        if msg.expires_ms.is_none() {
+            let max_age = self.config.held_max_age.as_millis() as u64;
+            msg.expires_ms = Some(now.saturating_add(max_age));
+        }
+        let msg = Arc::new(msg);
         self.metrics.messages_published.fetch_add(1, Relaxed);
         if msg.expired(now) {
             self.metrics.messages_expired.fetch_add(1, Relaxed);

@@ -416,6 +416,11 @@ impl Broker {
             "mcollective:marionette",
             "--user",
             "admin:secret",
+            // A login with every right, for STOMP clients' own conformance scripts.
+            "--user",
+            "conformance:marionette",
+            "--groups",
+            "conformance=admins",
         ]);
         if !extra.contains(&"--listen") {
             cmd.args(["--listen", "127.0.0.1:0"]);

@@ -1,4 +1,4 @@
-//! TLS for marionette's links, shared by the broker and the connector.
+//! TLS for marionette's links.
 //!
 //! # Layout
 //! - [`files`]: bounded reading of PEM certificates and keys, and the mode checks on
@@ -22,7 +22,6 @@ pub mod server;
 pub use client::{ClientFiles, client_config, unverified_client_config};
 pub use failure::HandshakeFailure;
 pub use names::{NameError, PeerNames, peer_names};
-pub use rustls;
 pub use server::{ServerFiles, server_config};
 pub use tokio_rustls::{
     TlsAcceptor, TlsConnector, client::TlsStream as ClientStream, server::TlsStream as ServerStream,

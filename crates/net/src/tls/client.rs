@@ -1,8 +1,8 @@
 //! The connector's TLS settings: the CAs that the broker's certificate must chain to, and
 //! the client's own certificate; or, for MCollective's `ssl.fallback`, no verification.
 
-use crate::server::root_store;
-use crate::{TlsError, files, provider};
+use super::server::root_store;
+use super::{TlsError, files, provider};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};

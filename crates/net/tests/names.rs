@@ -1,10 +1,10 @@
 //! Certificate names read from real certificates, and the parser's behaviour on damaged
 //! and arbitrary bytes.
 
-use marionette_tls::names::{NameError, peer_names};
-use marionette_tls::rustls::pki_types::CertificateDer;
-use marionette_tls::rustls::pki_types::pem::PemObject;
-use marionette_tls::testing::{TestCa, Validity};
+use marionette_net::rustls::pki_types::CertificateDer;
+use marionette_net::rustls::pki_types::pem::PemObject;
+use marionette_net::tls::names::{NameError, peer_names};
+use marionette_net::tls::testing::{TestCa, Validity};
 use proptest::prelude::*;
 
 fn der(pem: &str) -> Vec<u8> {

@@ -1,7 +1,7 @@
 //! Reading certificates and keys from PEM files, bounded in size, and the mode checks on
 //! files that hold a secret.
 
-use crate::TlsError;
+use super::TlsError;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::Read;

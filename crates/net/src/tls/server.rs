@@ -1,7 +1,7 @@
 //! The broker's TLS settings: its certificate and key, and the CA that client
 //! certificates must chain to.
 
-use crate::{TlsError, files, provider};
+use super::{TlsError, files, provider};
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 use std::path::PathBuf;

@@ -1,0 +1,15 @@
+//! The link layer shared by the broker, the connector and the daemon: TLS, TCP
+//! keepalive settings, and the process's descriptor limit.
+//!
+//! # Layout
+//! - [`tls`]: certificates and keys, rustls configurations, peer certificate names,
+//!   handshake failure reasons.
+//! - [`keepalive`]: [`Keepalive`], TCP keepalive written `IDLE,INTERVAL,COUNT` or `off`.
+//! - [`nofile`]: raising the soft descriptor limit to the hard one.
+
+pub mod keepalive;
+pub mod nofile;
+pub mod tls;
+
+pub use keepalive::Keepalive;
+pub use rustls;
