@@ -62,10 +62,12 @@ pub struct Shared {
     inbox: Arc<Semaphore>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
-    /// One log line per interval for failed handshakes and logins, with the count of
-    /// those left out: an attacker must not be able to flood the log.
-    security_log: std::sync::Mutex<log_limit::LogLimit>,
+    /// One log line per kind and interval for failed handshakes, logins and ACL denials,
+    /// with the count of those left out: an attacker must not be able to flood the log.
+    security_log: std::sync::Mutex<std::collections::HashMap<&'static str, log_limit::LogLimit>>,
     throttle: abuse::LoginThrottle,
+    /// The next connection id, shared by the plain and TLS listeners.
+    next_conn_id: std::sync::atomic::AtomicU64,
     conn_counts: abuse::ConnCounts,
 }
 
@@ -79,13 +81,15 @@ impl Shared {
         self.inbox.clone().acquire_many_owned(share).await.ok()
     }
 
-    /// Runs `log` (given the number of lines left out since the last one) at most once
-    /// per ten seconds.
-    fn security_log(&self, log: impl FnOnce(u64)) {
+    /// Runs `log` (given the number of lines of this `kind` left out since the last one)
+    /// at most once per ten seconds per kind.
+    fn security_log(&self, kind: &'static str, log: impl FnOnce(u64)) {
         let allowed = self
             .security_log
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .entry(kind)
+            .or_insert_with(|| log_limit::LogLimit::new(std::time::Duration::from_secs(10)))
             .allow();
         if let Some(suppressed) = allowed {
             log(suppressed);
@@ -221,10 +225,9 @@ impl Broker {
             inbox: Arc::new(Semaphore::new(config.inbox_bytes)),
             shutdown: shutdown.clone(),
             tasks: TaskTracker::new(),
-            security_log: std::sync::Mutex::new(log_limit::LogLimit::new(
-                std::time::Duration::from_secs(10),
-            )),
+            security_log: std::sync::Mutex::default(),
             throttle: abuse::LoginThrottle::new(config.login_throttle),
+            next_conn_id: std::sync::atomic::AtomicU64::new(1),
             conn_counts: abuse::ConnCounts::new(config.caps),
         });
         // The router outlives the connections: it stops when the last sender is gone.
@@ -253,6 +256,11 @@ impl Broker {
     /// Counters.
     pub fn metrics(&self) -> &Metrics {
         &self.shared.metrics
+    }
+
+    /// The Prometheus text of `/metrics`.
+    pub fn metrics_text(&self) -> String {
+        admin::render_metrics(&self.shared)
     }
 
     /// The live connection table.

@@ -47,7 +47,6 @@ pub async fn accept_loop(
 ) {
     let mut backoff = Duration::from_millis(10);
     let mut log = LogLimit::new(LOG_EVERY);
-    let mut next_id: u64 = 1;
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -72,8 +71,8 @@ pub async fn accept_loop(
                 if admitted != Admit::Go {
                     return;
                 }
-                let id = next_id;
-                next_id += 1;
+                // One sequence for every listener: the router keys connections by id.
+                let id = shared.next_conn_id.fetch_add(1, Relaxed);
                 let shared2 = shared.clone();
                 let tls = tls.clone();
                 shared.tasks.spawn(async move {

@@ -40,7 +40,7 @@ pub async fn accept(
                         .metrics
                         .security
                         .tls_failure(HandshakeFailure::BadCertificate);
-                    shared.security_log(|suppressed| {
+                    shared.security_log("tls_certificate", |suppressed| {
                         tracing::warn!(%peer, suppressed, "TLS client certificate refused: {e}")
                     });
                     return None;
@@ -54,7 +54,7 @@ pub async fn accept(
         ),
     };
     shared.metrics.security.tls_failure(failure.0);
-    shared.security_log(|suppressed| {
+    shared.security_log(failure.0.label(), |suppressed| {
         tracing::warn!(
             %peer,
             reason = failure.0.label(),

@@ -168,7 +168,11 @@ pub async fn serve(link: Link, peer: SocketAddr, id: ConnId, shared: Arc<Shared>
                 shared.metrics.bad_input(r.kind);
                 let mut out = BytesMut::new();
                 encode(&r.to_frame(), decoder.version(), &mut out);
-                let _ = tokio::time::timeout(Duration::from_secs(5), wr.write_all(&out)).await;
+                let write = async {
+                    wr.write_all(&out).await?;
+                    wr.flush().await
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(5), write).await;
                 let _ = wr.shutdown().await;
             }
             end
@@ -183,7 +187,7 @@ fn log_end(end: &End, info: &ConnInfo, shared: &Shared) {
     let peer = info.peer;
     match end {
         End::Refused(r) if r.kind == BadInput::BadCredentials => {
-            shared.security_log(|suppressed| {
+            shared.security_log("login", |suppressed| {
                 tracing::warn!(conn = info.id, %peer, suppressed, "login refused: {}", r.message)
             });
         }
@@ -304,6 +308,7 @@ async fn handshake(
                 let mut out = BytesMut::new();
                 encode(&accepted.connected, accepted.version, &mut out);
                 wr.write_all(&out).await.map_err(End::Io)?;
+                wr.flush().await.map_err(End::Io)?;
                 info.wrote(1, 0, out.len());
                 info.set_session(accepted.session.clone());
                 return Ok((accepted, counted));

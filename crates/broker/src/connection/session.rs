@@ -65,7 +65,7 @@ impl Session {
                 .acl_denied(denied.op(), &self.principal.groups);
             let refusal =
                 Refusal::new(BadInput::Unauthorized, denied.to_string()).for_frame(&frame);
-            self.shared.security_log(|suppressed| {
+            self.shared.security_log("acl", |suppressed| {
                 tracing::warn!(
                     conn = self.conn,
                     peer = %self.info.peer,

@@ -94,8 +94,14 @@ impl Writer {
     /// Writes all of `bytes`; false when the write failed or the connection is being
     /// torn down (a slow consumer's full socket must not keep its task alive).
     async fn write(&mut self, bytes: &[u8]) -> bool {
+        // The flush matters for TLS, whose records may wait in the session until flushed;
+        // for plain TCP it returns at once.
+        let write = async {
+            self.socket.write_all(bytes).await?;
+            self.socket.flush().await
+        };
         tokio::select! {
-            r = self.socket.write_all(bytes) => r.is_ok(),
+            r = write => r.is_ok(),
             _ = self.cancel.cancelled() => false,
         }
     }

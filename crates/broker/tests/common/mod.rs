@@ -26,8 +26,9 @@ pub async fn broker(tweak: impl FnOnce(&mut BrokerConfig)) -> Broker {
     Broker::start(c).await.expect("broker starts")
 }
 
-pub struct Client {
-    pub stream: TcpStream,
+/// A STOMP client over TCP (or, with [`Client::over`], any byte stream such as TLS).
+pub struct Client<S = TcpStream> {
+    pub stream: S,
     buf: BytesMut,
     decoder: Decoder,
     pub version: Version,
@@ -36,6 +37,29 @@ pub struct Client {
 impl Client {
     pub async fn open(addr: SocketAddr) -> Client {
         let stream = TcpStream::connect(addr).await.expect("connect");
+        Client::over(stream)
+    }
+
+    /// Opens, sends CONNECT with `u`/`p` and the given version list, and checks CONNECTED.
+    pub async fn connect(addr: SocketAddr, accept: Option<&str>) -> Client {
+        Client::login(addr, "u", "p", accept).await
+    }
+
+    /// Opens and logs in as `login`/`passcode`, checking CONNECTED.
+    pub async fn login(
+        addr: SocketAddr,
+        login: &str,
+        passcode: &str,
+        accept: Option<&str>,
+    ) -> Client {
+        let mut c = Client::open(addr).await;
+        c.handshake(Some((login, passcode)), accept).await;
+        c
+    }
+}
+
+impl<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> Client<S> {
+    pub fn over(stream: S) -> Client<S> {
         Client {
             stream,
             buf: BytesMut::new(),
@@ -44,21 +68,21 @@ impl Client {
         }
     }
 
-    /// Opens, sends CONNECT with `u`/`p` and the given version list, and checks CONNECTED.
-    pub async fn connect(addr: SocketAddr, accept: Option<&str>) -> Client {
-        let mut c = Client::open(addr).await;
-        let mut f = Frame::new(Command::Connect)
-            .header("login", "u")
-            .header("passcode", "p");
+    /// Sends CONNECT (with a login when given) and checks CONNECTED.
+    pub async fn handshake(&mut self, login: Option<(&str, &str)>, accept: Option<&str>) {
+        let mut f = Frame::new(Command::Connect);
+        if let Some((l, p)) = login {
+            f.headers.push("login", l);
+            f.headers.push("passcode", p);
+        }
         if let Some(a) = accept {
             f.headers.push("accept-version", a);
         }
-        c.send(&f).await;
-        let connected = c.frame().await;
+        self.send(&f).await;
+        let connected = self.frame().await;
         assert_eq!(connected.command, Command::Connected, "{connected:?}");
-        c.version = Version::parse(connected.get("version").unwrap()).unwrap();
-        c.decoder.set_version(c.version);
-        c
+        self.version = Version::parse(connected.get("version").unwrap()).unwrap();
+        self.decoder.set_version(self.version);
     }
 
     pub async fn send_raw(&mut self, bytes: &[u8]) {
