@@ -519,7 +519,20 @@ pub fn strip_ansi(s: &str) -> String {
     out
 }
 
-/// Parses `listening stomp=127.0.0.1:PORT admin=127.0.0.1:PORT|off`.
+/// The body of a 200 answer to an HTTP/1.0 GET of `path` (the admin endpoint).
+pub fn http_get(addr: SocketAddr, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect to the admin endpoint");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.0 200"), "{head}");
+    body.to_string()
+}
+
+/// Parses `listening stomp=127.0.0.1:PORT [tls=ADDR] admin=127.0.0.1:PORT|off` (with
+/// the plain listener off, `stomp=` is the TLS address).
 pub fn parse_listening(line: &str) -> Option<(SocketAddr, Option<SocketAddr>)> {
     let rest = line.strip_prefix("listening ")?;
     let mut stomp = None;
@@ -528,6 +541,7 @@ pub fn parse_listening(line: &str) -> Option<(SocketAddr, Option<SocketAddr>)> {
     for part in rest.split_whitespace() {
         if let Some(v) = part.strip_prefix("stomp=") {
             stomp = Some(v.parse().ok()?);
+        } else if part.starts_with("tls=") {
         } else if let Some(v) = part.strip_prefix("admin=") {
             admin_seen = true;
             admin = if v == "off" {
@@ -607,6 +621,9 @@ mod harness_tests {
         let (_, a) = parse_listening("listening stomp=127.0.0.1:4000 admin=off").unwrap();
         assert!(a.is_none());
         assert!(parse_listening("listening stomp=127.0.0.1:4000").is_none());
+        let (s, _) =
+            parse_listening("listening stomp=127.0.0.1:4000 tls=127.0.0.1:4000 admin=off").unwrap();
+        assert_eq!(s.port(), 4000);
         assert!(parse_listening("hello").is_none());
     }
 }

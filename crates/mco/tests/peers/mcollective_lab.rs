@@ -227,9 +227,32 @@ impl Lab {
     /// Nodes `node1`..`nodeN`, node i served by `daemons[i-1]`.
     pub fn start_with(peers: &Peers, daemons: &[Daemon]) -> Lab {
         let run = TempDir::new("marionette-mcollective");
-        let broker = Broker::start(&[]);
+        Lab::start_on(peers, daemons, Broker::start(&[]), run, |_, _| {
+            String::new()
+        })
+    }
+
+    /// The same on `broker`, in `run`, with `extra(run, file)` appended to each rendered
+    /// configuration (`file` is a node name, or `client`).
+    pub fn start_on(
+        peers: &Peers,
+        daemons: &[Daemon],
+        broker: Broker,
+        run: TempDir,
+        extra: impl Fn(&Path, &str) -> String,
+    ) -> Lab {
         let names: Vec<String> = (1..=daemons.len()).map(|i| format!("node{i}")).collect();
         render(run.path(), broker.port(), &peers.yaml_facts, &names);
+        let append = |path: PathBuf, who: &str| {
+            let more = extra(run.path(), who);
+            if !more.is_empty() {
+                write(&path, &(read(&path) + &more));
+            }
+        };
+        for node in &names {
+            append(run.path().join("nodes").join(node).join("server.cfg"), node);
+        }
+        append(run.path().join("client.cfg"), "client");
         let mut nodes = Vec::new();
         for (node, daemon) in names.iter().zip(daemons) {
             let cfg = run.path().join("nodes").join(node).join("server.cfg");

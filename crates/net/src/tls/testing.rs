@@ -1,5 +1,9 @@
 //! Certificates made on the fly for tests (feature `test-util`): a CA and leaves signed by
 //! it, with chosen names and validity, written as PEM files with private modes.
+//!
+//! Leaves have ECDSA keys, or RSA keys for peers that read only RSA (Ruby's `stomp` gem,
+//! which MCollective uses, loads its key with `OpenSSL::PKey::RSA`). ring cannot make RSA
+//! keys, so those come from the `openssl` command.
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -56,6 +60,36 @@ impl TestCa {
     /// A leaf for both server and client use, with `common_name` as its subject and
     /// `dns_names` (DNS names or IP addresses) as its alternative names.
     pub fn issue(&self, common_name: &str, dns_names: &[&str], validity: Validity) -> Leaf {
+        let key = KeyPair::generate().expect("key generation");
+        self.issue_with(common_name, dns_names, validity, key)
+    }
+
+    /// The same with a 2048-bit RSA key made by `openssl genpkey`.
+    pub fn issue_rsa(&self, common_name: &str, dns_names: &[&str], validity: Validity) -> Leaf {
+        let out = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ])
+            .output()
+            .expect("run openssl genpkey (Debian package openssl)");
+        assert!(out.status.success(), "openssl genpkey failed");
+        let pem = String::from_utf8(out.stdout).expect("PEM text");
+        let key = KeyPair::from_pkcs8_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
+            .expect("an RSA PKCS#8 key");
+        self.issue_with(common_name, dns_names, validity, key)
+    }
+
+    fn issue_with(
+        &self,
+        common_name: &str,
+        dns_names: &[&str],
+        validity: Validity,
+        key: KeyPair,
+    ) -> Leaf {
         let names: Vec<String> = dns_names.iter().map(|s| s.to_string()).collect();
         let mut params = CertificateParams::new(names).expect("valid names");
         params
@@ -69,7 +103,6 @@ impl TestCa {
             Validity::Current => (date_time_ymd(2020, 1, 1), date_time_ymd(2090, 1, 1)),
             Validity::Expired => (date_time_ymd(2000, 1, 1), date_time_ymd(2001, 1, 1)),
         };
-        let key = KeyPair::generate().expect("key generation");
         let cert = params.signed_by(&key, &self.issuer).expect("signed leaf");
         Leaf {
             cert_pem: cert.pem(),
