@@ -7,6 +7,7 @@
 //! - `probe`: connected clients doing request/reply round trips through queues; prints
 //!   one line per round trip: wall-clock start (ms since the epoch) and latency (µs).
 //! - `flood`: a subscriber that stops reading, and a producer sending it N messages.
+//! - `held`: N messages to N queues that no one consumes (the broker holds them).
 //!
 //! Build with `cargo build --release -p marionette-broker --example loadgen`.
 
@@ -62,6 +63,13 @@ enum Load {
         #[arg(long, default_value_t = 100_000)]
         messages: usize,
         #[arg(long, default_value_t = 256)]
+        body: usize,
+    },
+    /// N messages without `expires`, each to its own queue with no consumer.
+    Held {
+        #[arg(long, default_value_t = 100)]
+        messages: usize,
+        #[arg(long, default_value_t = 4_000_000)]
         body: usize,
     },
 }
@@ -171,7 +179,31 @@ async fn main() -> std::io::Result<()> {
             messages,
             body,
         } => flood(args.addr, &args.user, &dest, messages, body).await,
+        Load::Held { messages, body } => held(args.addr, &args.user, messages, body).await,
     }
+}
+
+async fn held(addr: SocketAddr, user: &str, messages: usize, body: usize) -> std::io::Result<()> {
+    let (mut producer, _) = Conn::open(addr, None, user).await?;
+    let start = epoch_ms();
+    let body = vec![b'x'; body];
+    for n in 0..messages {
+        let f = Frame::new(Command::Send)
+            .header("destination", format!("/queue/held.{n}"))
+            .with_body(body.clone());
+        producer.send(&f).await?;
+    }
+    producer
+        .send(&Frame::new(Command::Disconnect).header("receipt", "done"))
+        .await?;
+    let receipt = producer.frame().await?;
+    println!(
+        "held messages={messages} bytes={} start_ms={start} end_ms={} receipt={}",
+        messages * body.len(),
+        epoch_ms(),
+        receipt.command
+    );
+    Ok(())
 }
 
 /// One node: connects until admitted (an ERROR means "try again in a second"), then

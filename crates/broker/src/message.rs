@@ -17,6 +17,14 @@ const TRANSPORT_HEADERS: [&str; 7] = [
     "ack",
 ];
 
+/// Bodies at least this large are copied out of the read buffer they were decoded in.
+/// A body is a slice of that buffer, and a held message would otherwise keep the whole
+/// buffer alive, which can be twice the body or more once it grew for large frames:
+/// under a flood of 4 MB messages from eight connections at once, that put broker RSS
+/// 130 MB above the held bytes. One copy of a large message costs far less than its
+/// trip through the socket.
+const COPY_BODY_FROM: usize = 64 * 1024;
+
 /// One message, shared by every subscription it is delivered to.
 #[derive(Debug)]
 pub struct Message {
@@ -56,7 +64,11 @@ impl Message {
             id,
             destination,
             headers,
-            body: frame.body,
+            body: if frame.body.len() >= COPY_BODY_FROM {
+                Bytes::copy_from_slice(&frame.body)
+            } else {
+                frame.body
+            },
             expires_ms: absolute.or(relative),
             encoded: Default::default(),
         }

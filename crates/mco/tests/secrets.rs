@@ -123,14 +123,21 @@ fn no_secret_is_ever_shown() {
     let admin = broker.admin.unwrap();
     let authed = |path: &str| {
         let mut s = std::net::TcpStream::connect(admin).unwrap();
-        write!(s, "GET {path} HTTP/1.0\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.0\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+        )
+        .unwrap();
         let mut text = String::new();
         s.read_to_string(&mut text).unwrap();
         assert!(text.starts_with("HTTP/1.0 200"), "{text}");
         text
     };
     let table = authed("/connections");
-    assert!(table.contains("secretnode") || table.contains("\"node\""), "{table}");
+    assert!(
+        table.contains("secretnode") || table.contains("\"node\""),
+        "{table}"
+    );
     let metrics = authed("/metrics");
     daemon.stop();
     broker.stop();
@@ -146,7 +153,10 @@ fn no_secret_is_ever_shown() {
     let mut secrets = vec![NODE_PASSWORD, CLIENT_PASSWORD, WRONG_PASSWORD, PSK, TOKEN];
     secrets.extend(key_body.iter().map(String::as_str));
     for (place, text) in &places {
-        assert!(!text.is_empty() || *place == "client output", "{place} is empty");
+        assert!(
+            !text.is_empty() || *place == "client output",
+            "{place} is empty"
+        );
         for secret in &secrets {
             assert!(
                 !text.contains(secret),
