@@ -137,17 +137,21 @@ async fn read_matrix() {
 #[tokio::test]
 async fn write_matrix() {
     let b = fleet_broker().await;
-    for (login, topic, directed, reply, registration) in [
-        (Some("node1"), false, false, true, true),
-        (Some("mcollective"), false, false, true, true),
-        (Some("alice"), true, true, false, true),
-        (None, false, false, false, false),
+    // (login, its identity, may send requests, may send replies, may register)
+    for (login, me, requests, replies, registration) in [
+        (Some("node1"), "node1", false, true, true),
+        (Some("mcollective"), "node1", false, true, true),
+        (Some("alice"), "alice", true, false, true),
+        (Some("bob"), "bob", true, false, true),
+        (None, "anonymous", false, false, false),
     ] {
         let mut c = as_user(&b, login).await;
+        let other = if me == "alice" { "bob" } else { "alice" };
         for (dest, allowed) in [
-            (TOPIC.to_string(), topic),
-            (DIRECTED.to_string(), directed),
-            (reply_of("bob"), reply),
+            (TOPIC.to_string(), requests),
+            (DIRECTED.to_string(), requests),
+            (reply_of(me), replies),
+            (reply_of(other), replies),
             (
                 "/topic/mcollective.registration.agent".to_string(),
                 registration,
@@ -158,13 +162,13 @@ async fn write_matrix() {
         }
     }
     let denied = |group| b.metrics().security.acl_denied_count(AclOp::Write, group);
-    assert_eq!(denied("nodes"), 4);
-    assert_eq!(denied("clients"), 1);
-    assert_eq!(denied("none"), 4);
+    assert_eq!(denied("nodes"), 2 * 2);
+    assert_eq!(denied("clients"), 2 * 2);
+    assert_eq!(denied("none"), 5);
     let metrics =
         String::from_utf8(reqwest_like_get(b.admin_addr.unwrap(), "/metrics").await).unwrap();
     assert!(
-        metrics.contains("marionette_broker_acl_denied_total{op=\"write\",group=\"nodes\"} 4"),
+        metrics.contains("marionette_broker_acl_denied_total{op=\"write\",group=\"clients\"} 4"),
         "{metrics}"
     );
 }
@@ -259,4 +263,50 @@ async fn queue_wildcards_for_admins() {
     }
     assert_eq!(got, 4);
     one.quiet_for(Duration::from_millis(100)).await;
+}
+
+/// The RabbitMQ dialect's exchanges: a node binds only its own directed key, a client
+/// only its own reply key, and wildcard keys need admin rights.
+#[tokio::test]
+async fn rabbitmq_exchanges() {
+    let b = fleet_broker().await;
+    let mut node1 = as_user(&b, Some("node1")).await;
+    let mut alice = as_user(&b, Some("alice")).await;
+    for (who, dest, allowed) in [
+        ("node1", "/exchange/mcollective_broadcast/rpcutil", true),
+        ("node1", "/exchange/mcollective_directed/node1", true),
+        ("node1", "/exchange/mcollective_directed/node2", false),
+        ("node1", "/exchange/mcollective_directed/#", false),
+        ("node1", "/exchange/mcollective_directed", false),
+        ("node1", "/exchange/mcollective_reply/alice_42", false),
+        ("alice", "/exchange/mcollective_reply/alice_42", true),
+        ("alice", "/exchange/mcollective_reply/bob_42", false),
+        ("alice", "/exchange/mcollective_broadcast/rpcutil", false),
+        ("alice", "/temp-queue/mcollective_reply_rpcutil", true),
+    ] {
+        let c = if who == "node1" {
+            &mut node1
+        } else {
+            &mut alice
+        };
+        let got = try_subscribe(c, dest, None).await;
+        assert_eq!(got.is_ok(), allowed, "{who} reading {dest}: {got:?}");
+    }
+    assert!(
+        try_send(&mut alice, "/exchange/mcollective_broadcast/rpcutil")
+            .await
+            .is_ok()
+    );
+    assert_eq!(&node1.frame().await.body[..], b"request");
+    let mut node2 = as_user(&b, Some("node2")).await;
+    assert!(
+        try_send(&mut node2, "/exchange/mcollective_broadcast/rpcutil")
+            .await
+            .is_err()
+    );
+    assert!(
+        try_send(&mut node2, "/exchange/mcollective_broadcast/registration")
+            .await
+            .is_ok()
+    );
 }
