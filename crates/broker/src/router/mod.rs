@@ -5,8 +5,12 @@
 //! is full, or whose queued bytes pass the bound, is a slow consumer: it is cut off,
 //! counted and logged, so the router never blocks and memory stays bounded.
 
+mod cmd;
+mod delivery;
 mod queue;
 mod subscription;
+
+pub use cmd::{ConnHandle, Outbound, RouterCmd};
 
 pub use subscription::{AckMode, ConnId, SubKey};
 
@@ -15,85 +19,15 @@ use crate::destination::{Destination, binding_matches, is_topic_pattern, topic_m
 use crate::log_limit::LogLimit;
 use crate::message::{Message, now_ms};
 use crate::selector::Selector;
-use crate::stats::{ConnInfo, Metrics, SubscriptionView};
+use crate::stats::{Metrics, SubscriptionView};
 use marionette_stomp::Frame;
 use queue::Queue;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
-use subscription::{Sub, Unacked};
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
-use tokio_util::sync::CancellationToken;
-
-/// What a connection's writer sends to its peer.
-#[derive(Debug)]
-pub enum Outbound {
-    /// A frame made by the connection itself (CONNECTED, RECEIPT, ERROR).
-    Frame(Frame),
-    /// A message for one subscription.
-    Deliver {
-        msg: Arc<Message>,
-        subscription: Arc<str>,
-        /// Whether the subscription acknowledges by client (1.2 then gets an `ack` header).
-        client_ack: bool,
-    },
-    /// Write everything queued so far, then close the connection.
-    Close,
-}
-
-impl Outbound {
-    /// Bytes this item holds, for the outbound bound.
-    pub fn size(&self) -> usize {
-        match self {
-            Outbound::Deliver { msg, .. } => msg.size(),
-            _ => 0,
-        }
-    }
-}
-
-/// The router's side of a connection.
-#[derive(Debug, Clone)]
-pub struct ConnHandle {
-    pub tx: mpsc::Sender<Outbound>,
-    pub cancel: CancellationToken,
-    pub info: Arc<ConnInfo>,
-}
-
-/// Requests from connections to the router.
-#[derive(Debug)]
-pub enum RouterCmd {
-    Open {
-        conn: ConnId,
-        handle: ConnHandle,
-    },
-    Subscribe {
-        conn: ConnId,
-        id: Arc<str>,
-        dest: Destination,
-        selector: Option<Selector>,
-        ack: AckMode,
-    },
-    Unsubscribe {
-        conn: ConnId,
-        id: String,
-    },
-    Publish {
-        conn: ConnId,
-        dest: Destination,
-        frame: Frame,
-        /// The frame's share of the inbox byte bound, given back once it is routed.
-        inbox: OwnedSemaphorePermit,
-    },
-    Ack {
-        conn: ConnId,
-        message_id: String,
-        nack: bool,
-    },
-    Close {
-        conn: ConnId,
-    },
-}
+use subscription::Sub;
+use tokio::sync::mpsc;
 
 /// How a message comes to be held.
 enum Hold {
@@ -385,30 +319,6 @@ impl Router {
         }
     }
 
-    fn process_cuts(&mut self) {
-        while let Some((conn, why)) = self.to_cut.pop() {
-            let Some(state) = self.conns.get(&conn) else {
-                continue;
-            };
-            let info = &state.handle.info;
-            let login = info
-                .session
-                .lock()
-                .map(|s| s.login.clone().unwrap_or_default())
-                .unwrap_or_default();
-            tracing::warn!(
-                conn,
-                peer = %info.peer,
-                login,
-                queued_bytes = info.outbound_queued_bytes.load(Relaxed),
-                "slow consumer cut off: {why}"
-            );
-            self.metrics.slow_consumers_cut.fetch_add(1, Relaxed);
-            state.handle.cancel.cancel();
-            self.close(conn);
-        }
-    }
-
     fn next_id(&mut self) -> String {
         self.next_message += 1;
         format!("{}{}", self.id_prefix, self.next_message)
@@ -511,150 +421,6 @@ impl Router {
         self.conns.get(&conn)?.temp_queues.get(name).cloned()
     }
 
-    fn fan_out(&mut self, keys: &[SubKey], msg: &Arc<Message>) -> bool {
-        let mut any = false;
-        for &k in keys {
-            let accepts = self.subs.get(&k).is_some_and(|s| s.accepts(msg));
-            if accepts && self.deliver(k, msg, None) {
-                any = true;
-            }
-        }
-        any
-    }
-
-    fn deliver_to_queue(&mut self, queue: &str, msg: Arc<Message>) -> bool {
-        let prefetch = self.config.prefetch;
-        let subs = &self.subs;
-        let eligible = |k: SubKey, check_selector: bool| {
-            subs.get(&k)
-                .is_some_and(|s| s.has_room(prefetch) && (!check_selector || s.accepts(&msg)))
-        };
-        // Wildcard consumers of this queue compete with its own, as in ActiveMQ.
-        let patterns: Vec<SubKey> = self
-            .queue_patterns
-            .iter()
-            .filter(|(p, k)| topic_matches(p, queue) && eligible(*k, true))
-            .map(|(_, k)| *k)
-            .collect();
-        let chosen = match self.queues.get_mut(queue) {
-            Some(q) => q.pick(&msg, eligible, &patterns),
-            None if patterns.is_empty() => None,
-            None => {
-                self.pattern_next = self.pattern_next.wrapping_add(1);
-                Some(patterns[self.pattern_next % patterns.len()])
-            }
-        };
-        match chosen {
-            Some(k) => self.deliver(k, &msg, Some(queue)),
-            None => false,
-        }
-    }
-
-    /// Keeps `msg` in `queue` until a consumer can take it, within the per-queue and total
-    /// bounds; past them it is dropped, counted and (at most every 10 s) logged. Returns
-    /// whether it was kept.
-    fn hold(&mut self, queue: &str, msg: Arc<Message>, how: Hold) -> bool {
-        let size = msg.size();
-        let q = self.queues.entry(queue.to_string()).or_default();
-        if q.held.len() >= self.config.queue_messages
-            || self.held_bytes + size > self.config.held_bytes
-        {
-            self.metrics
-                .messages_dropped_queue_full
-                .fetch_add(1, Relaxed);
-            if let Some(suppressed) = self.full_log.allow() {
-                tracing::warn!(
-                    queue,
-                    held = q.held.len(),
-                    held_bytes = self.held_bytes,
-                    suppressed,
-                    "queue full, message dropped"
-                );
-            }
-            return false;
-        }
-        self.held_bytes += size;
-        self.held_messages += 1;
-        match how {
-            Hold::New => {
-                self.metrics.messages_held.fetch_add(1, Relaxed);
-                q.held.push_back(msg);
-            }
-            Hold::Returned(at) => q.held.insert(at.min(q.held.len()), msg),
-        }
-        true
-    }
-
-    /// Offers every held message of `queue` to its consumers, oldest first.
-    fn dispatch_held(&mut self, queue: &str) {
-        let now = now_ms();
-        let Some(q) = self.queues.get_mut(queue) else {
-            return;
-        };
-        let held = std::mem::take(&mut q.held);
-        let mut keep = std::collections::VecDeque::with_capacity(held.len());
-        for msg in held {
-            let expired = msg.expired(now);
-            if expired {
-                self.metrics.messages_expired.fetch_add(1, Relaxed);
-            }
-            if expired || self.deliver_to_queue(queue, msg.clone()) {
-                self.held_bytes -= msg.size();
-                self.held_messages -= 1;
-            } else {
-                keep.push_back(msg);
-            }
-        }
-        if let Some(q) = self.queues.get_mut(queue) {
-            keep.extend(q.held.drain(..));
-            q.held = keep;
-        }
-    }
-
-    /// Hands `msg` to subscription `key`'s connection. Returns false when the connection
-    /// cannot take it (it is then cut off).
-    fn deliver(&mut self, key: SubKey, msg: &Arc<Message>, queue: Option<&str>) -> bool {
-        let Some(sub) = self.subs.get_mut(&key) else {
-            return false;
-        };
-        let Some(state) = self.conns.get(&sub.conn) else {
-            return false;
-        };
-        let handle = &state.handle;
-        let queued = &handle.info.outbound_queued_bytes;
-        let size = msg.size();
-        if queued.load(Relaxed) + size > self.config.outbound_bytes {
-            self.to_cut
-                .push((sub.conn, "outbound bytes over the bound"));
-            return false;
-        }
-        let client_ack = sub.ack != AckMode::Auto;
-        let item = Outbound::Deliver {
-            msg: msg.clone(),
-            subscription: sub.id.clone(),
-            client_ack,
-        };
-        // Counted before the writer can see the item, so its subtraction never comes
-        // first.
-        let now_queued = queued.fetch_add(size, Relaxed) + size;
-        if handle.tx.try_send(item).is_err() {
-            queued.fetch_sub(size, Relaxed);
-            self.to_cut.push((sub.conn, "outbound queue full"));
-            return false;
-        }
-        self.metrics
-            .outbound_peak_bytes
-            .fetch_max(now_queued as u64, Relaxed);
-        if client_ack {
-            sub.unacked.push_back(Unacked {
-                msg: msg.clone(),
-                queue: queue.map(str::to_string),
-            });
-        }
-        self.metrics.messages_delivered.fetch_add(1, Relaxed);
-        true
-    }
-
     fn ack(&mut self, conn: ConnId, message_id: &str, nack: bool) {
         let Some(state) = self.conns.get(&conn) else {
             return;
@@ -680,25 +446,5 @@ impl Router {
             }
             return;
         }
-    }
-
-    /// Drops expired held messages.
-    pub fn expire(&mut self, now: u64) {
-        let mut expired = 0u64;
-        let mut freed = 0usize;
-        for q in self.queues.values_mut() {
-            q.held.retain(|m| {
-                let keep = !m.expired(now);
-                if !keep {
-                    expired += 1;
-                    freed += m.size();
-                }
-                keep
-            });
-        }
-        self.queues.retain(|_, q| !q.is_unused());
-        self.held_bytes -= freed;
-        self.held_messages -= expired as usize;
-        self.metrics.messages_expired.fetch_add(expired, Relaxed);
     }
 }

@@ -1,13 +1,19 @@
-//! One point-to-point queue: its consumers, their selector index and held messages.
+//! Point-to-point queues: one queue's consumers, their selector index and held
+//! messages ([`Queue`]), and the router's handling of held messages: choosing a
+//! consumer (wildcard consumers included), holding within the bounds, dispatching when a
+//! consumer appears, and expiry.
 //!
 //! A consumer whose selector is exactly `header = 'value'` (MCollective's
 //! `mc_identity = '<node>'`) is found through a hash lookup on the message's header;
 //! other consumers are evaluated one by one.
 
 use super::subscription::SubKey;
-use crate::message::Message;
+use super::{Hold, Router};
+use crate::destination::topic_matches;
+use crate::message::{Message, now_ms};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// State of one `/queue/NAME`.
 #[derive(Debug, Default)]
@@ -85,5 +91,116 @@ impl Queue {
         let chosen = candidates[self.next % candidates.len()];
         self.next = self.next.wrapping_add(1);
         Some(chosen)
+    }
+}
+
+impl Router {
+    pub(super) fn deliver_to_queue(&mut self, queue: &str, msg: Arc<Message>) -> bool {
+        let prefetch = self.config.prefetch;
+        let subs = &self.subs;
+        let eligible = |k: SubKey, check_selector: bool| {
+            subs.get(&k)
+                .is_some_and(|s| s.has_room(prefetch) && (!check_selector || s.accepts(&msg)))
+        };
+        // Wildcard consumers of this queue compete with its own, as in ActiveMQ.
+        let patterns: Vec<SubKey> = self
+            .queue_patterns
+            .iter()
+            .filter(|(p, k)| topic_matches(p, queue) && eligible(*k, true))
+            .map(|(_, k)| *k)
+            .collect();
+        let chosen = match self.queues.get_mut(queue) {
+            Some(q) => q.pick(&msg, eligible, &patterns),
+            None if patterns.is_empty() => None,
+            None => {
+                self.pattern_next = self.pattern_next.wrapping_add(1);
+                Some(patterns[self.pattern_next % patterns.len()])
+            }
+        };
+        match chosen {
+            Some(k) => self.deliver(k, &msg, Some(queue)),
+            None => false,
+        }
+    }
+
+    /// Keeps `msg` in `queue` until a consumer can take it, within the per-queue and total
+    /// bounds; past them it is dropped, counted and (at most every 10 s) logged. Returns
+    /// whether it was kept.
+    pub(super) fn hold(&mut self, queue: &str, msg: Arc<Message>, how: Hold) -> bool {
+        let size = msg.size();
+        let q = self.queues.entry(queue.to_string()).or_default();
+        if q.held.len() >= self.config.queue_messages
+            || self.held_bytes + size > self.config.held_bytes
+        {
+            self.metrics
+                .messages_dropped_queue_full
+                .fetch_add(1, Relaxed);
+            if let Some(suppressed) = self.full_log.allow() {
+                tracing::warn!(
+                    queue,
+                    held = q.held.len(),
+                    held_bytes = self.held_bytes,
+                    suppressed,
+                    "queue full, message dropped"
+                );
+            }
+            return false;
+        }
+        self.held_bytes += size;
+        self.held_messages += 1;
+        match how {
+            Hold::New => {
+                self.metrics.messages_held.fetch_add(1, Relaxed);
+                q.held.push_back(msg);
+            }
+            Hold::Returned(at) => q.held.insert(at.min(q.held.len()), msg),
+        }
+        true
+    }
+
+    /// Offers every held message of `queue` to its consumers, oldest first.
+    pub(super) fn dispatch_held(&mut self, queue: &str) {
+        let now = now_ms();
+        let Some(q) = self.queues.get_mut(queue) else {
+            return;
+        };
+        let held = std::mem::take(&mut q.held);
+        let mut keep = std::collections::VecDeque::with_capacity(held.len());
+        for msg in held {
+            let expired = msg.expired(now);
+            if expired {
+                self.metrics.messages_expired.fetch_add(1, Relaxed);
+            }
+            if expired || self.deliver_to_queue(queue, msg.clone()) {
+                self.held_bytes -= msg.size();
+                self.held_messages -= 1;
+            } else {
+                keep.push_back(msg);
+            }
+        }
+        if let Some(q) = self.queues.get_mut(queue) {
+            keep.extend(q.held.drain(..));
+            q.held = keep;
+        }
+    }
+
+    /// Drops expired held messages.
+    pub fn expire(&mut self, now: u64) {
+        let mut expired = 0u64;
+        let mut freed = 0usize;
+        for q in self.queues.values_mut() {
+            q.held.retain(|m| {
+                let keep = !m.expired(now);
+                if !keep {
+                    expired += 1;
+                    freed += m.size();
+                }
+                keep
+            });
+        }
+        self.queues.retain(|_, q| !q.is_unused());
+        self.held_bytes -= freed;
+        self.held_messages -= expired as usize;
+        self.metrics.messages_expired.fetch_add(expired, Relaxed);
     }
 }
