@@ -6,9 +6,11 @@
 //!   handshake failure reasons.
 //! - [`keepalive`]: [`Keepalive`], TCP keepalive written `IDLE,INTERVAL,COUNT` or `off`.
 //! - [`nofile`]: raising the soft descriptor limit to the hard one.
+//! - [`secret_file`]: the warning for a secret file readable by others.
 
 pub mod keepalive;
 pub mod nofile;
+pub mod secret_file;
 pub mod tls;
 
 pub use keepalive::Keepalive;

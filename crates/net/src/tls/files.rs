@@ -1,7 +1,8 @@
-//! Reading certificates and keys from PEM files, bounded in size, and the mode checks on
-//! files that hold a secret.
+//! Reading certificates and keys from PEM files, bounded in size; a private key readable
+//! by other users is refused.
 
 use super::TlsError;
+use crate::secret_file::{Exposure, warn_if_exposed};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::Read;
@@ -55,54 +56,6 @@ pub fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|_| TlsError::NoKey {
         path: path.to_path_buf(),
     })
-}
-
-/// Who besides the owner may read a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exposure {
-    /// Only its owner (or nothing could be read about it).
-    Private,
-    /// Its group may read it.
-    Group(u32),
-    /// Every user may read it.
-    Others(u32),
-}
-
-/// The exposure of `path` from its permission bits.
-pub fn exposure(path: &Path) -> Exposure {
-    use std::os::unix::fs::PermissionsExt;
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Exposure::Private;
-    };
-    let mode = meta.permissions().mode() & 0o7777;
-    if mode & 0o004 != 0 {
-        Exposure::Others(mode)
-    } else if mode & 0o040 != 0 {
-        Exposure::Group(mode)
-    } else {
-        Exposure::Private
-    }
-}
-
-/// Logs a warning when a file holding a secret (`what`: "password file", "PSK in
-/// server.cfg", ...) may be read by its group or by everyone. Returns the exposure.
-pub fn warn_if_exposed(path: &Path, what: &str) -> Exposure {
-    let e = exposure(path);
-    match e {
-        Exposure::Private => {}
-        Exposure::Group(mode) | Exposure::Others(mode) => {
-            let who = if matches!(e, Exposure::Others(_)) {
-                "every user"
-            } else {
-                "its group"
-            };
-            tracing::warn!(
-                "{} holds a {what} and is readable by {who} (mode {mode:04o}); run chmod 600 on it",
-                path.display()
-            );
-        }
-    }
-    e
 }
 
 /// Refuses a private key readable by others; warns when its group may read it.
