@@ -7,6 +7,7 @@ use marionette_config::LimitMethod;
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use marionette_wire::envelope::Shared;
+use marionette_wire::simplerpc;
 use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -24,14 +25,14 @@ pub struct RpcResult {
 impl RpcResult {
     /// From a reply payload `{:statuscode, :statusmsg, :data}` (Symbol or String keys).
     pub fn from_reply(agent: &str, action: &str, sender: &str, payload: &Value) -> RpcResult {
-        let get = |k: &str| payload.get_sym(k).or_else(|| payload.get_str(k));
+        let reply = simplerpc::Reply::parse(payload);
         RpcResult {
             agent: agent.to_string(),
             action: action.to_string(),
             sender: sender.to_string(),
-            statuscode: get("statuscode").and_then(Value::as_int).unwrap_or(5),
-            statusmsg: get("statusmsg").map(crate::ruby::to_s).unwrap_or_default(),
-            data: get("data").cloned().unwrap_or(Value::Nil),
+            statuscode: reply.statuscode.unwrap_or(5),
+            statusmsg: reply.statusmsg.map(crate::ruby::to_s).unwrap_or_default(),
+            data: reply.data.cloned().unwrap_or(Value::Nil),
         }
     }
 

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use marionette_connector::{Connector, ConnectorError};
 use marionette_stomp::{Command, Frame};
 use marionette_wire::Value;
-use marionette_wire::destinations::Dialect;
+use marionette_wire::destinations::{Dialect, Message};
 use marionette_wire::envelope::Request;
 use marionette_wire::filter::{Filter, NodeInfo};
 use marionette_wire::psk::{Psk, Rejection};
@@ -168,13 +168,14 @@ impl Handler {
         };
         let now = unix_now();
         let body = Bytes::from(self.psk.seal_reply(&reply, &self.identity, &request, now));
-        let (expiry, value) = self.dialect.expiry_header(now, self.ttl);
+        let headers = self.dialect.send_headers(Message::Reply, now, self.ttl);
         // Built again only for the rare second attempt; the body is shared.
         let frame = || {
-            Frame::new(Command::Send)
-                .header("timestamp", (now * 1000).to_string())
-                .header(expiry, value.as_str())
-                .header("mc_sender", self.identity.as_str())
+            let mut f = Frame::new(Command::Send);
+            for (name, value) in &headers {
+                f.headers.push(*name, value.as_str());
+            }
+            f.header("mc_sender", self.identity.as_str())
                 .header("destination", reply_to.as_str())
                 .with_body(body.clone())
         };

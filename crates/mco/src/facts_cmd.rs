@@ -6,6 +6,7 @@ use marionette_client::render;
 use marionette_client::rpc::{self, Outcome, Silent};
 use marionette_client::ruby;
 use marionette_wire::Value;
+use marionette_wire::simplerpc;
 
 /// `mco facts [filters] FACT`.
 #[derive(Args, Debug)]
@@ -78,7 +79,7 @@ fn facts(args: &FactsArgs) -> anyhow::Result<i32> {
     };
     let mut values: Vec<(String, Vec<String>)> = Vec::new();
     for r in &results {
-        let value = r.data.get_sym("value").or_else(|| r.data.get_str("value"));
+        let value = simplerpc::lookup(&r.data, "value");
         match value {
             None | Some(Value::Nil) | Some(Value::Bool(false)) => {}
             Some(v) => {

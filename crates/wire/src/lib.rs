@@ -1,5 +1,5 @@
 //! The MCollective 2.12 wire, above STOMP: the Ruby Marshal 4.8 subset MCollective puts on
-//! the wire, request and reply envelopes, the PSK security plugin, and filters.
+//! the wire, request and reply envelopes and the SimpleRPC bodies inside them, the PSK security plugin, and filters.
 //!
 //! # Layout
 //! - [`value`]: [`Value`], the Ruby values that travel (nil, booleans, integers, floats,
@@ -9,6 +9,7 @@
 //! - [`envelope`]: request and reply envelopes.
 //! - [`psk`]: sealing and opening envelopes with a pre-shared key (hash, callerid, TTL),
 //!   raw or Base64 bodies.
+//! - [`simplerpc`]: SimpleRPC request and reply bodies.
 //! - [`requestid`]: request ids as MCollective's client makes them.
 //! - [`json`]: values to and from JSON.
 
@@ -20,6 +21,7 @@ pub mod json;
 pub mod marshal;
 pub mod psk;
 pub mod requestid;
+pub mod simplerpc;
 pub mod value;
 
 pub use value::{Encoding, RString, Value};
