@@ -35,7 +35,7 @@ pub struct ClientOptions {
 /// A configuration the client cannot work with.
 #[derive(Debug, thiserror::Error)]
 pub enum OptionsError {
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] marionette_config::ConfigError),
     #[error("no PSK configured: set plugin.psk or MCOLLECTIVE_PSK")]
     NoPsk,

@@ -18,13 +18,6 @@ pub struct FactsArgs {
     pub fact_name: Option<String>,
 }
 
-pub fn run(args: FactsArgs) -> i32 {
-    match facts(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("facts", args.common.verbose, &e),
-    }
-}
-
 /// The report for `values` (fact value → the nodes that have it).
 pub fn report(fact: &str, values: &[(String, Vec<String>)], verbose: bool) -> String {
     let mut out = format!("Report for fact: {fact}\n\n");
@@ -54,7 +47,8 @@ pub fn report(fact: &str, values: &[(String, Vec<String>)], verbose: bool) -> St
     out
 }
 
-fn facts(args: &FactsArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &FactsArgs) -> anyhow::Result<i32> {
     let Some(fact) = args.fact_name.clone() else {
         anyhow::bail!("Please specify a fact to report for");
     };

@@ -18,13 +18,6 @@ pub struct InventoryArgs {
     pub node: Option<String>,
 }
 
-pub fn run(args: InventoryArgs) -> i32 {
-    match inventory(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("inventory", args.common.verbose, &e),
-    }
-}
-
 fn text(data: &Value, key: &str) -> String {
     lookup(data, key).map(ruby::to_s).unwrap_or_default()
 }
@@ -186,7 +179,8 @@ pub fn report(sender: &str, stats: &Value, inv: &Value) -> String {
     o
 }
 
-fn inventory(args: &InventoryArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
     let Some(node) = args.node.clone() else {
         anyhow::bail!("Need to specify either a node name, script to run or other options");
     };

@@ -20,14 +20,8 @@ pub struct PingArgs {
     pub expect: Option<usize>,
 }
 
-pub fn run(args: PingArgs) -> i32 {
-    match runtime_run(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("ping", args.common.verbose, &e),
-    }
-}
-
-fn runtime_run(args: &PingArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &PingArgs) -> anyhow::Result<i32> {
     let loaded = args.common.load()?;
     let filter = args.common.filter()?;
     client_common::runtime()?.block_on(ping(args, loaded, filter))

@@ -54,20 +54,14 @@ pub struct RpcArgs {
     pub rest: Vec<String>,
 }
 
-pub fn run(args: RpcArgs) -> i32 {
-    match rpc(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("rpc", args.common.verbose, &e),
-    }
-}
-
 /// `key=value` as MCollective splits it (`/^(.+?)=(.+)$/`).
 pub fn parse_argument(v: &str) -> Option<(String, String)> {
     let (k, val) = v.split_once('=')?;
     (!k.is_empty() && !val.is_empty()).then(|| (k.to_string(), val.to_string()))
 }
 
-fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
     let mut rest = args.rest.clone();
     let (agent, action) = match (&args.rpc_agent, &args.action) {
         (Some(a), Some(b)) => (a.clone(), b.clone()),
