@@ -3,11 +3,11 @@
 //! loading sequence: the file, then `plugin.d/*.cfg`, then the identity check.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ConfigError, Expected, Origin};
 use crate::plugin_dir;
+use crate::read::{self, ReadFailure};
 use crate::ruby;
 use crate::syntax::{self, Entry};
 
@@ -319,27 +319,19 @@ fn parse<T>(
 
 /// Reads a whole file, refusing more than [`MAX_CONFIG_BYTES`].
 pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    let io = |source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ConfigError::NotFound {
+    read::read_bounded(path, MAX_CONFIG_BYTES).map_err(|failure| match failure {
+        ReadFailure::NotFound => ConfigError::NotFound {
             path: path.to_path_buf(),
         },
-        _ => io(e),
-    })?;
-    let mut text = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut text)
-        .map_err(io)?;
-    if text.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(ConfigError::TooLarge {
+        ReadFailure::Io(error) => ConfigError::Io {
+            path: path.to_path_buf(),
+            error,
+        },
+        ReadFailure::TooLarge => ConfigError::TooLarge {
             path: path.to_path_buf(),
             limit: MAX_CONFIG_BYTES,
-        });
-    }
-    Ok(text)
+        },
+    })
 }
 
 #[cfg(test)]

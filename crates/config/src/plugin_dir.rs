@@ -26,9 +26,9 @@ pub(crate) fn read(dir: &Path, plugins: &mut BTreeMap<String, Setting>) -> Resul
     if !dir.is_dir() {
         return Ok(());
     }
-    let io = |source| ConfigError::Io {
+    let io = |error| ConfigError::Io {
         path: dir.to_path_buf(),
-        source,
+        error,
     };
     let mut files = Vec::new();
     for dirent in std::fs::read_dir(dir).map_err(io)? {
