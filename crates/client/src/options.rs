@@ -43,6 +43,15 @@ pub enum OptionsError {
     Security(String),
 }
 
+/// A collective the configuration does not list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Unknown collective '{collective}' known collectives are '{known}'")]
+pub struct UnknownCollective {
+    pub collective: String,
+    /// The known collectives, joined by ", ".
+    pub known: String,
+}
+
 impl ClientOptions {
     /// Client options from `cfg` (after `apply_env`).
     pub fn from_config(cfg: &Config) -> Result<ClientOptions, OptionsError> {
@@ -93,14 +102,14 @@ impl ClientOptions {
     }
 
     /// Rejects an unknown collective as the connector does.
-    pub fn check_collective(&self, collective: &str) -> Result<(), String> {
+    pub fn check_collective(&self, collective: &str) -> Result<(), UnknownCollective> {
         if self.collectives.iter().any(|c| c == collective) {
             Ok(())
         } else {
-            Err(format!(
-                "Unknown collective '{collective}' known collectives are '{}'",
-                self.collectives.join(", ")
-            ))
+            Err(UnknownCollective {
+                collective: collective.to_string(),
+                known: self.collectives.join(", "),
+            })
         }
     }
 

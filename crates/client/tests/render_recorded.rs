@@ -1,7 +1,8 @@
 //! Rendering recorded reply payloads must give the text the real `mco` printed for them
 //! (`testdata/mcollective/outputs`; the replies are vectors cut from the same runs).
 
-use marionette_client::render::{self, Aggregator};
+use marionette_client::aggregate::Aggregator;
+use marionette_client::render;
 use marionette_client::rpc::{RpcResult, Stats};
 use marionette_ddl::stock;
 use marionette_wire::Value;

@@ -120,8 +120,7 @@ impl CommonArgs {
             .collective
             .clone()
             .unwrap_or_else(|| opts.main_collective.clone());
-        opts.check_collective(&collective)
-            .map_err(anyhow::Error::msg)?;
+        opts.check_collective(&collective)?;
         Ok(Loaded {
             opts,
             collective,

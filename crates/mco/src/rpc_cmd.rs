@@ -94,11 +94,9 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         }
     };
     let filter = client_common::with_agent(args.common.filter()?, &agent);
-    let data = ddl
-        .convert_cli_arguments(&action, &pairs)
-        .map_err(anyhow::Error::msg)?;
+    let data = ddl.convert_cli_arguments(&action, &pairs)?;
     let limit = match (&args.limit_nodes, args.one) {
-        (Some(l), _) => Some(Limit::parse(l).map_err(anyhow::Error::msg)?),
+        (Some(l), _) => Some(Limit::parse(l)?),
         (None, true) => Some(Limit::Count(1)),
         _ => None,
     };

@@ -24,8 +24,16 @@ fn mco(args: &[&str]) -> Command {
 /// `names`, and no backtrace.
 fn assert_one_clean_line(out: &harness::Output, names: &str) {
     assert_eq!(out.code(), Some(1), "{}", out.describe());
-    assert!(!out.stderr.contains("stack backtrace"), "{}", out.describe());
-    assert!(!out.stderr.contains("Stack backtrace"), "{}", out.describe());
+    assert!(
+        !out.stderr.contains("stack backtrace"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !out.stderr.contains("Stack backtrace"),
+        "{}",
+        out.describe()
+    );
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.describe());
     assert!(out.stderr.ends_with('\n'), "{}", out.describe());
     assert!(out.stderr.contains(names), "{}", out.describe());
