@@ -8,7 +8,7 @@ use crate::report::{self, Finding, Report, Ways};
 use crate::roles;
 use crate::stomp_stream::{Event, StompStream};
 use crate::version::Clues;
-use crate::{Limits, Options};
+use crate::{AnalyzeLimits, Options};
 use marionette_stomp::{Command, FrameRef, Version};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -156,7 +156,7 @@ pub struct Analyzer {
     bodies: mc::Decoder,
 }
 
-fn limits(o: &Options) -> &Limits {
+fn limits(o: &Options) -> &AnalyzeLimits {
     &o.limits
 }
 
@@ -237,7 +237,7 @@ impl Analyzer {
                     self.conns_dropped += 1;
                     return;
                 }
-                let frame_limits = marionette_stomp::Limits {
+                let frame_limits = marionette_stomp::StompLimits {
                     max_frame_bytes: limits(&self.opts).max_frame_bytes,
                     ..Default::default()
                 };
@@ -287,7 +287,7 @@ impl Analyzer {
             // nothing: a retransmitted SYN
         } else if seg.syn && conn.dirs[side].bytes == 0 {
             // The SYN puts this direction in step even if the other one was not.
-            let frame_limits = marionette_stomp::Limits {
+            let frame_limits = marionette_stomp::StompLimits {
                 max_frame_bytes: limits(&self.opts).max_frame_bytes,
                 ..Default::default()
             };

@@ -1,7 +1,7 @@
 //! MCollective envelopes inside STOMP bodies.
 
 use marionette_wire::envelope::{Reply, Request};
-use marionette_wire::marshal::{self, Limits};
+use marionette_wire::marshal::{self, MarshalLimits};
 use marionette_wire::psk::{BodyEncoding, hash};
 use marionette_wire::simplerpc;
 use std::collections::HashMap;
@@ -25,8 +25,8 @@ pub enum Envelope {
 
 /// Marshal bounds for bodies: generous for real inventories, small enough for a hostile
 /// capture.
-fn limits() -> Limits {
-    Limits {
+fn limits() -> MarshalLimits {
+    MarshalLimits {
         max_depth: 32,
         max_values: 1 << 18,
         max_symbols: 1 << 12,

@@ -99,7 +99,7 @@ impl BodyEncoding {
 pub struct Psk {
     key: Vec<u8>,
     pub encoding: BodyEncoding,
-    pub limits: marshal::Limits,
+    pub limits: marshal::MarshalLimits,
 }
 
 /// What a client puts into a request besides the payload.
@@ -121,7 +121,7 @@ impl Psk {
         Psk {
             key: key.into(),
             encoding: BodyEncoding::Raw,
-            limits: marshal::Limits::default(),
+            limits: marshal::MarshalLimits::default(),
         }
     }
 
