@@ -1,8 +1,8 @@
 //! MCollective envelopes inside STOMP bodies.
 
+use marionette_security::psk::{BodyEncoding, hash};
 use marionette_wire::envelope::{Reply, Request};
 use marionette_wire::marshal::{self, MarshalLimits};
-use marionette_wire::psk::{BodyEncoding, hash};
 use marionette_wire::simplerpc;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use marionette_analyze::{AnalyzeLimits, Options, analyze_reader};
-use marionette_wire::psk::Psk;
+use marionette_security::psk::Psk;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// A node daemon's connection, each line written in its own segment as ruby-stomp does,

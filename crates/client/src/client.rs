@@ -6,10 +6,10 @@ use crate::request::{self, Outgoing, Targets};
 use marionette_config::Dialect;
 use marionette_connector::{Connector, Event, Subscription};
 use marionette_ddl::ValidationError;
+use marionette_security::psk::Psk;
 use marionette_stomp::Command;
 use marionette_wire::Value;
 use marionette_wire::envelope::Shared;
-use marionette_wire::psk::Psk;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 

@@ -2,7 +2,7 @@
 
 use marionette_config::{Config, Dialect, LimitMethod};
 use marionette_connector::Settings;
-use marionette_wire::psk::{BodyEncoding, Psk};
+use marionette_security::psk::{BodyEncoding, Psk};
 use std::time::Duration;
 
 /// Client settings, from a loaded config.

@@ -2,11 +2,11 @@
 
 use crate::options::ClientOptions;
 use bytes::Bytes;
+use marionette_security::psk::RequestFields;
 use marionette_stomp::{Command, Frame};
 use marionette_wire::Value;
 use marionette_wire::destinations::Message;
 use marionette_wire::envelope::Shared;
-use marionette_wire::psk::RequestFields;
 use marionette_wire::simplerpc;
 
 /// Where a request goes.

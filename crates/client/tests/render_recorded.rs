@@ -5,8 +5,8 @@ use marionette_client::aggregate::Aggregator;
 use marionette_client::render;
 use marionette_client::rpc::{RpcResult, Stats};
 use marionette_ddl::stock;
+use marionette_security::psk::Psk;
 use marionette_wire::Value;
-use marionette_wire::psk::Psk;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -4,11 +4,11 @@
 
 use crate::agents::Agent;
 use crate::stats::Stats;
+use marionette_security::psk::{Psk, Rejection};
 use marionette_stomp::Frame;
 use marionette_wire::Value;
 use marionette_wire::envelope::Request;
 use marionette_wire::filter::{Filter, NodeInfo};
-use marionette_wire::psk::{Psk, Rejection};
 use std::sync::Arc;
 
 /// A request that passed every check.

@@ -5,11 +5,11 @@
 use crate::handler::{Handler, unix_now};
 use marionette_config::Config;
 use marionette_connector::Rng;
+use marionette_security::psk::RequestFields;
 use marionette_stomp::{Command, Frame};
 use marionette_wire::Value;
 use marionette_wire::destinations::{Dialect, Message};
 use marionette_wire::filter::Filter;
-use marionette_wire::psk::RequestFields;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{Instant, Interval, MissedTickBehavior};

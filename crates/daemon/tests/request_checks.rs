@@ -7,11 +7,11 @@ use marionette_daemon::agents::rpcutil::Rpcutil;
 use marionette_daemon::agents::{self, Agent, Context};
 use marionette_daemon::checks::{Outcome, check_request};
 use marionette_daemon::stats::Stats;
+use marionette_security::psk::Psk;
 use marionette_stomp::{Command, Frame};
 use marionette_wire::envelope::Request;
 use marionette_wire::filter::{FactValue, NodeInfo};
 use marionette_wire::marshal;
-use marionette_wire::psk::Psk;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -128,7 +128,7 @@ fn recorded_requests_are_checked_as_mcollective_checks_them() {
 
 #[test]
 fn an_agent_this_node_lacks_is_not_answered() {
-    use marionette_wire::psk::RequestFields;
+    use marionette_security::psk::RequestFields;
     let agents = agents::stock();
     let psk = Psk::new("some-secret");
     let (_, body) = psk.seal_request(

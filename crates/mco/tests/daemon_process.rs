@@ -6,8 +6,8 @@ mod harness;
 
 use bytes::BytesMut;
 use harness::{Broker, TempDir};
+use marionette_security::psk::Psk;
 use marionette_stomp::{Command as Stomp, Decoder, Frame, Item, StompLimits, Version, encode};
-use marionette_wire::psk::Psk;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
