@@ -7,20 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{ConfigError, Expected, Origin};
 use crate::plugin_dir;
-use crate::read::{self, ReadFailure};
+use crate::read::read_config;
 use crate::ruby;
 use crate::syntax::{self, Entry};
 
-/// Largest configuration file read (MCollective has no limit; this only guards memory).
-pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
-
-/// A `plugin.*` value with where it came from. Keys are stored without the `plugin.`
-/// prefix, as MCollective's `pluginconf` does (`plugin.psk` is `psk`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Setting {
-    pub value: String,
-    pub origin: Origin,
-}
+pub use crate::read::MAX_CONFIG_BYTES;
+pub use crate::syntax::Setting;
 
 /// `rpclimitmethod`: which nodes `--limit-nodes` keeps. MCollective compares the
 /// symbol with `:first` and picks random nodes for anything else.
@@ -161,7 +153,7 @@ impl Config {
         hostname: &str,
     ) -> Result<Config, ConfigError> {
         let path = path.as_ref();
-        let mut config = Config::from_text(path, &read_bounded(path)?, hostname)?;
+        let mut config = Config::from_text(path, &read_config(path)?, hostname)?;
         plugin_dir::read(&config.configdir.join("plugin.d"), &mut config.plugins)?;
         config.check_identity()?;
         Ok(config)
@@ -314,23 +306,6 @@ fn parse<T>(
         value: entry.value.to_owned(),
         expected,
         at,
-    })
-}
-
-/// Reads a whole file, refusing more than [`MAX_CONFIG_BYTES`].
-pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    read::read_bounded(path, MAX_CONFIG_BYTES).map_err(|failure| match failure {
-        ReadFailure::NotFound => ConfigError::NotFound {
-            path: path.to_path_buf(),
-        },
-        ReadFailure::Io(error) => ConfigError::Io {
-            path: path.to_path_buf(),
-            error,
-        },
-        ReadFailure::TooLarge => ConfigError::TooLarge {
-            path: path.to_path_buf(),
-            limit: MAX_CONFIG_BYTES,
-        },
     })
 }
 
