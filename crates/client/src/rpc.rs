@@ -175,6 +175,7 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// Takes one reply: its result, counted in the stats, the aggregates and the progress.
     fn add(&mut self, r: Reply) -> Flow {
         let res =
             RpcResult::from_reply(&self.call.agent, &self.call.action, &r.senderid, &r.payload);
