@@ -6,9 +6,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use marionette_wire::Value;
-use marionette_wire::marshal::{Limits, dump, load, load_with};
+use marionette_wire::marshal::{MarshalLimits, dump, load, load_with};
 
-const LIMITS: Limits = Limits {
+const LIMITS: MarshalLimits = MarshalLimits {
     max_depth: 16,
     max_values: 4096,
     max_symbols: 256,

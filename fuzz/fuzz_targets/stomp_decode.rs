@@ -6,9 +6,9 @@
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use marionette_stomp::{Decoder, Item, Limits, Version, encode};
+use marionette_stomp::{Decoder, Item, StompLimits, Version, encode};
 
-const LIMITS: Limits = Limits {
+const LIMITS: StompLimits = StompLimits {
     max_frame_bytes: 2048,
     max_headers: 16,
     max_header_line: 256,

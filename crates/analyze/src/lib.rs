@@ -4,7 +4,7 @@
 //! Pipeline: [`capture`] reads pcap/pcapng packet by packet (streaming); [`packet`]
 //! decodes the link, IP and TCP headers; `reassembly` rebuilds each direction's byte
 //! stream; `stomp_stream` decodes STOMP, resynchronising when the stream starts
-//! mid-frame; `mc` opens MCollective envelopes. Everything is bounded by [`Limits`]; a
+//! mid-frame; `mc` opens MCollective envelopes. Everything is bounded by [`AnalyzeLimits`]; a
 //! damaged file yields a report of what was read, with the error.
 
 mod analyzer;
@@ -26,7 +26,7 @@ use std::path::Path;
 
 /// Bounds on what one analysis keeps.
 #[derive(Debug, Clone)]
-pub struct Limits {
+pub struct AnalyzeLimits {
     /// TCP connections tracked; packets of further connections are counted, not analysed.
     pub max_connections: usize,
     /// Requests tracked.
@@ -44,9 +44,9 @@ pub struct Limits {
     pub storm_window_s: f64,
 }
 
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
+impl Default for AnalyzeLimits {
+    fn default() -> AnalyzeLimits {
+        AnalyzeLimits {
             max_connections: 100_000,
             max_requests: 200_000,
             max_held_bytes: 1 << 20,
@@ -68,7 +68,7 @@ pub struct Options {
     pub base64: bool,
     /// Idle gaps longer than these (seconds) are findings.
     pub idle_thresholds: Vec<f64>,
-    pub limits: Limits,
+    pub limits: AnalyzeLimits,
 }
 
 impl Default for Options {
@@ -77,7 +77,7 @@ impl Default for Options {
             psk: None,
             base64: false,
             idle_thresholds: vec![300.0, 1800.0, 3600.0],
-            limits: Limits::default(),
+            limits: AnalyzeLimits::default(),
         }
     }
 }

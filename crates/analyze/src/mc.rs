@@ -1,9 +1,9 @@
 //! MCollective envelopes inside STOMP bodies.
 
+use marionette_security::psk::{BodyEncoding, hash};
 use marionette_wire::envelope::{Reply, Request};
-use marionette_wire::marshal::{self, Limits};
-use marionette_wire::psk::{BodyEncoding, hash};
-use marionette_wire::value::Value;
+use marionette_wire::marshal::{self, MarshalLimits};
+use marionette_wire::simplerpc;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::rc::Rc;
@@ -25,8 +25,8 @@ pub enum Envelope {
 
 /// Marshal bounds for bodies: generous for real inventories, small enough for a hostile
 /// capture.
-fn limits() -> Limits {
-    Limits {
+fn limits() -> MarshalLimits {
+    MarshalLimits {
         max_depth: 32,
         max_values: 1 << 18,
         max_symbols: 1 << 12,
@@ -121,7 +121,7 @@ pub fn decode(body: &[u8], base64: bool, psk: Option<&[u8]>) -> Option<Envelope>
     let check = |b: &[u8], h: &str| psk.map(|k| hash(b, k) == h);
     if outer.get_sym("senderagent").is_some() {
         let env = Reply::from_value(&outer).ok()?;
-        let statuscode = inner(&env.body).and_then(|p| field(&p, "statuscode")?.as_int());
+        let statuscode = inner(&env.body).and_then(|p| simplerpc::Reply::parse(&p).statuscode);
         let hash_ok = check(&env.body, &env.hash);
         Some(Envelope::Reply {
             env,
@@ -130,8 +130,9 @@ pub fn decode(body: &[u8], base64: bool, psk: Option<&[u8]>) -> Option<Envelope>
         })
     } else {
         let env = Request::from_value(&outer).ok()?;
-        let action =
-            inner(&env.body).and_then(|p| field(&p, "action")?.as_str().map(str::to_string));
+        let action = inner(&env.body)
+            .and_then(|p| simplerpc::Request::parse(&p).ok())
+            .map(|r| r.action);
         let hash_ok = check(&env.body, &env.hash);
         Some(Envelope::Request {
             env,
@@ -139,9 +140,4 @@ pub fn decode(body: &[u8], base64: bool, psk: Option<&[u8]>) -> Option<Envelope>
             hash_ok,
         })
     }
-}
-
-/// A Symbol- or String-keyed entry of a Hash.
-fn field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    v.get_sym(name).or_else(|| v.get_str(name))
 }

@@ -2,7 +2,7 @@
 //! (a capture that begins after the connection was opened, or after a gap): it then skips
 //! to the next plausible command line and reports how many bytes it skipped.
 
-use marionette_stomp::{Command, Decoder, FrameRef, ItemRef, Limits, Version};
+use marionette_stomp::{Command, Decoder, FrameRef, ItemRef, StompLimits, Version};
 
 /// What one direction yields. Frames borrow the packet (or, for a frame that spanned
 /// packets, the stream's buffer).
@@ -34,7 +34,7 @@ pub struct StompStream {
 /// A stand-in while a direction's stream is being fed (default limits, not in step).
 impl Default for StompStream {
     fn default() -> StompStream {
-        StompStream::new(Limits::default(), false)
+        StompStream::new(StompLimits::default(), false)
     }
 }
 
@@ -121,7 +121,7 @@ fn memchr_nul(buf: &[u8]) -> Option<usize> {
 
 impl StompStream {
     /// A direction whose first byte is known to start a frame (`synced`) or not.
-    pub fn new(limits: Limits, synced: bool) -> StompStream {
+    pub fn new(limits: StompLimits, synced: bool) -> StompStream {
         StompStream {
             decoder: Decoder::new(limits),
             buf: Vec::new(),
@@ -230,7 +230,7 @@ mod tests {
     use super::*;
 
     fn run(chunks: &[&[u8]], synced: bool) -> Vec<String> {
-        let mut s = StompStream::new(Limits::default(), synced);
+        let mut s = StompStream::new(StompLimits::default(), synced);
         let mut out = Vec::new();
         for (i, c) in chunks.iter().enumerate() {
             s.feed(i as f64 * 10.0, c, &mut |_, e| {

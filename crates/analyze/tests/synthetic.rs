@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use marionette_analyze::{Limits, Options, analyze_reader};
-use marionette_wire::psk::Psk;
+use marionette_analyze::{AnalyzeLimits, Options, analyze_reader};
+use marionette_security::psk::Psk;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// A node daemon's connection, each line written in its own segment as ruby-stomp does,
@@ -387,11 +387,11 @@ fn large_capture_stays_bounded() {
     let small = analyze_reader(
         &bytes[..],
         Options {
-            limits: Limits {
+            limits: AnalyzeLimits {
                 max_connections: 100,
                 max_requests: 50,
                 max_findings: 20,
-                ..Limits::default()
+                ..AnalyzeLimits::default()
             },
             ..Options::default()
         },

@@ -1,14 +1,15 @@
 //! A connected client: numbered reply queues, publishing, reply collection and `mc`
 //! discovery (MCollective's `Client`, `Discovery::Mc`).
 
-use crate::options::ClientOptions;
+use crate::options::{ClientOptions, UnknownCollective};
 use crate::request::{self, Outgoing, Targets};
 use marionette_config::Dialect;
 use marionette_connector::{Connector, Event, Subscription};
+use marionette_ddl::ValidationError;
+use marionette_security::psk::Psk;
 use marionette_stomp::Command;
 use marionette_wire::Value;
 use marionette_wire::envelope::Shared;
-use marionette_wire::psk::Psk;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
@@ -19,8 +20,38 @@ pub enum ClientError {
     Connect { broker: String, reason: String },
     #[error("lost the broker connection: {0}")]
     Connection(String),
-    #[error("{0}")]
-    Request(String),
+    /// The request names a collective the configuration does not know.
+    #[error(transparent)]
+    Collective(#[from] UnknownCollective),
+    /// The inputs do not pass the action's DDL.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// No request id could be made (the system's random source failed).
+    #[error(transparent)]
+    RequestId(std::io::Error),
+    #[error("Batched requests requires direct addressing")]
+    BatchWithoutDirectAddressing,
+}
+
+/// One request to send and how to collect its replies (see [`Client::request`]).
+#[derive(Debug, Clone)]
+pub struct RequestSpec<'a> {
+    pub agent: &'a str,
+    pub collective: &'a str,
+    /// The payload to seal (a SimpleRPC request body, or discovery's `"ping"`).
+    pub payload: Value,
+    /// The `:filter` hash.
+    pub filter: Value,
+    /// Which envelope strings are the filter's own objects.
+    pub shared: Shared,
+    pub targets: Targets,
+    pub requestid: &'a str,
+    pub ttl: i64,
+    pub mode: ReplyMode<'a>,
+    /// Collection stops once every one of these nodes answered (when there are any).
+    pub waitfor: &'a [String],
+    /// How long to collect replies.
+    pub timeout: Duration,
 }
 
 /// A decoded, verified reply.
@@ -298,28 +329,37 @@ impl Client {
         }
     }
 
-    /// Subscribes to a fresh reply queue (unless `custom_reply_to`), sends the request
-    /// and collects replies until every node of `waitfor` answered (when given and not
-    /// empty), `on_reply` stops, or `timeout` passes. Returns the stats.
-    #[allow(clippy::too_many_arguments)]
+    /// Subscribes to a fresh reply queue (unless the mode says otherwise), sends the
+    /// request and collects replies until every node of `spec.waitfor` answered (when
+    /// there are any), `on_reply` stops, or the timeout passes. Returns the stats.
     pub async fn request(
         &mut self,
-        agent: &str,
-        collective: &str,
-        payload: Value,
-        filter: Value,
-        shared: Shared,
-        targets: Targets,
-        requestid: &str,
-        ttl: i64,
-        mode: ReplyMode<'_>,
-        waitfor: Option<&[String]>,
-        timeout: Duration,
+        spec: RequestSpec<'_>,
+        on_reply: impl FnMut(Reply) -> Flow,
+    ) -> Result<RequestStats, ClientError> {
+        self.opts.check_collective(spec.collective)?;
+        self.request_in(spec, on_reply).await
+    }
+
+    /// [`Client::request`] in a collective already checked.
+    pub(crate) async fn request_in(
+        &mut self,
+        spec: RequestSpec<'_>,
         mut on_reply: impl FnMut(Reply) -> Flow,
     ) -> Result<RequestStats, ClientError> {
-        self.opts
-            .check_collective(collective)
-            .map_err(ClientError::Request)?;
+        let RequestSpec {
+            agent,
+            collective,
+            payload,
+            filter,
+            shared,
+            targets,
+            requestid,
+            ttl,
+            mode,
+            waitfor,
+            timeout,
+        } = spec;
         let seq = self.next_seq();
         let reply_dest = self.opts.reply_destination(collective, agent, seq);
         let reply_to = match mode {
@@ -347,7 +387,7 @@ impl Client {
         let published = self.publish(&out).await;
         let mut collected = Collected::default();
         if published.is_ok() && collecting {
-            let mut unfinished: Vec<String> = waitfor.map(<[String]>::to_vec).unwrap_or_default();
+            let mut unfinished: Vec<String> = waitfor.to_vec();
             let wait_all = !unfinished.is_empty();
             let result = self
                 .collect(Some(&reply_dest), requestid, start + timeout, |r| {
@@ -386,36 +426,46 @@ impl Client {
         timeout: Duration,
         limit: Option<usize>,
     ) -> Result<Vec<String>, ClientError> {
+        self.opts.check_collective(collective)?;
+        self.discover_in(filter, collective, timeout, limit).await
+    }
+
+    /// [`Client::discover`] in a collective already checked.
+    pub(crate) async fn discover_in(
+        &mut self,
+        filter: &Value,
+        collective: &str,
+        timeout: Duration,
+        limit: Option<usize>,
+    ) -> Result<Vec<String>, ClientError> {
         let filter = request::with_collective(filter, collective);
-        let requestid = marionette_wire::requestid::generate()
-            .map_err(|e| ClientError::Request(e.to_string()))?;
+        let requestid = marionette_wire::requestid::generate().map_err(ClientError::RequestId)?;
         let mut hosts: Vec<String> = Vec::new();
-        let ttl = self.opts.ttl;
-        self.request(
-            "discovery",
+        let spec = RequestSpec {
+            agent: "discovery",
             collective,
-            request::discovery_payload(),
+            payload: request::discovery_payload(),
             filter,
-            Shared {
+            shared: Shared {
                 agent: false,
                 collective: true,
             },
-            Targets::Broadcast,
-            &requestid,
-            ttl,
-            ReplyMode::Collect,
-            None,
+            targets: Targets::Broadcast,
+            requestid: &requestid,
+            ttl: self.opts.ttl,
+            mode: ReplyMode::Collect,
+            waitfor: &[],
             timeout,
-            |r| {
-                if !hosts.contains(&r.senderid) {
-                    hosts.push(r.senderid);
-                }
-                match limit {
-                    Some(n) if n > 0 && hosts.len() >= n => Flow::Stop,
-                    _ => Flow::Continue,
-                }
-            },
-        )
+        };
+        self.request_in(spec, |r| {
+            if !hosts.contains(&r.senderid) {
+                hosts.push(r.senderid);
+            }
+            match limit {
+                Some(n) if n > 0 && hosts.len() >= n => Flow::Stop,
+                _ => Flow::Continue,
+            }
+        })
         .await?;
         Ok(hosts)
     }

@@ -6,17 +6,23 @@
 //! - [`options`]: what the client takes from `client.cfg`, and its destinations.
 //! - [`request`]: payloads, envelopes and SEND frames.
 //! - [`client`]: a connected [`Client`]: reply queues, publishing, collection, discovery.
-//! - [`rpc`]: SimpleRPC calls with their results and stats.
+//! - [`rpc`]: SimpleRPC calls: validation, discovery, targets, sending once or in batches.
+//! - [`limit`]: `--limit-nodes` and `--batch`, and the nodes they keep.
+//! - [`results`]: each node's result and the call's stats.
+//! - [`aggregate`]: the DDL's `summarize` functions over the results.
 //! - [`render`]: the console and JSON layouts.
 //! - [`ruby`]: Ruby's `inspect`, `pretty_inspect`, `Float#to_s` and `to_json`.
 
+pub mod aggregate;
 pub mod client;
+pub mod limit;
 pub mod options;
 pub mod render;
 pub mod request;
+pub mod results;
 pub mod rpc;
 pub mod ruby;
 
-pub use client::{Client, ClientError, Flow, Reply, ReplyMode};
+pub use client::{Client, ClientError, Flow, Reply, ReplyMode, RequestSpec};
 pub use options::ClientOptions;
 pub use rpc::{Outcome, Progress, RpcCall, RpcResult, Stats};

@@ -2,7 +2,7 @@
 
 use marionette_config::{Config, Dialect, LimitMethod};
 use marionette_connector::Settings;
-use marionette_wire::psk::{BodyEncoding, Psk};
+use marionette_security::psk::{BodyEncoding, Psk};
 use std::time::Duration;
 
 /// Client settings, from a loaded config.
@@ -35,12 +35,21 @@ pub struct ClientOptions {
 /// A configuration the client cannot work with.
 #[derive(Debug, thiserror::Error)]
 pub enum OptionsError {
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] marionette_config::ConfigError),
     #[error("no PSK configured: set plugin.psk or MCOLLECTIVE_PSK")]
     NoPsk,
     #[error("the {0} security provider is not supported, only psk")]
     Security(String),
+}
+
+/// A collective the configuration does not list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Unknown collective '{collective}' known collectives are '{known}'")]
+pub struct UnknownCollective {
+    pub collective: String,
+    /// The known collectives, joined by ", ".
+    pub known: String,
 }
 
 impl ClientOptions {
@@ -93,14 +102,14 @@ impl ClientOptions {
     }
 
     /// Rejects an unknown collective as the connector does.
-    pub fn check_collective(&self, collective: &str) -> Result<(), String> {
+    pub fn check_collective(&self, collective: &str) -> Result<(), UnknownCollective> {
         if self.collectives.iter().any(|c| c == collective) {
             Ok(())
         } else {
-            Err(format!(
-                "Unknown collective '{collective}' known collectives are '{}'",
-                self.collectives.join(", ")
-            ))
+            Err(UnknownCollective {
+                collective: collective.to_string(),
+                known: self.collectives.join(", "),
+            })
         }
     }
 

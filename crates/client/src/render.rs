@@ -1,7 +1,8 @@
 //! Text and JSON output exactly as the stock client prints it (`RPC::Helpers.rpcresults`,
 //! `printrpc`, `RPC::Stats#report`, the `summary` aggregate).
 
-use crate::rpc::{RpcResult, Stats};
+use crate::aggregate::AggregateSummary;
+use crate::results::{RpcResult, Stats};
 use crate::ruby;
 use marionette_ddl::{Ddl, Display};
 use marionette_wire::Value;
@@ -177,17 +178,6 @@ pub fn json(results: &[RpcResult], pretty: bool) -> String {
     }
 }
 
-/// A `summary` aggregate's result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AggregateSummary {
-    pub output: String,
-    pub display_as: String,
-    /// Values and their counts, in first-seen order.
-    pub counts: Vec<(Value, usize)>,
-    /// Why it could not be computed, if it could not.
-    pub failure: Option<&'static str>,
-}
-
 impl AggregateSummary {
     /// The `CollectionResult#to_s` text (empty when there is nothing to show).
     pub fn text(&self) -> String {
@@ -208,70 +198,6 @@ impl AggregateSummary {
             .map(|(k, n)| format!("{} = {n}", rjust(&ruby::to_s(k), width)))
             .collect::<Vec<_>>()
             .join("\n")
-    }
-}
-
-/// The `summarize` block of an action: `summary` functions over the results.
-pub struct Aggregator {
-    summaries: Vec<AggregateSummary>,
-}
-
-impl Aggregator {
-    pub fn new(ddl: &Ddl, action: &str) -> Aggregator {
-        let mut summaries = Vec::new();
-        if let Some(a) = ddl.action(action) {
-            for agg in &a.aggregates {
-                let output = a.output(&agg.output);
-                summaries.push(AggregateSummary {
-                    output: agg.output.clone(),
-                    display_as: output.map_or(agg.output.clone(), |o| o.display_as.clone()),
-                    counts: Vec::new(),
-                    failure: match (output, agg.function.as_str()) {
-                        (None, _) => Some("unspecified output '{}' for the action"),
-                        (_, "summary") => None,
-                        _ => Some("exception raised while processing startup hook"),
-                    },
-                });
-            }
-        }
-        Aggregator { summaries }
-    }
-
-    fn count(s: &mut AggregateSummary, v: &Value) {
-        match s.counts.iter_mut().find(|(k, _)| k == v) {
-            Some((_, n)) => *n += 1,
-            None => s.counts.push((v.clone(), 1)),
-        }
-    }
-
-    /// Feeds one result (`call_functions`).
-    pub fn add(&mut self, r: &RpcResult) {
-        for s in self.summaries.iter_mut().filter(|s| s.failure.is_none()) {
-            let Some(pairs) = r.data.as_hash() else {
-                s.failure = Some("exception raised while processing result data");
-                continue;
-            };
-            let value = pairs
-                .iter()
-                .find(|(k, _)| key_name(k) == s.output)
-                .map(|(_, v)| v);
-            match value {
-                None | Some(Value::Nil) => {}
-                Some(Value::Array(items)) => {
-                    for item in items {
-                        Aggregator::count(s, item);
-                    }
-                }
-                Some(v) => Aggregator::count(s, v),
-            }
-        }
-    }
-
-    /// The summaries, sorted by output name.
-    pub fn summarize(self) -> Vec<AggregateSummary> {
-        let mut s = self.summaries;
-        s.sort_by(|a, b| a.output.cmp(&b.output));
-        s
     }
 }
 

@@ -2,11 +2,12 @@
 
 use crate::options::ClientOptions;
 use bytes::Bytes;
-use marionette_config::Dialect;
+use marionette_security::psk::RequestFields;
 use marionette_stomp::{Command, Frame};
 use marionette_wire::Value;
+use marionette_wire::destinations::Message;
 use marionette_wire::envelope::Shared;
-use marionette_wire::psk::RequestFields;
+use marionette_wire::simplerpc;
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,12 +38,13 @@ pub struct Outgoing {
 
 /// The SimpleRPC request payload `{:agent, :action, :caller, :data}`.
 pub fn rpc_payload(agent: &str, action: &str, caller: &str, data: Vec<(Value, Value)>) -> Value {
-    Value::Hash(vec![
-        (Value::sym("agent"), Value::str(agent)),
-        (Value::sym("action"), Value::ascii(action)),
-        (Value::sym("caller"), Value::str(caller)),
-        (Value::sym("data"), Value::Hash(data)),
-    ])
+    simplerpc::Request {
+        agent: agent.to_string(),
+        action: action.to_string(),
+        caller: caller.to_string(),
+        data: Value::Hash(data),
+    }
+    .to_value()
 }
 
 /// The discovery agent's request payload.
@@ -77,25 +79,13 @@ pub fn frames(opts: &ClientOptions, out: &Outgoing) -> Vec<Frame> {
     let body = Bytes::from(body);
     let frame = |destination: String, node: Option<&str>| {
         let mut f = Frame::new(Command::Send);
-        match opts.dialect {
-            Dialect::RabbitMq => {
-                f.headers.push("reply-to", out.reply_to.as_str());
-                f.headers
-                    .push("expiration", ((out.ttl + 10) * 1000).to_string());
-            }
-            Dialect::ActiveMq => {
-                if opts.priority > 0 {
-                    f.headers.push("priority", opts.priority.to_string());
-                }
-                f.headers
-                    .push("timestamp", (out.msgtime * 1000).to_string());
-                f.headers
-                    .push("expires", ((out.msgtime + out.ttl + 10) * 1000).to_string());
-                f.headers.push("reply-to", out.reply_to.as_str());
-                if let Some(node) = node {
-                    f.headers.push("mc_identity", node);
-                }
-            }
+        let message = Message::ClientRequest {
+            reply_to: &out.reply_to,
+            priority: opts.priority,
+            node,
+        };
+        for (name, value) in opts.dialect.send_headers(message, out.msgtime, out.ttl) {
+            f.headers.push(name, value);
         }
         f.headers.push("mc_sender", opts.identity.as_str());
         f.headers.push("destination", destination);

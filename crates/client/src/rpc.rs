@@ -1,172 +1,18 @@
-//! SimpleRPC calls (MCollective's `RPC::Client`): discovery, direct or broadcast
-//! requests, batching, results and stats.
+//! SimpleRPC calls (MCollective's `RPC::Client`): validate the inputs, discover, choose
+//! the targets, then send once or in batches and collect the results.
 
-use crate::client::{Client, ClientError, Flow, Reply, ReplyMode};
+use crate::aggregate::{AggregateSummary, Aggregator};
+use crate::client::{Client, ClientError, Flow, Reply, ReplyMode, RequestSpec, RequestStats};
+use crate::limit;
 use crate::request::{self, Targets};
 use marionette_config::LimitMethod;
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use marionette_wire::envelope::Shared;
-use std::collections::HashSet;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-/// One node's result (`RPC::Result`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RpcResult {
-    pub agent: String,
-    pub action: String,
-    pub sender: String,
-    pub statuscode: i64,
-    pub statusmsg: String,
-    pub data: Value,
-}
-
-impl RpcResult {
-    /// From a reply payload `{:statuscode, :statusmsg, :data}` (Symbol or String keys).
-    pub fn from_reply(agent: &str, action: &str, sender: &str, payload: &Value) -> RpcResult {
-        let get = |k: &str| payload.get_sym(k).or_else(|| payload.get_str(k));
-        RpcResult {
-            agent: agent.to_string(),
-            action: action.to_string(),
-            sender: sender.to_string(),
-            statuscode: get("statuscode").and_then(Value::as_int).unwrap_or(5),
-            statusmsg: get("statusmsg").map(crate::ruby::to_s).unwrap_or_default(),
-            data: get("data").cloned().unwrap_or(Value::Nil),
-        }
-    }
-
-    /// The `--json` form of one result.
-    pub fn to_value(&self) -> Value {
-        Value::Hash(vec![
-            (Value::str("agent"), Value::str(&self.agent)),
-            (Value::str("action"), Value::str(&self.action)),
-            (Value::str("sender"), Value::str(&self.sender)),
-            (Value::str("statuscode"), Value::Int(self.statuscode)),
-            (Value::str("statusmsg"), Value::str(&self.statusmsg)),
-            (Value::str("data"), self.data.clone()),
-        ])
-    }
-}
-
-/// `RPC::Stats` for one call.
-#[derive(Debug, Clone)]
-pub struct Stats {
-    pub discovered_nodes: Vec<String>,
-    pub responsesfrom: Vec<String>,
-    pub responses: usize,
-    pub okcount: usize,
-    pub failcount: usize,
-    pub starttime: SystemTime,
-    pub discoverytime: Duration,
-    pub blocktime: Duration,
-    pub totaltime: Duration,
-    pub noresponsefrom: Vec<String>,
-    pub unexpectedresponsefrom: Vec<String>,
-    pub requestid: Option<String>,
-    /// The broker connection was lost while replies were collected (why).
-    pub interrupted: Option<String>,
-}
-
-impl Default for Stats {
-    fn default() -> Stats {
-        Stats {
-            discovered_nodes: Vec::new(),
-            responsesfrom: Vec::new(),
-            responses: 0,
-            okcount: 0,
-            failcount: 0,
-            starttime: SystemTime::now(),
-            discoverytime: Duration::ZERO,
-            blocktime: Duration::ZERO,
-            totaltime: Duration::ZERO,
-            noresponsefrom: Vec::new(),
-            unexpectedresponsefrom: Vec::new(),
-            requestid: None,
-            interrupted: None,
-        }
-    }
-}
-
-impl Stats {
-    pub fn discovered(&self) -> usize {
-        self.discovered_nodes.len()
-    }
-
-    /// Records a result as `process_results_without_block` does.
-    pub fn record(&mut self, r: &RpcResult) {
-        self.responsesfrom.push(r.sender.clone());
-        if r.statuscode == 0 {
-            self.okcount += 1;
-        } else {
-            self.failcount += 1;
-        }
-    }
-
-    /// `finish_request`.
-    pub fn finish(&mut self) {
-        self.totaltime = self.blocktime + self.discoverytime;
-        let discovered: HashSet<&String> = self.discovered_nodes.iter().collect();
-        let responded: HashSet<&String> = self.responsesfrom.iter().collect();
-        self.unexpectedresponsefrom = self
-            .responsesfrom
-            .iter()
-            .filter(|n| !discovered.contains(n))
-            .cloned()
-            .collect();
-        self.noresponsefrom = self
-            .discovered_nodes
-            .iter()
-            .filter(|n| !responded.contains(n))
-            .cloned()
-            .collect();
-    }
-
-    /// `Application#halt_code`: 4 when nothing was discovered by discovery and nothing
-    /// answered, 3 when discovered nodes all stayed silent, 2 when any node failed, 1 when
-    /// nothing was discovered, else 0.
-    pub fn exit_code(&self) -> i32 {
-        if self.discoverytime.is_zero() && self.responses == 0 {
-            return 4;
-        }
-        if self.discovered() > 0 {
-            if self.responses == 0 {
-                return 3;
-            } else if self.failcount > 0 {
-                return 2;
-            }
-        } else if self.responses == 0 {
-            return 1;
-        }
-        0
-    }
-}
-
-/// `--limit-nodes`: a count or a percentage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    Count(usize),
-    Percent(usize),
-}
-
-impl Limit {
-    /// Parses `N` or `N%` (MCollective's `/^\d+%*$/`).
-    pub fn parse(s: &str) -> Result<Limit, String> {
-        let digits = s.trim_end_matches('%');
-        let bad = || format!("Invalid limit specified: {s} valid limits are /^\\d+%*$/");
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let n: usize = digits.parse().map_err(|_| bad())?;
-        Ok(if digits.len() == s.len() {
-            Limit::Count(n)
-        } else {
-            Limit::Percent(n)
-        })
-    }
-}
-
-/// `--batch`: a size or a percentage of the discovered nodes.
-pub type Batch = Limit;
+pub use crate::limit::{Batch, InvalidLimit, Limit};
+pub use crate::results::{RpcResult, Stats};
 
 /// Everything about one RPC call.
 #[derive(Debug, Clone)]
@@ -222,7 +68,7 @@ pub enum Outcome {
         results: Vec<RpcResult>,
         stats: Stats,
         /// Results of the aggregate functions, in output order.
-        aggregates: Vec<crate::render::AggregateSummary>,
+        aggregates: Vec<AggregateSummary>,
     },
     /// Sent without waiting (`--nr` or `--reply-to`).
     Sent {
@@ -233,42 +79,11 @@ pub enum Outcome {
     NothingDiscovered { stats: Stats },
 }
 
-fn mc_discovery_timeout(call: &RpcCall, client: &Client) -> f64 {
-    call.discovery_timeout
-        .or(client.opts.discovery_timeout)
-        .unwrap_or(2.0)
-}
-
-/// The nodes `--limit-nodes` keeps (`pick_nodes_from_discovered`).
-fn pick(discovered: &[String], limit: Limit, method: LimitMethod) -> Vec<String> {
-    let count = match limit {
-        Limit::Count(n) => n,
-        Limit::Percent(p) => ((discovered.len() as f64) * (p as f64 / 100.0)) as usize,
-    }
-    .max(1);
-    if discovered.len() <= count {
-        return discovered.to_vec();
-    }
-    match method {
-        LimitMethod::First => discovered[..count].to_vec(),
-        LimitMethod::Random => {
-            let mut pool = discovered.to_vec();
-            let mut out = Vec::new();
-            let mut seed = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-                | 1;
-            for _ in 0..count {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let i = (seed % pool.len() as u64) as usize;
-                out.push(pool.swap_remove(i));
-            }
-            out
-        }
-    }
-}
+/// The RPC client's envelopes share the agent string with the filter, as Ruby's do.
+const SHARED: Shared = Shared {
+    agent: true,
+    collective: false,
+};
 
 /// Runs `call` with `ddl` (which must describe `call.agent`).
 pub async fn call(
@@ -277,207 +92,62 @@ pub async fn call(
     call: &RpcCall,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, ClientError> {
-    client
-        .opts
-        .check_collective(&call.collective)
-        .map_err(ClientError::Request)?;
+    client.opts.check_collective(&call.collective)?;
     let mut data = call.data.clone();
     ddl.set_default_input_arguments(&call.action, &mut data);
-    let check = Value::Hash(data.clone());
-    ddl.validate_rpc_request(&call.action, &check)
-        .map_err(|e| ClientError::Request(e.to_string()))?;
-    let direct = client.opts.direct_addressing;
-    let threshold = client.opts.direct_addressing_threshold;
-    let requestid =
-        marionette_wire::requestid::generate().map_err(|e| ClientError::Request(e.to_string()))?;
-    let shared = Shared {
-        agent: true,
-        collective: false,
+    ddl.validate_rpc_request(&call.action, &Value::Hash(data.clone()))?;
+    let requestid = marionette_wire::requestid::generate().map_err(ClientError::RequestId)?;
+    let mut rpc = Rpc {
+        client,
+        call,
+        requestid: &requestid,
     };
-    let caller = client.opts.callerid.clone();
 
     // Fire and forget: --nr or --reply-to.
     if !call.process_results || call.reply_to.is_some() {
-        data.push((
-            Value::sym("process_results"),
-            Value::Bool(call.reply_to.is_some()),
-        ));
-        let targets = if direct && !call.identities.is_empty() && !call.identity_regex {
-            Targets::Direct(call.identities.clone())
-        } else if let Some(nodes) = call.nodes.as_ref().filter(|_| direct) {
-            Targets::Direct(nodes.clone())
-        } else {
-            Targets::Broadcast
-        };
-        let payload = request::rpc_payload(&call.agent, &call.action, &caller, data);
-        client
-            .request(
-                &call.agent,
-                &call.collective,
-                payload,
-                call.filter.clone(),
-                shared,
-                targets,
-                &requestid,
-                call.ttl,
-                call.reply_to
-                    .as_deref()
-                    .map_or(ReplyMode::NoWait, ReplyMode::Custom),
-                None,
-                Duration::ZERO,
-                |_| Flow::Stop,
-            )
-            .await?;
-        return Ok(Outcome::Sent {
-            requestid,
-            reply_to: call.reply_to.clone(),
-        });
+        return rpc.send_without_replies(data).await;
     }
-
-    // Discovery.
     let mut stats = Stats::default();
-    let disc_timeout = mc_discovery_timeout(call, client);
-    let mut force_direct = false;
-    let discovered: Vec<String> = if let Some(nodes) = &call.nodes {
-        force_direct = true;
-        nodes.clone()
-    } else if !call.identities.is_empty() && !call.identity_regex {
-        force_direct = direct;
-        call.identities.clone()
-    } else {
-        let start = Instant::now();
-        progress.discovering(disc_timeout);
-        let limit = match (call.limit, client.opts.limit_method) {
-            (Some(Limit::Count(n)), LimitMethod::First) => Some(n),
-            _ => None,
-        };
-        let found = client
-            .discover(
-                &call.filter,
-                &call.collective,
-                Duration::from_secs_f64(disc_timeout.max(0.0)),
-                limit,
-            )
-            .await?;
-        progress.discovered(found.len());
-        stats.discoverytime = start.elapsed();
-        found
+    let (discovered, force_direct) = rpc.discover(progress, &mut stats).await?;
+    let nodes = match call.limit {
+        Some(limit) => limit::pick(&discovered, limit, rpc.client.opts.limit_method),
+        None => discovered,
     };
-    let targets_all = match call.limit {
-        Some(limit) => pick(&discovered, limit, client.opts.limit_method),
-        None => discovered.clone(),
-    };
-    stats.discovered_nodes = targets_all.clone();
-    if targets_all.is_empty() {
+    stats.discovered_nodes = nodes.clone();
+    if nodes.is_empty() {
         stats.finish();
         return Ok(Outcome::NothingDiscovered { stats });
     }
     let timeout = call.timeout.unwrap_or_else(|| {
-        Duration::from_secs_f64(ddl.meta.timeout as f64 + disc_timeout.max(0.0))
+        Duration::from_secs_f64(ddl.meta.timeout as f64 + rpc.discovery_timeout().max(0.0))
     });
-    let mut aggregates = crate::render::Aggregator::new(ddl, &call.action);
-    let mut results: Vec<RpcResult> = Vec::new();
-    let total = targets_all.len();
-    progress.start(total);
-    let mut respcount = 0;
-    let mut handle =
-        |r: Reply, results: &mut Vec<RpcResult>, stats: &mut Stats, progress: &mut dyn Progress| {
-            let res = RpcResult::from_reply(&call.agent, &call.action, &r.senderid, &r.payload);
-            stats.record(&res);
-            aggregates.add(&res);
-            respcount += 1;
-            progress.update(respcount, total);
-            results.push(res);
-        };
-
+    let mut collector = Collector {
+        call,
+        results: Vec::new(),
+        stats,
+        aggregates: Aggregator::new(ddl, &call.action),
+        total: nodes.len(),
+        progress,
+    };
+    collector.progress.start(collector.total);
     match call.batch {
         None => {
             data.push((Value::sym("process_results"), Value::Bool(true)));
-            let payload = request::rpc_payload(&call.agent, &call.action, &caller, data);
-            // A limited call is a custom request with an identity regexp filter.
-            let filter = if call.limit.is_some() && !force_direct {
-                limited_filter(&call.agent, &targets_all)
-            } else {
-                call.filter.clone()
-            };
-            let direct_now =
-                direct && (force_direct || call.limit.is_some() || targets_all.len() <= threshold);
-            let targets = if direct_now {
-                Targets::Direct(targets_all.clone())
-            } else {
-                Targets::Broadcast
-            };
-            let rs = client
-                .request(
-                    &call.agent,
-                    &call.collective,
-                    payload,
-                    filter,
-                    shared,
-                    targets,
-                    &requestid,
-                    call.ttl,
-                    ReplyMode::Collect,
-                    Some(&targets_all),
-                    timeout,
-                    |r| {
-                        handle(r, &mut results, &mut stats, progress);
-                        Flow::Continue
-                    },
-                )
+            rpc.send_once(data, &nodes, force_direct, timeout, &mut collector)
                 .await?;
-            stats.responses = rs.responses;
-            stats.starttime = rs.starttime;
-            stats.blocktime = rs.blocktime;
-            stats.requestid = Some(rs.requestid);
-            stats.interrupted = rs.interrupted;
         }
         Some(batch) => {
-            if !direct {
-                return Err(ClientError::Request(
-                    "Batched requests requires direct addressing".into(),
-                ));
-            }
-            let size = match batch {
-                Limit::Count(n) => n,
-                Limit::Percent(p) => ((total as f64) / 100.0 * p as f64).ceil() as usize,
-            }
-            .max(1);
-            let payload = request::rpc_payload(&call.agent, &call.action, &caller, data);
-            let mut processed = 0;
-            stats.requestid = Some(requestid.clone());
-            for group in targets_all.chunks(size) {
-                let rs = client
-                    .request(
-                        &call.agent,
-                        &call.collective,
-                        payload.clone(),
-                        call.filter.clone(),
-                        shared,
-                        Targets::Direct(group.to_vec()),
-                        &requestid,
-                        call.ttl,
-                        ReplyMode::Collect,
-                        Some(group),
-                        timeout,
-                        |r| {
-                            handle(r, &mut results, &mut stats, progress);
-                            Flow::Continue
-                        },
-                    )
-                    .await?;
-                stats.responses += rs.responses;
-                stats.blocktime += rs.blocktime + Duration::from_secs_f64(call.batch_sleep);
-                if stats.interrupted.is_none() {
-                    stats.interrupted = rs.interrupted;
-                }
-                processed += group.len();
-                if processed < total {
-                    tokio::time::sleep(Duration::from_secs_f64(call.batch_sleep.max(0.0))).await;
-                }
-            }
+            rpc.send_in_batches(data, &nodes, batch, timeout, &mut collector)
+                .await?;
         }
     }
+    let Collector {
+        results,
+        mut stats,
+        aggregates,
+        progress,
+        ..
+    } = collector;
     progress.finish();
     stats.finish();
     Ok(Outcome::Results {
@@ -487,20 +157,232 @@ pub async fn call(
     })
 }
 
-/// The filter of a `--limit-nodes` custom request: only the agent and the picked
-/// identities as one regexp. Ruby sends a Regexp object, `/^(a|b)$/`; the wire model has
-/// no Regexp, so it goes as the String `"/^(a|b)$/"`, which nodes read as the same
-/// regexp.
-fn limited_filter(agent: &str, nodes: &[String]) -> Value {
-    let list = |v: Vec<Value>| Value::Array(v);
-    Value::Hash(vec![
-        (Value::str("fact"), list(vec![])),
-        (Value::str("cf_class"), list(vec![])),
-        (Value::str("agent"), list(vec![Value::str(agent)])),
-        (
-            Value::str("identity"),
-            list(vec![Value::str(format!("/^({})$/", nodes.join("|")))]),
-        ),
-        (Value::str("compound"), list(vec![])),
-    ])
+/// One call in progress: its client, what was asked, and its request id.
+struct Rpc<'a> {
+    client: &'a mut Client,
+    call: &'a RpcCall,
+    requestid: &'a str,
+}
+
+/// The results of a call as they arrive, with its stats, aggregates and progress.
+struct Collector<'a> {
+    call: &'a RpcCall,
+    results: Vec<RpcResult>,
+    stats: Stats,
+    aggregates: Aggregator,
+    total: usize,
+    progress: &'a mut dyn Progress,
+}
+
+impl Collector<'_> {
+    /// Takes one reply: its result, counted in the stats, the aggregates and the progress.
+    fn add(&mut self, r: Reply) -> Flow {
+        let res =
+            RpcResult::from_reply(&self.call.agent, &self.call.action, &r.senderid, &r.payload);
+        self.stats.record(&res);
+        self.aggregates.add(&res);
+        self.results.push(res);
+        self.progress.update(self.results.len(), self.total);
+        Flow::Continue
+    }
+}
+
+impl<'a> Rpc<'a> {
+    /// `--dt`, the configured discovery timeout, or mc discovery's 2 s.
+    fn discovery_timeout(&self) -> f64 {
+        self.call
+            .discovery_timeout
+            .or(self.client.opts.discovery_timeout)
+            .unwrap_or(2.0)
+    }
+
+    /// The request: the SimpleRPC payload of `data`, sent as `targets` with `filter`.
+    fn spec<'s>(
+        &self,
+        data: Vec<(Value, Value)>,
+        filter: Value,
+        targets: Targets,
+        mode: ReplyMode<'s>,
+        waitfor: &'s [String],
+        timeout: Duration,
+    ) -> RequestSpec<'s>
+    where
+        'a: 's,
+    {
+        let call: &'a RpcCall = self.call;
+        RequestSpec {
+            agent: &call.agent,
+            collective: &call.collective,
+            payload: request::rpc_payload(
+                &call.agent,
+                &call.action,
+                &self.client.opts.callerid,
+                data,
+            ),
+            filter,
+            shared: SHARED,
+            targets,
+            requestid: self.requestid,
+            ttl: call.ttl,
+            mode,
+            waitfor,
+            timeout,
+        }
+    }
+
+    /// `--nr` or `--reply-to`: one send, no collection.
+    async fn send_without_replies(
+        &mut self,
+        mut data: Vec<(Value, Value)>,
+    ) -> Result<Outcome, ClientError> {
+        let call = self.call;
+        data.push((
+            Value::sym("process_results"),
+            Value::Bool(call.reply_to.is_some()),
+        ));
+        let direct = self.client.opts.direct_addressing;
+        let targets = if direct && !call.identities.is_empty() && !call.identity_regex {
+            Targets::Direct(call.identities.clone())
+        } else if let Some(nodes) = call.nodes.as_ref().filter(|_| direct) {
+            Targets::Direct(nodes.clone())
+        } else {
+            Targets::Broadcast
+        };
+        let mode = call
+            .reply_to
+            .as_deref()
+            .map_or(ReplyMode::NoWait, ReplyMode::Custom);
+        let spec = self.spec(
+            data,
+            call.filter.clone(),
+            targets,
+            mode,
+            &[],
+            Duration::ZERO,
+        );
+        self.client.request_in(spec, |_| Flow::Stop).await?;
+        Ok(Outcome::Sent {
+            requestid: self.requestid.to_string(),
+            reply_to: call.reply_to.clone(),
+        })
+    }
+
+    /// The nodes to ask, and whether they must be asked directly: `--nodes`, plain `-I`
+    /// identities, or mc discovery (which sets the stats' discovery time).
+    async fn discover(
+        &mut self,
+        progress: &mut dyn Progress,
+        stats: &mut Stats,
+    ) -> Result<(Vec<String>, bool), ClientError> {
+        let call = self.call;
+        if let Some(nodes) = &call.nodes {
+            return Ok((nodes.clone(), true));
+        }
+        if !call.identities.is_empty() && !call.identity_regex {
+            return Ok((call.identities.clone(), self.client.opts.direct_addressing));
+        }
+        let start = Instant::now();
+        let timeout = self.discovery_timeout();
+        progress.discovering(timeout);
+        let limit = match (call.limit, self.client.opts.limit_method) {
+            (Some(Limit::Count(n)), LimitMethod::First) => Some(n),
+            _ => None,
+        };
+        let found = self
+            .client
+            .discover_in(
+                &call.filter,
+                &call.collective,
+                Duration::from_secs_f64(timeout.max(0.0)),
+                limit,
+            )
+            .await?;
+        progress.discovered(found.len());
+        stats.discoverytime = start.elapsed();
+        Ok((found, false))
+    }
+
+    /// Directed to `nodes`, or one broadcast: direct when addressing allows it and the
+    /// nodes were named, limited or are at most the direct addressing threshold.
+    fn targets(&self, nodes: &[String], force_direct: bool) -> Targets {
+        let opts = &self.client.opts;
+        let direct = opts.direct_addressing
+            && (force_direct
+                || self.call.limit.is_some()
+                || nodes.len() <= opts.direct_addressing_threshold);
+        if direct {
+            Targets::Direct(nodes.to_vec())
+        } else {
+            Targets::Broadcast
+        }
+    }
+
+    /// One request to every node, collecting until all answered or `timeout` passes.
+    async fn send_once(
+        &mut self,
+        data: Vec<(Value, Value)>,
+        nodes: &[String],
+        force_direct: bool,
+        timeout: Duration,
+        collector: &mut Collector<'_>,
+    ) -> Result<(), ClientError> {
+        let call = self.call;
+        let targets = self.targets(nodes, force_direct);
+        // A limited call is a custom request with an identity regexp filter.
+        let filter = if call.limit.is_some() && !force_direct {
+            limit::limited_filter(&call.agent, nodes)
+        } else {
+            call.filter.clone()
+        };
+        let spec = self.spec(data, filter, targets, ReplyMode::Collect, nodes, timeout);
+        let rs = self.client.request_in(spec, |r| collector.add(r)).await?;
+        let stats = &mut collector.stats;
+        stats.responses = rs.responses;
+        stats.starttime = rs.starttime;
+        stats.blocktime = rs.blocktime;
+        stats.requestid = Some(rs.requestid);
+        stats.interrupted = rs.interrupted;
+        Ok(())
+    }
+
+    /// Directed requests to `batch` nodes at a time, `--batch-sleep` apart.
+    async fn send_in_batches(
+        &mut self,
+        data: Vec<(Value, Value)>,
+        nodes: &[String],
+        batch: Batch,
+        timeout: Duration,
+        collector: &mut Collector<'_>,
+    ) -> Result<(), ClientError> {
+        let call = self.call;
+        if !self.client.opts.direct_addressing {
+            return Err(ClientError::BatchWithoutDirectAddressing);
+        }
+        let size = batch.batch_size(nodes.len());
+        let mut processed = 0;
+        collector.stats.requestid = Some(self.requestid.to_string());
+        for group in nodes.chunks(size) {
+            let targets = Targets::Direct(group.to_vec());
+            let spec = self.spec(
+                data.clone(),
+                call.filter.clone(),
+                targets,
+                ReplyMode::Collect,
+                group,
+                timeout,
+            );
+            let rs: RequestStats = self.client.request_in(spec, |r| collector.add(r)).await?;
+            let stats = &mut collector.stats;
+            stats.responses += rs.responses;
+            stats.blocktime += rs.blocktime + Duration::from_secs_f64(call.batch_sleep);
+            if stats.interrupted.is_none() {
+                stats.interrupted = rs.interrupted;
+            }
+            processed += group.len();
+            if processed < nodes.len() {
+                tokio::time::sleep(Duration::from_secs_f64(call.batch_sleep.max(0.0))).await;
+            }
+        }
+        Ok(())
+    }
 }

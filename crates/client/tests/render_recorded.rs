@@ -1,11 +1,12 @@
 //! Rendering recorded reply payloads must give the text the real `mco` printed for them
 //! (`testdata/mcollective/outputs`; the replies are vectors cut from the same runs).
 
-use marionette_client::render::{self, Aggregator};
+use marionette_client::aggregate::Aggregator;
+use marionette_client::render;
 use marionette_client::rpc::{RpcResult, Stats};
 use marionette_ddl::stock;
+use marionette_security::psk::Psk;
 use marionette_wire::Value;
-use marionette_wire::psk::Psk;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

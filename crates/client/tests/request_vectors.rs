@@ -292,7 +292,9 @@ fn reply_queue_names() {
         "/topic/mcollective.rpcutil.agent"
     );
     assert_eq!(
-        o.check_collective("nosuchcollective").unwrap_err(),
+        o.check_collective("nosuchcollective")
+            .unwrap_err()
+            .to_string(),
         "Unknown collective 'nosuchcollective' known collectives are 'mcollective'"
     );
 }

@@ -3,24 +3,16 @@
 //! loading sequence: the file, then `plugin.d/*.cfg`, then the identity check.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ConfigError, Expected, Origin};
 use crate::plugin_dir;
+use crate::read::read_config;
 use crate::ruby;
 use crate::syntax::{self, Entry};
 
-/// Largest configuration file read (MCollective has no limit; this only guards memory).
-pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
-
-/// A `plugin.*` value with where it came from. Keys are stored without the `plugin.`
-/// prefix, as MCollective's `pluginconf` does (`plugin.psk` is `psk`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Setting {
-    pub value: String,
-    pub origin: Origin,
-}
+pub use crate::read::MAX_CONFIG_BYTES;
+pub use crate::syntax::Setting;
 
 /// `rpclimitmethod`: which nodes `--limit-nodes` keeps. MCollective compares the
 /// symbol with `:first` and picks random nodes for anything else.
@@ -161,7 +153,7 @@ impl Config {
         hostname: &str,
     ) -> Result<Config, ConfigError> {
         let path = path.as_ref();
-        let mut config = Config::from_text(path, &read_bounded(path)?, hostname)?;
+        let mut config = Config::from_text(path, &read_config(path)?, hostname)?;
         plugin_dir::read(&config.configdir.join("plugin.d"), &mut config.plugins)?;
         config.check_identity()?;
         Ok(config)
@@ -315,31 +307,6 @@ fn parse<T>(
         expected,
         at,
     })
-}
-
-/// Reads a whole file, refusing more than [`MAX_CONFIG_BYTES`].
-pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    let io = |source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ConfigError::NotFound {
-            path: path.to_path_buf(),
-        },
-        _ => io(e),
-    })?;
-    let mut text = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1)
-        .read_to_end(&mut text)
-        .map_err(io)?;
-    if text.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(ConfigError::TooLarge {
-            path: path.to_path_buf(),
-            limit: MAX_CONFIG_BYTES,
-        });
-    }
-    Ok(text)
 }
 
 #[cfg(test)]

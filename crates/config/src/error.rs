@@ -68,11 +68,11 @@ impl fmt::Display for Expected {
 pub enum ConfigError {
     #[error("cannot find config file '{}'", path.display())]
     NotFound { path: PathBuf },
-    #[error("cannot read {}: {source}", path.display())]
+    /// The message names the I/O error, which is therefore not also its `source()`.
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{} is larger than {limit} bytes", path.display())]
     TooLarge { path: PathBuf, limit: u64 },

@@ -3,7 +3,8 @@
 //! # Layout
 //! - [`config`]: [`Config`], every top-level key with MCollective's defaults, and
 //!   [`Config::load`] (file, then `plugin.d/`, then the identity check).
-//! - `syntax`: the `key = value` line rules; `plugin_dir`: `plugin.d/*.cfg`;
+//! - `syntax`: the `key = value` line rules; `plugin_dir`: `plugin.d/*.cfg`; `read`:
+//!   bounded whole-file reads;
 //!   `ruby`: Ruby's `Integer()`, `Float()`, `to_i` and `Util.str_to_bool`.
 //! - [`plugins`]: typed reads of `plugin.*` settings and `activate_agent`.
 //! - [`connector`]: [`ConnectorSettings`] for the `activemq` and `rabbitmq` connectors;
@@ -27,6 +28,7 @@ pub use marionette_net::keepalive;
 pub mod localhost;
 mod plugin_dir;
 pub mod plugins;
+mod read;
 mod ruby;
 pub mod security;
 mod shellwords;

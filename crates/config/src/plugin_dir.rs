@@ -7,9 +7,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::config::{Setting, read_bounded};
 use crate::error::{ConfigError, Origin};
+use crate::read::read_config;
 use crate::syntax;
+use crate::syntax::Setting;
 
 /// The plugin name a file name gives, if MCollective reads that file.
 fn plugin_name(file_name: &str) -> Option<&str> {
@@ -26,9 +27,9 @@ pub(crate) fn read(dir: &Path, plugins: &mut BTreeMap<String, Setting>) -> Resul
     if !dir.is_dir() {
         return Ok(());
     }
-    let io = |source| ConfigError::Io {
+    let io = |error| ConfigError::Io {
         path: dir.to_path_buf(),
-        source,
+        error,
     };
     let mut files = Vec::new();
     for dirent in std::fs::read_dir(dir).map_err(io)? {
@@ -43,7 +44,7 @@ pub(crate) fn read(dir: &Path, plugins: &mut BTreeMap<String, Setting>) -> Resul
     files.sort();
     for (file_name, name) in files {
         let path = dir.join(&file_name);
-        let text = read_bounded(&path)?;
+        let text = read_config(&path)?;
         for entry in syntax::entries(&path, &text)? {
             let setting = Setting {
                 value: entry.value.to_owned(),

@@ -14,6 +14,14 @@
 use std::path::Path;
 
 use crate::error::{ConfigError, Origin};
+
+/// A `plugin.*` value with where it came from. Keys are stored without the `plugin.`
+/// prefix, as MCollective's `pluginconf` does (`plugin.psk` is `psk`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub value: String,
+    pub origin: Origin,
+}
 use crate::ruby;
 
 /// One `key = value` line.

@@ -1,17 +1,14 @@
-//! One request, from MESSAGE frame to reply: open it (PSK hash, callerid, TTL), apply the
-//! filter, run the agent within its timeout, and send the sealed reply to `reply-to`.
-//! Every drop is counted and logged; nothing invalid is ever answered.
+//! One request that passed the request checks (`checks`), from agent to reply: run the
+//! agent within its timeout and send the sealed reply to `reply-to`.
 
-use crate::agents::{Agent, Call, Context};
+use crate::agents::{Call, Context};
+use crate::checks::Accepted;
 use crate::stats::Stats;
 use bytes::Bytes;
 use marionette_connector::{Connector, ConnectorError};
+use marionette_security::psk::Psk;
 use marionette_stomp::{Command, Frame};
-use marionette_wire::Value;
-use marionette_wire::destinations::Dialect;
-use marionette_wire::envelope::Request;
-use marionette_wire::filter::{Filter, NodeInfo};
-use marionette_wire::psk::{Psk, Rejection};
+use marionette_wire::destinations::{Dialect, Message};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
@@ -37,115 +34,6 @@ pub struct Handler {
     pub running: Arc<Semaphore>,
 }
 
-/// A request that passed every check.
-pub struct Accepted {
-    pub agent: Arc<dyn Agent>,
-    pub request: Request,
-    pub payload: Value,
-    pub reply_to: String,
-}
-
-/// What became of a request.
-pub enum Outcome {
-    Rejected(String),
-    Expired,
-    Filtered,
-    UnknownAgent(String),
-    NoReplyTo,
-    Accepted(Box<Accepted>),
-}
-
-/// Checks a MESSAGE in MCollective's order (PSK hash, callerid, TTL, filter, agent,
-/// reply-to) and counts the result in `stats`.
-pub fn admit(
-    psk: &Psk,
-    stats: &Stats,
-    agents: &[Arc<dyn Agent>],
-    frame: &Frame,
-    node: &NodeInfo,
-    now: i64,
-) -> Outcome {
-    Gate { psk, stats, agents }.admit(frame, node, now)
-}
-
-struct Gate<'a> {
-    psk: &'a Psk,
-    stats: &'a Stats,
-    agents: &'a [Arc<dyn Agent>],
-}
-
-impl Gate<'_> {
-    fn admit(&self, frame: &Frame, node: &NodeInfo, now: i64) -> Outcome {
-        Stats::bump(&self.stats.total);
-        let (request, payload) = match self.psk.open_request(&frame.body, now) {
-            Ok(opened) => opened,
-            Err(Rejection::Expired { age, ttl }) => {
-                Stats::bump(&self.stats.ttlexpired);
-                tracing::info!(
-                    age,
-                    ttl,
-                    sender = frame.get("mc_sender").unwrap_or("?"),
-                    "rejecting expired request"
-                );
-                return Outcome::Expired;
-            }
-            Err(e) => {
-                Stats::bump(&self.stats.unvalidated);
-                tracing::warn!(
-                    sender = frame.get("mc_sender").unwrap_or("?"),
-                    "dropping request: {e}"
-                );
-                return Outcome::Rejected(e.to_string());
-            }
-        };
-        Stats::bump(&self.stats.validated);
-        let passes = match Filter::from_value(&request.filter) {
-            Ok(filter) => filter.matches(node),
-            Err(e) => {
-                tracing::warn!(
-                    requestid = request.requestid,
-                    "unusable filter, not answering: {e}"
-                );
-                false
-            }
-        };
-        if !passes {
-            Stats::bump(&self.stats.filtered);
-            tracing::debug!(requestid = request.requestid, "does not pass filters");
-            return Outcome::Filtered;
-        }
-        Stats::bump(&self.stats.passed);
-        let Some(agent) = self
-            .agents
-            .iter()
-            .find(|a| a.ddl().agent == request.agent)
-            .cloned()
-        else {
-            Stats::bump(&self.stats.unknown_agent);
-            tracing::warn!(
-                requestid = request.requestid,
-                agent = request.agent,
-                "no agent {} here",
-                request.agent
-            );
-            return Outcome::UnknownAgent(request.agent);
-        };
-        let Some(reply_to) = frame.get("reply-to").map(str::to_string) else {
-            tracing::warn!(
-                requestid = request.requestid,
-                "request without reply-to, not answering"
-            );
-            return Outcome::NoReplyTo;
-        };
-        Outcome::Accepted(Box::new(Accepted {
-            agent,
-            request,
-            payload,
-            reply_to,
-        }))
-    }
-}
-
 impl Handler {
     /// Runs an accepted request and sends its reply.
     pub async fn run(&self, ctx: Context, accepted: Accepted) {
@@ -168,13 +56,14 @@ impl Handler {
         };
         let now = unix_now();
         let body = Bytes::from(self.psk.seal_reply(&reply, &self.identity, &request, now));
-        let (expiry, value) = self.dialect.expiry_header(now, self.ttl);
+        let headers = self.dialect.send_headers(Message::Reply, now, self.ttl);
         // Built again only for the rare second attempt; the body is shared.
         let frame = || {
-            Frame::new(Command::Send)
-                .header("timestamp", (now * 1000).to_string())
-                .header(expiry, value.as_str())
-                .header("mc_sender", self.identity.as_str())
+            let mut f = Frame::new(Command::Send);
+            for (name, value) in &headers {
+                f.headers.push(*name, value.as_str());
+            }
+            f.header("mc_sender", self.identity.as_str())
                 .header("destination", reply_to.as_str())
                 .with_body(body.clone())
         };

@@ -5,13 +5,15 @@
 //! - this file: [`run`], start-up from `server.cfg` and signals.
 //! - `runtime`: [`Node`], one node's event loop, reload and draining (a fleet emulator
 //!   runs many in one process).
-//! - [`handler`]: one request from MESSAGE to reply.
+//! - [`checks`]: the request checks that decide whether a MESSAGE is answered;
+//!   [`handler`]: an accepted request from agent to reply.
 //! - [`agents`]: `discovery`, `rpcutil` and external agents; [`rpc`]: the SimpleRPC
 //!   request/reply rules.
 //! - [`node`]: identity, facts and classes; [`registration`]: the periodic announcement.
 //! - [`stats`]: the counters `daemon_stats` reports.
 
 pub mod agents;
+pub mod checks;
 mod config_item;
 pub mod handler;
 pub mod node;

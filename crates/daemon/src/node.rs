@@ -2,34 +2,51 @@
 //! its configuration and reloadable (SIGUSR1). A broken facts or classes file is logged
 //! and the last good data is kept.
 
-use marionette_config::Config;
+use marionette_config::{Config, FactsError};
 use marionette_wire::filter::{FactMap, NodeInfo};
+use std::path::PathBuf;
+
+/// Why facts or classes could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeDataError {
+    #[error(transparent)]
+    Facts(#[from] FactsError),
+    #[error("fact source {0:?} is not supported; no facts loaded")]
+    UnsupportedFactSource(String),
+    /// The message names the I/O error, which is therefore not also its `source()`.
+    #[error("cannot read {}: {error}", path.display())]
+    Classes {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
 
 /// Loads facts from the configured fact source. Only `yaml` exists in MCollective's
 /// stock set; another source gives no facts and a warning.
-pub fn load_facts(config: &Config) -> Result<FactMap, String> {
+pub fn load_facts(config: &Config) -> Result<FactMap, NodeDataError> {
     match config.factsource.as_str() {
         "yaml" => {
             let Some(files) = config.plugin("yaml") else {
                 return Ok(FactMap::new());
             };
             let paths = marionette_config::fact_files(files);
-            marionette_config::load_yaml_facts(&paths).map_err(|e| e.to_string())
+            Ok(marionette_config::load_yaml_facts(&paths)?)
         }
-        other => Err(format!(
-            "fact source {other:?} is not supported; no facts loaded"
-        )),
+        other => Err(NodeDataError::UnsupportedFactSource(other.to_string())),
     }
 }
 
 /// Loads the classes file; a missing file means no classes, as in MCollective.
-pub fn load_classes(config: &Config) -> Result<Vec<String>, String> {
+pub fn load_classes(config: &Config) -> Result<Vec<String>, NodeDataError> {
     match std::fs::read(&config.classesfile) {
         Ok(bytes) => Ok(marionette_wire::filter::parse_classes(
             &String::from_utf8_lossy(&bytes),
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(format!("cannot read {}: {e}", config.classesfile.display())),
+        Err(error) => Err(NodeDataError::Classes {
+            path: config.classesfile.clone(),
+            error,
+        }),
     }
 }
 

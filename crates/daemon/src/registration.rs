@@ -5,11 +5,11 @@
 use crate::handler::{Handler, unix_now};
 use marionette_config::Config;
 use marionette_connector::Rng;
+use marionette_security::psk::RequestFields;
 use marionette_stomp::{Command, Frame};
 use marionette_wire::Value;
-use marionette_wire::destinations::Dialect;
+use marionette_wire::destinations::{Dialect, Message};
 use marionette_wire::filter::Filter;
-use marionette_wire::psk::RequestFields;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
@@ -104,7 +104,6 @@ impl Registration {
                 shared: Default::default(),
             },
         );
-        let (expiry, value) = self.dialect.expiry_header(now, self.ttl);
         let reply_to = self.dialect.reply_to(
             &self.collective,
             &h.identity,
@@ -112,10 +111,14 @@ impl Registration {
             0,
             "registration",
         );
-        let frame = Frame::new(Command::Send)
-            .header("timestamp", (now * 1000).to_string())
-            .header(expiry, value)
-            .header("reply-to", reply_to)
+        let message = Message::NodeRequest {
+            reply_to: &reply_to,
+        };
+        let mut frame = Frame::new(Command::Send);
+        for (name, value) in self.dialect.send_headers(message, now, self.ttl) {
+            frame.headers.push(name, value);
+        }
+        let frame = frame
             .header("mc_sender", h.identity.as_str())
             .header(
                 "destination",

@@ -1,10 +1,11 @@
-//! SimpleRPC on the node: the request payload `{:agent, :action, :caller, :data}`, DDL
+//! SimpleRPC on the node: the request payload (read by `wire::simplerpc`), DDL
 //! validation, the reply `{:statuscode, :statusmsg, :data}` prefilled with every declared
 //! output, and `:process_results => false` meaning no reply.
 
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use marionette_wire::filter::AgentMeta;
+use marionette_wire::simplerpc;
 
 /// SimpleRPC status codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,44 +54,31 @@ pub struct RpcRequest {
     pub process_results: bool,
 }
 
-/// Looks a key up as a Symbol, then as a String (the daemon accepts both).
-pub fn arg<'a>(hash: &'a Value, key: &str) -> Option<&'a Value> {
-    hash.get_sym(key).or_else(|| hash.get_str(key))
-}
-
 impl RpcRequest {
     pub fn parse(payload: &Value) -> Result<RpcRequest, RpcError> {
-        if payload.as_hash().is_none() {
-            return Err(RpcError::Unknown("request payload is not a Hash".into()));
-        }
-        let action = arg(payload, "action")
-            .and_then(Value::as_str)
-            .ok_or_else(|| RpcError::Unknown("request has no :action".into()))?
-            .to_string();
-        let data = arg(payload, "data")
-            .cloned()
-            .unwrap_or(Value::Hash(Vec::new()));
-        let process_results = !matches!(arg(&data, "process_results"), Some(Value::Bool(false)));
+        let request =
+            simplerpc::Request::parse(payload).map_err(|e| RpcError::Unknown(e.to_string()))?;
         Ok(RpcRequest {
-            action,
-            data,
-            process_results,
+            process_results: request.process_results(),
+            action: request.action,
+            data: request.data,
         })
     }
 
     /// A String input (Strings and Symbols accepted).
     pub fn string(&self, key: &str) -> Option<&str> {
-        arg(&self.data, key).and_then(Value::as_str)
+        simplerpc::lookup(&self.data, key).and_then(Value::as_str)
     }
 }
 
 /// The reply payload.
 pub fn reply(statuscode: i64, statusmsg: &str, data: Value) -> Value {
-    Value::Hash(vec![
-        (Value::sym("statuscode"), Value::Int(statuscode)),
-        (Value::sym("statusmsg"), Value::str(statusmsg)),
-        (Value::sym("data"), data),
-    ])
+    simplerpc::Reply {
+        statuscode,
+        statusmsg: statusmsg.to_string(),
+        data,
+    }
+    .into_value()
 }
 
 /// Sets `key` in a reply's `:data` hash (replacing the prefilled default).

@@ -1,19 +1,20 @@
-//! One node at run time: its connection, subscriptions, admission, agents and
+//! One node at run time: its connection, subscriptions, request checks, agents and
 //! registration, driven by an event loop that reloads and drains on request. The daemon
 //! runs one; a fleet emulator runs many in one process.
 
 use crate::agents::{self, Agent, Context};
-use crate::handler::{self, Handler, Outcome, unix_now};
+use crate::checks::{self, Outcome};
+use crate::handler::{Handler, unix_now};
 use crate::registration::Registration;
 use crate::stats::Stats;
 use crate::{DaemonError, node, rpc};
 use marionette_config::Config;
 use marionette_connector::{Connector, Event, Settings, Subscription};
 use marionette_ddl::Ddl;
+use marionette_security::psk::{BodyEncoding, Psk};
 use marionette_stomp::{Command, Frame};
 use marionette_wire::destinations::{Dialect, NodeSubscription};
 use marionette_wire::filter::{AgentMeta, FactMap, NodeInfo};
-use marionette_wire::psk::{BodyEncoding, Psk};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{Semaphore, mpsc, watch};
@@ -195,12 +196,12 @@ impl Node {
         self.handler.connector.close().await;
     }
 
-    /// Admits one MESSAGE and, when accepted, runs it in `tasks`.
+    /// Checks one MESSAGE and, when accepted, runs it in `tasks`.
     fn dispatch(&self, frame: &Frame, tasks: &mut JoinSet<()>) {
         let h = &self.handler;
         let agents = &self.loaded.agents;
         let Outcome::Accepted(accepted) =
-            handler::admit(&h.psk, &h.stats, agents, frame, &self.info, unix_now())
+            checks::check_request(&h.psk, &h.stats, agents, frame, &self.info, unix_now())
         else {
             return;
         };

@@ -41,8 +41,9 @@ pub const MAX_TIMEOUT: u64 = 86_400;
 pub enum JsonDdlError {
     #[error("the DDL is larger than {MAX_DDL_BYTES} bytes")]
     TooLarge,
+    /// The message names the JSON error, which is therefore not also its `source()`.
     #[error("not a valid JSON DDL: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error("{0}")]
     Invalid(String),
 }
@@ -188,7 +189,7 @@ impl Ddl {
         if text.len() > MAX_DDL_BYTES {
             return Err(JsonDdlError::TooLarge);
         }
-        let doc: JsonDdl = serde_json::from_slice(text)?;
+        let doc: JsonDdl = serde_json::from_slice(text).map_err(JsonDdlError::Json)?;
         let m = doc.metadata;
         check_name("agent", &m.name)?;
         if !(1..=MAX_TIMEOUT).contains(&m.timeout) {

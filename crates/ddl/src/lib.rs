@@ -19,7 +19,9 @@ pub mod stock;
 mod validate;
 
 pub use regex::{RegexError, RubyPattern};
-pub use validate::{ValidationError, string_to_boolean, string_to_number};
+pub use validate::{
+    ConversionError, InputProblem, ValidationError, string_to_boolean, string_to_number,
+};
 
 use marionette_wire::Value;
 

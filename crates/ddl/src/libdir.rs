@@ -14,13 +14,14 @@ pub const MAX_DIR_ENTRIES: usize = 4096;
 /// A JSON DDL that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum DdlFileError {
-    #[error("{}: cannot read: {source}", path.display())]
+    // Each message names its error, which is therefore not also its `source()`.
+    #[error("{}: cannot read: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{}: {source}", path.display())]
-    Invalid { path: PathBuf, source: JsonDdlError },
+    #[error("{}: {error}", path.display())]
+    Invalid { path: PathBuf, error: JsonDdlError },
     #[error("{}: the DDL names agent {name:?}, not the file's name", path.display())]
     NameMismatch { path: PathBuf, name: String },
     #[error("{}: more than {MAX_DIR_ENTRIES} entries; the rest were not looked at", path.display())]
@@ -41,17 +42,17 @@ pub fn agent_dirs(libdirs: &[PathBuf]) -> impl Iterator<Item = PathBuf> + '_ {
 
 /// Reads and checks one JSON DDL; its agent name must be the file's stem.
 pub fn load(path: &Path) -> Result<DdlFile, DdlFileError> {
-    let read_error = |source| DdlFileError::Read {
+    let read_error = |error| DdlFileError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let mut text = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_DDL_BYTES as u64 + 1).read_to_end(&mut text))
         .map_err(read_error)?;
-    let ddl = Ddl::from_json(&text).map_err(|source| DdlFileError::Invalid {
+    let ddl = Ddl::from_json(&text).map_err(|error| DdlFileError::Invalid {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     if path.file_stem().and_then(|s| s.to_str()) != Some(ddl.agent.as_str()) {
         return Err(DdlFileError::NameMismatch {
@@ -73,8 +74,8 @@ pub fn scan(libdirs: &[PathBuf]) -> Vec<Result<DdlFile, DdlFileError>> {
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => {
-                found.push(Err(DdlFileError::Read { path: dir, source }));
+            Err(error) => {
+                found.push(Err(DdlFileError::Read { path: dir, error }));
                 continue;
             }
         };

@@ -34,22 +34,60 @@ impl ValidationError {
     }
 }
 
+/// A command-line value that is not of its input's declared type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConversionError {
+    #[error("{0} does not look like a boolean argument")]
+    NotABoolean(String),
+    #[error("{0} does not look like a number")]
+    NotANumber(String),
+}
+
+/// Why one input value fails its check: the text after "Cannot validate input NAME: ",
+/// in MCollective's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputProblem {
+    #[error("Unknown validator: '{0}'.")]
+    UnknownValidator(String),
+    #[error("value should be a {0}")]
+    WrongType(String),
+    #[error("value should be one of {0}")]
+    NotInList(String),
+    /// A regexp validator on a value with no `match` method (Ruby's `NoMethodError`).
+    #[error("undefined method `match' for {0}")]
+    NotMatchable(String),
+    #[error(transparent)]
+    Pattern(#[from] crate::regex::RegexError),
+    #[error("value should match {0}")]
+    NoMatch(String),
+    #[error("value should be a String")]
+    NotAString,
+    #[error("value should not have {0} in it")]
+    Unsafe(&'static str),
+    #[error("value should be an ipv4 address")]
+    NotIpv4,
+    #[error("value should be an ipv6 address")]
+    NotIpv6,
+    #[error("Input string is longer than {0} character(s)")]
+    TooLong(usize),
+}
+
 /// `MCollective::DDL.string_to_boolean`.
-pub fn string_to_boolean(val: &str) -> Result<bool, String> {
+pub fn string_to_boolean(val: &str) -> Result<bool, ConversionError> {
     let lower = val.to_lowercase();
     if ["true", "t", "yes", "y", "1"].contains(&lower.as_str()) {
         Ok(true)
     } else if ["false", "f", "no", "n", "0"].contains(&lower.as_str()) {
         Ok(false)
     } else {
-        Err(format!("{val} does not look like a boolean argument"))
+        Err(ConversionError::NotABoolean(val.to_string()))
     }
 }
 
 /// `MCollective::DDL.string_to_number`: `12.5` is a Float, `12` an Integer.
-pub fn string_to_number(val: &str) -> Result<Value, String> {
+pub fn string_to_number(val: &str) -> Result<Value, ConversionError> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let fail = || format!("{val} does not look like a number");
+    let fail = || ConversionError::NotANumber(val.to_string());
     if let Some((int, frac)) = val.split_once('.')
         && digits(int)
         && digits(frac)
@@ -89,7 +127,7 @@ fn ruby_class(v: &Value) -> String {
     }
 }
 
-fn typecheck(v: &Value, kind: &InputType) -> Result<(), String> {
+fn typecheck(v: &Value, kind: &InputType) -> Result<(), InputProblem> {
     let ok = match kind {
         InputType::String => matches!(v, Value::Str(_)),
         InputType::Integer => matches!(v, Value::Int(_) | Value::BigInt { .. }),
@@ -97,21 +135,21 @@ fn typecheck(v: &Value, kind: &InputType) -> Result<(), String> {
         InputType::Number => matches!(v, Value::Int(_) | Value::BigInt { .. } | Value::Float(_)),
         InputType::Boolean => matches!(v, Value::Bool(_)),
         InputType::List(list) => return list_check(v, list),
-        InputType::Other(name) => return Err(format!("Unknown validator: '{name}'.")),
+        InputType::Other(name) => return Err(InputProblem::UnknownValidator(name.clone())),
     };
     if ok {
         Ok(())
     } else {
-        Err(format!("value should be a {}", kind.name()))
+        Err(InputProblem::WrongType(kind.name().to_string()))
     }
 }
 
-fn list_check(v: &Value, list: &[Value]) -> Result<(), String> {
+fn list_check(v: &Value, list: &[Value]) -> Result<(), InputProblem> {
     if list.iter().any(|item| loose_eq(item, v)) {
         Ok(())
     } else {
         let all: Vec<String> = list.iter().map(ruby_to_s).collect();
-        Err(format!("value should be one of {}", all.join(", ")))
+        Err(InputProblem::NotInList(all.join(", ")))
     }
 }
 
@@ -133,7 +171,7 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 /// `Validator.validate(value, validation)`.
-fn validator(v: &Value, validation: &Validation) -> Result<(), String> {
+fn validator(v: &Value, validation: &Validation) -> Result<(), InputProblem> {
     match validation {
         Validation::Type(kind) => typecheck(v, kind),
         Validation::Regex(source) => {
@@ -142,38 +180,35 @@ fn validator(v: &Value, validation: &Validation) -> Result<(), String> {
                 _ => None,
             };
             let Some(text) = text else {
-                return Err(format!(
-                    "undefined method `match' for {}",
-                    ruby_class(v).to_lowercase()
-                ));
+                return Err(InputProblem::NotMatchable(ruby_class(v).to_lowercase()));
             };
-            let re = RubyPattern::new(source).map_err(|e| e.to_string())?;
+            let re = RubyPattern::new(source)?;
             if re.is_match(&text) {
                 Ok(())
             } else {
-                Err(format!("value should match {source}"))
+                Err(InputProblem::NoMatch(source.clone()))
             }
         }
         Validation::Shellsafe => {
             let Some(text) = text_of(v) else {
-                return Err("value should be a String".into());
+                return Err(InputProblem::NotAString);
             };
             for bad in ["`", "$", ";", "|", "&&", ">", "<"] {
                 if text.contains(bad) {
-                    return Err(format!("value should not have {bad} in it"));
+                    return Err(InputProblem::Unsafe(bad));
                 }
             }
             Ok(())
         }
         Validation::Ipv4Address => match text_of(v) {
             Some(t) if parse_ip(&t).is_some_and(|ip| ip.is_ipv4()) => Ok(()),
-            _ => Err("value should be an ipv4 address".into()),
+            _ => Err(InputProblem::NotIpv4),
         },
         Validation::Ipv6Address => match text_of(v) {
             Some(t) if parse_ip(&t).is_some_and(|ip| ip.is_ipv6()) => Ok(()),
-            _ => Err("value should be an ipv6 address".into()),
+            _ => Err(InputProblem::NotIpv6),
         },
-        Validation::Other(name) => Err(format!("Unknown validator: '{name}'.")),
+        Validation::Other(name) => Err(InputProblem::UnknownValidator(name.clone())),
     }
 }
 
@@ -185,17 +220,14 @@ fn parse_ip(text: &str) -> Option<std::net::IpAddr> {
 
 /// `DDL::Base#validate_input_argument` for one input.
 pub(crate) fn validate_input_argument(input: &Input, v: &Value) -> Result<(), ValidationError> {
-    let check = || -> Result<(), String> {
+    let check = || -> Result<(), InputProblem> {
         match &input.kind {
             InputType::String => {
                 typecheck(v, &InputType::String)?;
                 let text = text_of(v).unwrap_or_default();
                 let length = text.chars().count();
                 if input.maxlength > 0 && length > input.maxlength {
-                    return Err(format!(
-                        "Input string is longer than {} character(s)",
-                        input.maxlength
-                    ));
+                    return Err(InputProblem::TooLong(input.maxlength));
                 }
                 match &input.validation {
                     Some(validation) => validator(v, validation),
@@ -205,9 +237,9 @@ pub(crate) fn validate_input_argument(input: &Input, v: &Value) -> Result<(), Va
             other => typecheck(v, other),
         }
     };
-    check().map_err(|reason| ValidationError::InvalidInput {
+    check().map_err(|problem| ValidationError::InvalidInput {
         input: input.name.clone(),
-        reason,
+        reason: problem.to_string(),
     })
 }
 
@@ -277,7 +309,7 @@ impl Ddl {
         &self,
         action: &str,
         args: &[(String, String)],
-    ) -> Result<Vec<(Value, Value)>, String> {
+    ) -> Result<Vec<(Value, Value)>, ConversionError> {
         let decl = self.action(action);
         args.iter()
             .map(|(k, v)| {

@@ -145,12 +145,12 @@ fn cli_conversion() {
     );
     let bad = vec![("flag".to_string(), "maybe".to_string())];
     assert_eq!(
-        d.convert_cli_arguments("go", &bad).unwrap_err(),
+        d.convert_cli_arguments("go", &bad).unwrap_err().to_string(),
         "maybe does not look like a boolean argument"
     );
     assert_eq!(string_to_boolean("F"), Ok(false));
     assert_eq!(
-        string_to_number("1e3").unwrap_err(),
+        string_to_number("1e3").unwrap_err().to_string(),
         "1e3 does not look like a number"
     );
     assert_eq!(string_to_number("007"), Ok(Value::Int(7)));

@@ -2,6 +2,7 @@
 //! connections, requests with their replies, and findings; or computes what heart-beats
 //! cost a fleet (`--keepalive-cost`).
 
+use crate::report::{Usage, ensure_usage};
 use anyhow::{Context, bail};
 use clap::Args;
 use marionette_analyze::{Options, analyze_file, keepalive};
@@ -40,30 +41,34 @@ pub struct AnalyzeArgs {
 
 /// Exit status 1 when the capture could not be read completely (the report of what was
 /// read is printed all the same).
-pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<i32> {
     if args.keepalive_cost {
         let nodes = args.nodes.unwrap_or(0);
         let heartbeat = args.heartbeat.unwrap_or(0.0);
-        if !(heartbeat.is_finite() && heartbeat > 0.0) {
-            bail!("--heartbeat must be a positive number of seconds");
-        }
+        ensure_usage!(
+            heartbeat.is_finite() && heartbeat > 0.0,
+            "--heartbeat must be a positive number of seconds"
+        );
         let cost = keepalive::cost(nodes, heartbeat, args.ipv6);
         if args.json {
             println!("{}", serde_json::to_string_pretty(&cost)?);
         } else {
             print!("{}", cost.to_text());
         }
-        return Ok(());
+        return Ok(0);
     }
     let Some(file) = args.file else {
-        bail!("a capture file is required");
+        return Err(Usage("a capture file is required".into()).into());
     };
     if let Some(bad) = args
         .idle_thresholds
         .iter()
         .find(|t| !(t.is_finite() && **t >= 0.0))
     {
-        bail!("--idle-thresholds: {bad} is not a number of seconds");
+        return Err(Usage(format!(
+            "--idle-thresholds: {bad} is not a number of seconds"
+        ))
+        .into());
     }
     let opts = Options {
         psk: args.psk.map(String::into_bytes),
@@ -77,9 +82,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", report.to_text());
     }
-    if let Some(error) = &report.capture.error {
-        eprintln!("mco analyze: {}: {error}", file.display());
-        std::process::exit(1);
+    match &report.capture.error {
+        Some(error) => bail!("{}: {error}", file.display()),
+        None => Ok(0),
     }
-    Ok(())
 }

@@ -5,6 +5,7 @@
 //! the timeout; what is missing is counted as lost, replies to unknown requests as stray.
 
 use crate::client_common::{self, CommonArgs};
+use crate::report::ensure_usage;
 use clap::{Args, Subcommand};
 use marionette_client::Flow;
 use marionette_client::client::now_secs;
@@ -48,12 +49,12 @@ struct SoakArgs {
 pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
     match args.load {
         Load::Soak(soak) => {
-            anyhow::ensure!(
+            ensure_usage!(
                 soak.rate > 0.0 && soak.rate <= 10_000.0,
                 "--rate must be in (0, 10000]"
             );
-            anyhow::ensure!(soak.duration > 0.0, "--duration must be positive");
-            anyhow::ensure!(soak.report_every > 0.0, "--report-every must be positive");
+            ensure_usage!(soak.duration > 0.0, "--duration must be positive");
+            ensure_usage!(soak.report_every > 0.0, "--report-every must be positive");
             let loaded = soak.common.load()?;
             let filter = soak.common.filter()?;
             client_common::runtime()?.block_on(run_soak(&soak, loaded, filter))

@@ -21,7 +21,7 @@ pub struct CommonArgs {
     /// ~/.mcollective, /etc/puppetlabs/mcollective/client.cfg, /etc/mcollective/client.cfg).
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<String>,
-    /// Be verbose.
+    /// Be verbose: fuller output, and each cause's detail when the command fails.
     #[arg(short = 'v', long = "verbose")]
     pub verbose: bool,
     /// Timeout for discovery, in seconds (mc discovery: 2).
@@ -120,8 +120,7 @@ impl CommonArgs {
             .collective
             .clone()
             .unwrap_or_else(|| opts.main_collective.clone());
-        opts.check_collective(&collective)
-            .map_err(anyhow::Error::msg)?;
+        opts.check_collective(&collective)?;
         Ok(Loaded {
             opts,
             collective,
@@ -169,14 +168,6 @@ pub fn plain_identities(f: &Filter) -> (Vec<String>, bool) {
     (f.identity.clone(), regex)
 }
 
-/// Flushes stdout and exits with `code` (a client command's exit status).
-pub fn exit(code: i32) -> ! {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
-    std::process::exit(code)
-}
-
 /// A single-threaded runtime for one client command.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
@@ -187,18 +178,6 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Connects, mapping failures to a plain message.
 pub async fn connect(opts: ClientOptions) -> anyhow::Result<Client> {
     Client::connect(opts).await.map_err(anyhow::Error::from)
-}
-
-/// MCollective's failure report: a blank line, then the message; exit status 1.
-pub fn fail(app: &str, verbose: bool, e: &anyhow::Error) -> i32 {
-    if verbose {
-        eprintln!("\nThe {app} application failed to run: {e:#}\n");
-    } else {
-        eprintln!(
-            "\nThe {app} application failed to run, use -v for full error backtrace details: {e:#}"
-        );
-    }
-    1
 }
 
 /// The RPC progress: the discovery line on stderr, and a bar on stdout when it is a

@@ -6,6 +6,7 @@ use marionette_client::render;
 use marionette_client::rpc::{self, Outcome, Silent};
 use marionette_client::ruby;
 use marionette_wire::Value;
+use marionette_wire::simplerpc;
 
 /// `mco facts [filters] FACT`.
 #[derive(Args, Debug)]
@@ -15,13 +16,6 @@ pub struct FactsArgs {
     /// The fact to report on.
     #[arg(id = "fact_name", value_name = "FACT")]
     pub fact_name: Option<String>,
-}
-
-pub fn run(args: FactsArgs) -> i32 {
-    match facts(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("facts", args.common.verbose, &e),
-    }
 }
 
 /// The report for `values` (fact value → the nodes that have it).
@@ -53,7 +47,8 @@ pub fn report(fact: &str, values: &[(String, Vec<String>)], verbose: bool) -> St
     out
 }
 
-fn facts(args: &FactsArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &FactsArgs) -> anyhow::Result<i32> {
     let Some(fact) = args.fact_name.clone() else {
         anyhow::bail!("Please specify a fact to report for");
     };
@@ -78,7 +73,7 @@ fn facts(args: &FactsArgs) -> anyhow::Result<i32> {
     };
     let mut values: Vec<(String, Vec<String>)> = Vec::new();
     for r in &results {
-        let value = r.data.get_sym("value").or_else(|| r.data.get_str("value"));
+        let value = simplerpc::lookup(&r.data, "value");
         match value {
             None | Some(Value::Nil) | Some(Value::Bool(false)) => {}
             Some(v) => {

@@ -12,14 +12,8 @@ pub struct FindArgs {
     pub common: CommonArgs,
 }
 
-pub fn run(args: FindArgs) -> i32 {
-    match find(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("find", args.common.verbose, &e),
-    }
-}
-
-fn find(args: &FindArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &FindArgs) -> anyhow::Result<i32> {
     let loaded = args.common.load()?;
     let filter = client_common::with_agent(args.common.filter()?, "rpcutil");
     // Identities piped on stdin are the discovery (MCollective's stdin discovery).

@@ -1,6 +1,7 @@
 //! `mco help [AGENT]`: the client commands, or an agent's DDL.
 
 use crate::client_common;
+use anyhow::bail;
 use clap::Args;
 use marionette_ddl::Ddl;
 
@@ -88,37 +89,22 @@ pub fn describe(ddl: &Ddl) -> String {
     o
 }
 
-pub fn run(args: HelpArgs) -> i32 {
-    match args.agent {
-        None => {
-            print!("{}", overview());
-            0
+/// Prints the overview or an agent's description.
+pub fn run(args: HelpArgs) -> anyhow::Result<i32> {
+    let Some(agent) = args.agent else {
+        print!("{}", overview());
+        return Ok(0);
+    };
+    let libdir = client_common::client_config(args.config.as_deref())?.libdir;
+    match marionette_ddl::libdir::lookup(&libdir, &agent) {
+        Some(Ok(ddl)) => {
+            print!("{}", describe(&ddl));
+            Ok(0)
         }
-        Some(agent) => {
-            let libdir = match client_common::client_config(args.config.as_deref()) {
-                Ok(cfg) => cfg.libdir,
-                Err(e) => {
-                    eprintln!("{e:#}");
-                    return 1;
-                }
-            };
-            match marionette_ddl::libdir::lookup(&libdir, &agent) {
-                Some(Ok(ddl)) => {
-                    print!("{}", describe(&ddl));
-                    0
-                }
-                Some(Err(e)) => {
-                    eprintln!("The DDL of agent '{agent}' cannot be used: {e}");
-                    1
-                }
-                None => {
-                    eprintln!(
-                        "No DDL for agent '{agent}': not a stock agent (discovery, rpcutil) and \
-                         no {agent}.json in the libdir's mcollective/agent directories"
-                    );
-                    1
-                }
-            }
-        }
+        Some(Err(e)) => bail!("The DDL of agent '{agent}' cannot be used: {e}"),
+        None => bail!(
+            "No DDL for agent '{agent}': not a stock agent (discovery, rpcutil) and \
+             no {agent}.json in the libdir's mcollective/agent directories"
+        ),
     }
 }

@@ -7,6 +7,7 @@ use marionette_client::rpc::{self, Outcome, RpcResult, Silent};
 use marionette_client::ruby;
 use marionette_wire::Value;
 use marionette_wire::filter::Filter;
+use marionette_wire::simplerpc::lookup;
 
 /// `mco inventory NODE`.
 #[derive(Args, Debug)]
@@ -17,23 +18,12 @@ pub struct InventoryArgs {
     pub node: Option<String>,
 }
 
-pub fn run(args: InventoryArgs) -> i32 {
-    match inventory(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("inventory", args.common.verbose, &e),
-    }
-}
-
-fn get<'a>(data: &'a Value, key: &str) -> Option<&'a Value> {
-    data.get_sym(key).or_else(|| data.get_str(key))
-}
-
 fn text(data: &Value, key: &str) -> String {
-    get(data, key).map(ruby::to_s).unwrap_or_default()
+    lookup(data, key).map(ruby::to_s).unwrap_or_default()
 }
 
 fn strings(data: &Value, key: &str) -> Vec<String> {
-    get(data, key)
+    lookup(data, key)
         .and_then(Value::as_array)
         .map(|a| a.iter().map(ruby::to_s).collect())
         .unwrap_or_default()
@@ -53,7 +43,7 @@ pub fn report(sender: &str, stats: &Value, inv: &Value) -> String {
         "                      Version: {}",
         text(stats, "version")
     ));
-    let start = get(stats, "starttime")
+    let start = lookup(stats, "starttime")
         .and_then(Value::as_int)
         .map_or_else(String::new, render::ruby_time_secs);
     line(format!("                   Start Time: {start}"));
@@ -61,13 +51,13 @@ pub fn report(sender: &str, stats: &Value, inv: &Value) -> String {
         "                  Config File: {}",
         text(stats, "configfile")
     ));
-    if get(inv, "collectives").is_some() {
+    if lookup(inv, "collectives").is_some() {
         line(format!(
             "                  Collectives: {}",
             strings(inv, "collectives").join(", ")
         ));
     }
-    if get(inv, "main_collective").is_some() {
+    if lookup(inv, "main_collective").is_some() {
         line(format!(
             "              Main Collective: {}",
             text(inv, "main_collective")
@@ -97,7 +87,7 @@ pub fn report(sender: &str, stats: &Value, inv: &Value) -> String {
         "                 Replies Sent: {}",
         text(stats, "replies")
     ));
-    let times = get(stats, "times").cloned().unwrap_or(Value::Nil);
+    let times = lookup(stats, "times").cloned().unwrap_or(Value::Nil);
     line(format!(
         "         Total Processor Time: {} seconds",
         text(&times, "utime")
@@ -173,7 +163,7 @@ pub fn report(sender: &str, stats: &Value, inv: &Value) -> String {
     }
     line(String::new());
     line("   Facts:".into());
-    match get(inv, "facts").and_then(Value::as_hash) {
+    match lookup(inv, "facts").and_then(Value::as_hash) {
         Some(facts) if !facts.is_empty() => {
             let mut facts: Vec<(String, String)> = facts
                 .iter()
@@ -189,7 +179,8 @@ pub fn report(sender: &str, stats: &Value, inv: &Value) -> String {
     o
 }
 
-fn inventory(args: &InventoryArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &InventoryArgs) -> anyhow::Result<i32> {
     let Some(node) = args.node.clone() else {
         anyhow::bail!("Need to specify either a node name, script to run or other options");
     };

@@ -1,5 +1,6 @@
 //! `mco`: the one marionette binary. Each sub-command lives in its own module; this file
-//! only parses the command line and sets up logging.
+//! only parses the command line, sets up logging and hands every command's result to
+//! [`report`], the one place that prints errors and picks the exit status.
 
 mod analyze_cmd;
 mod bench_cmd;
@@ -13,11 +14,13 @@ mod help_cmd;
 mod http;
 mod inventory_cmd;
 mod ping_cmd;
+mod report;
 mod rpc_cmd;
 mod swarm_cmd;
 mod up_cmd;
 
 use clap::{Parser, Subcommand};
+use report::Style;
 
 /// marionette: MCollective-compatible orchestration (broker, daemon, client).
 #[derive(Parser, Debug)]
@@ -70,28 +73,35 @@ impl Command {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(report::colour())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MCO_LOG").unwrap_or_else(|_| {
                 tracing_subscriber::EnvFilter::new(cli.command.default_log_level())
             }),
         )
         .init();
-    match cli.command {
-        Command::Broker(args) => broker_cmd::run(args),
-        Command::Up(args) => up_cmd::run(args),
-        Command::Daemon(args) => daemon_cmd::run(args),
-        Command::Swarm(args) => swarm_cmd::run(args),
-        Command::Ping(args) => client_common::exit(ping_cmd::run(args)),
-        Command::Rpc(args) => client_common::exit(rpc_cmd::run(args)),
-        Command::Find(args) => client_common::exit(find_cmd::run(args)),
-        Command::Facts(args) => client_common::exit(facts_cmd::run(args)),
-        Command::Inventory(args) => client_common::exit(inventory_cmd::run(args)),
-        Command::Help(args) => client_common::exit(help_cmd::run(args)),
-        Command::Analyze(args) => analyze_cmd::run(args),
-        Command::Bench(args) => client_common::exit(bench_cmd::run(args)?),
-    }
+    let client = |app, common: &client_common::CommonArgs| Style::Client {
+        app,
+        verbose: common.verbose,
+    };
+    let done = |r: anyhow::Result<()>| r.map(|()| 0);
+    let (style, result) = match cli.command {
+        Command::Broker(args) => (Style::Command("broker"), done(broker_cmd::run(args))),
+        Command::Up(args) => (Style::Command("up"), done(up_cmd::run(args))),
+        Command::Daemon(args) => (Style::Command("daemon"), done(daemon_cmd::run(args))),
+        Command::Swarm(args) => (Style::Command("swarm"), done(swarm_cmd::run(args))),
+        Command::Ping(args) => (client("ping", &args.common), ping_cmd::run(&args)),
+        Command::Rpc(args) => (client("rpc", &args.common), rpc_cmd::run(&args)),
+        Command::Find(args) => (client("find", &args.common), find_cmd::run(&args)),
+        Command::Facts(args) => (client("facts", &args.common), facts_cmd::run(&args)),
+        Command::Inventory(args) => (client("inventory", &args.common), inventory_cmd::run(&args)),
+        Command::Help(args) => (Style::Command("help"), help_cmd::run(args)),
+        Command::Analyze(args) => (Style::Command("analyze"), analyze_cmd::run(args)),
+        Command::Bench(args) => (Style::Command("bench"), bench_cmd::run(args)),
+    };
+    report::exit(style, result)
 }

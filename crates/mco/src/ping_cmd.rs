@@ -5,7 +5,7 @@ use crate::client_common::{self, CommonArgs};
 use clap::Args;
 use marionette_client::client::ReplyMode;
 use marionette_client::request::{self, Targets};
-use marionette_client::{Flow, render};
+use marionette_client::{Flow, RequestSpec, render};
 use marionette_wire::envelope::Shared;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -20,14 +20,8 @@ pub struct PingArgs {
     pub expect: Option<usize>,
 }
 
-pub fn run(args: PingArgs) -> i32 {
-    match runtime_run(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("ping", args.common.verbose, &e),
-    }
-}
-
-fn runtime_run(args: &PingArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &PingArgs) -> anyhow::Result<i32> {
     let loaded = args.common.load()?;
     let filter = args.common.filter()?;
     client_common::runtime()?.block_on(ping(args, loaded, filter))
@@ -59,34 +53,34 @@ async fn ping(
     let mut times: Vec<f64> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let expect = args.expect;
+    let spec = RequestSpec {
+        agent: "discovery",
+        collective: &loaded.collective,
+        payload: request::discovery_payload(),
+        filter: filter.to_value(),
+        shared: Shared::default(),
+        targets: Targets::Broadcast,
+        requestid: &requestid,
+        ttl,
+        mode: ReplyMode::Collect,
+        waitfor: &[],
+        timeout: Duration::from_secs_f64(timeout.max(0.0)),
+    };
     let result = client
-        .request(
-            "discovery",
-            &loaded.collective,
-            request::discovery_payload(),
-            filter.to_value(),
-            Shared::default(),
-            Targets::Broadcast,
-            &requestid,
-            ttl,
-            ReplyMode::Collect,
-            None,
-            Duration::from_secs_f64(timeout.max(0.0)),
-            |r| {
-                let ms = start.elapsed().as_secs_f64() * 1000.0;
-                times.push(ms);
-                println!("{:<40} time={ms:.2} ms", r.senderid);
-                seen.insert(r.senderid);
-                let all_expected = expected
-                    .as_ref()
-                    .is_some_and(|e| e.iter().all(|n| seen.contains(n)));
-                if all_expected || expect.is_some_and(|n| seen.len() >= n) {
-                    Flow::Stop
-                } else {
-                    Flow::Continue
-                }
-            },
-        )
+        .request(spec, |r| {
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            times.push(ms);
+            println!("{:<40} time={ms:.2} ms", r.senderid);
+            seen.insert(r.senderid);
+            let all_expected = expected
+                .as_ref()
+                .is_some_and(|e| e.iter().all(|n| seen.contains(n)));
+            if all_expected || expect.is_some_and(|n| seen.len() >= n) {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        })
         .await;
     client.close().await;
     let stats = result?;

@@ -54,20 +54,14 @@ pub struct RpcArgs {
     pub rest: Vec<String>,
 }
 
-pub fn run(args: RpcArgs) -> i32 {
-    match rpc(&args) {
-        Ok(code) => code,
-        Err(e) => client_common::fail("rpc", args.common.verbose, &e),
-    }
-}
-
 /// `key=value` as MCollective splits it (`/^(.+?)=(.+)$/`).
 pub fn parse_argument(v: &str) -> Option<(String, String)> {
     let (k, val) = v.split_once('=')?;
     (!k.is_empty() && !val.is_empty()).then(|| (k.to_string(), val.to_string()))
 }
 
-fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
+/// Runs the command; its exit status, or why it failed.
+pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
     let mut rest = args.rest.clone();
     let (agent, action) = match (&args.rpc_agent, &args.action) {
         (Some(a), Some(b)) => (a.clone(), b.clone()),
@@ -100,11 +94,9 @@ fn rpc(args: &RpcArgs) -> anyhow::Result<i32> {
         }
     };
     let filter = client_common::with_agent(args.common.filter()?, &agent);
-    let data = ddl
-        .convert_cli_arguments(&action, &pairs)
-        .map_err(anyhow::Error::msg)?;
+    let data = ddl.convert_cli_arguments(&action, &pairs)?;
     let limit = match (&args.limit_nodes, args.one) {
-        (Some(l), _) => Some(Limit::parse(l).map_err(anyhow::Error::msg)?),
+        (Some(l), _) => Some(Limit::parse(l)?),
         (None, true) => Some(Limit::Count(1)),
         _ => None,
     };

@@ -55,7 +55,7 @@ fn refused_connection_is_a_clear_error() {
     );
     assert_eq!(out.code(), Some(1), "{}", out.describe());
     let want = format!(
-        "\nThe ping application failed to run, use -v for full error backtrace details: cannot connect to stomp://admin@127.0.0.1:{port}: "
+        "\nThe ping application failed to run: cannot connect to stomp://admin@127.0.0.1:{port}: "
     );
     assert!(out.stderr.starts_with(&want), "{}", out.describe());
 }
@@ -68,7 +68,7 @@ fn unknown_collective_as_mcollective_says_it() {
     // outputs/33-ping-subcollective-bad.txt
     assert_eq!(
         out.stderr,
-        "\nThe ping application failed to run, use -v for full error backtrace details: Unknown collective 'nosuchcollective' known collectives are 'mcollective'\n"
+        "\nThe ping application failed to run: Unknown collective 'nosuchcollective' known collectives are 'mcollective'\n"
     );
     assert_eq!(out.code(), Some(1));
 }

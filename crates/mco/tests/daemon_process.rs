@@ -6,8 +6,8 @@ mod harness;
 
 use bytes::BytesMut;
 use harness::{Broker, TempDir};
-use marionette_stomp::{Command as Stomp, Decoder, Frame, Item, Limits, Version, encode};
-use marionette_wire::psk::Psk;
+use marionette_security::psk::Psk;
+use marionette_stomp::{Command as Stomp, Decoder, Frame, Item, StompLimits, Version, encode};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -51,7 +51,7 @@ impl Watcher {
         let mut w = Watcher {
             stream,
             buf: BytesMut::new(),
-            decoder: Decoder::new(Limits::default()),
+            decoder: Decoder::new(StompLimits::default()),
         };
         w.send(
             &Frame::new(Stomp::Connect)

@@ -8,40 +8,20 @@
 //! until its NUL: [`Decoder::decode`] then splits it off with its body uncopied,
 //! [`Decoder::decode_ref`] hands it out borrowed, headers unescaped only on demand.
 //!
-//! Every [`Limits`] bound is enforced as soon as the buffered bytes prove it broken, before
+//! Every [`StompLimits`] bound is enforced as soon as the buffered bytes prove it broken, before
 //! the rest of the frame arrives.
 
 use crate::escape::{Escaping, unescape};
 use crate::frame::{Command, Frame, Headers, Version};
 use crate::frame_ref::{FrameRef, ItemRef};
 use crate::header::{check_line, parse_content_length, split_line};
+use crate::limits::{DecodeError, StompLimits};
 use bytes::{Buf, BytesMut};
 use memchr::memchr;
 use std::ops::Range;
 
 /// The longest command line, `UNSUBSCRIBE` plus an optional CR, before its LF.
 const MAX_COMMAND_LINE: usize = 12;
-
-/// Bounds checked while decoding; each violation is a typed [`DecodeError`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest frame, command line through NUL, in bytes.
-    pub max_frame_bytes: usize,
-    /// Most header lines in one frame.
-    pub max_headers: usize,
-    /// Longest header line (name, colon and value, before unescaping) in bytes.
-    pub max_header_line: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_frame_bytes: 4 * 1024 * 1024,
-            max_headers: 128,
-            max_header_line: 8 * 1024,
-        }
-    }
-}
 
 /// What the decoder yields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,46 +30,6 @@ pub enum Item {
     Frame(Frame),
     /// A heart-beat: a lone EOL (`\n` or `\r\n`) between frames.
     Heartbeat,
-}
-
-/// Why a byte stream is not valid STOMP. The connection should be closed after any of
-/// these; the decoder does not resynchronise.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    /// The command line names no STOMP command (or is longer than any command).
-    #[error("unknown command {0:?}")]
-    UnknownCommand(String),
-    /// The frame, command line through NUL, is longer than [`Limits::max_frame_bytes`].
-    #[error("frame exceeds {limit} bytes")]
-    FrameTooLarge { limit: usize },
-    /// The frame has more header lines than [`Limits::max_headers`].
-    #[error("frame has more than {limit} headers")]
-    TooManyHeaders { limit: usize },
-    /// A header line is longer than [`Limits::max_header_line`].
-    #[error("header line exceeds {limit} bytes")]
-    HeaderLineTooLong { limit: usize },
-    /// A header line has no `:` between name and value.
-    #[error("header line has no colon")]
-    MissingColon,
-    /// A header line starts with its colon.
-    #[error("header line has an empty name")]
-    EmptyHeaderName,
-    /// A header name or value is not UTF-8.
-    #[error("header is not valid UTF-8")]
-    InvalidUtf8,
-    /// A backslash followed by a character the version does not define an escape for
-    /// (`\r` is one only from STOMP 1.2 on).
-    #[error("undefined escape sequence \\{0} in header")]
-    UndefinedEscape(char),
-    /// A header name or value ends with an unfinished escape.
-    #[error("header ends with a lone backslash")]
-    TrailingBackslash,
-    /// The first `content-length` header is not a decimal number.
-    #[error("invalid content-length {0:?}")]
-    InvalidContentLength(String),
-    /// The byte after a `content-length` body is not NUL.
-    #[error("body of content-length {content_length} is not followed by NUL")]
-    MissingNul { content_length: usize },
 }
 
 /// Decodes frames from a buffer that grows as bytes arrive.
@@ -103,7 +43,7 @@ pub enum DecodeError {
 #[derive(Debug, Clone)]
 pub struct Decoder {
     version: Version,
-    limits: Limits,
+    limits: StompLimits,
     /// The frame being read, once its command line is in.
     partial: Option<Partial>,
 }
@@ -143,7 +83,7 @@ enum Step {
 
 impl Decoder {
     /// A decoder for a fresh connection (STOMP 1.0 until [`Decoder::set_version`]).
-    pub fn new(limits: Limits) -> Decoder {
+    pub fn new(limits: StompLimits) -> Decoder {
         Decoder {
             version: Version::V1_0,
             limits,
@@ -163,7 +103,7 @@ impl Decoder {
     }
 
     /// The limits in force.
-    pub fn limits(&self) -> Limits {
+    pub fn limits(&self) -> StompLimits {
         self.limits
     }
 
@@ -247,7 +187,7 @@ enum CommandLine {
 
 /// Reads a heart-beat EOL or a command line; `Ok(None)` if its LF has not arrived yet.
 /// A lone CR may still become a heart-beat, so it does not count towards the frame size.
-fn read_command_line(buf: &[u8], limits: &Limits) -> Result<Option<CommandLine>, DecodeError> {
+fn read_command_line(buf: &[u8], limits: &StompLimits) -> Result<Option<CommandLine>, DecodeError> {
     let window = &buf[..buf.len().min(MAX_COMMAND_LINE + 1)];
     let Some(lf) = memchr(b'\n', window) else {
         if window.len() > limits.max_frame_bytes && window != b"\r" {
@@ -298,7 +238,7 @@ impl Partial {
 
     /// Reads the complete header lines of `buf` up to and including the blank line;
     /// returns whether that blank line has been read.
-    fn read_headers(&mut self, buf: &[u8], limits: &Limits) -> Result<bool, DecodeError> {
+    fn read_headers(&mut self, buf: &[u8], limits: &StompLimits) -> Result<bool, DecodeError> {
         loop {
             let unscanned = buf.get(self.scanned..).unwrap_or_default();
             let Some(lf) = memchr(b'\n', unscanned).map(|i| self.scanned + i) else {
@@ -363,7 +303,7 @@ impl Partial {
         name: &str,
         value: &str,
         lf: usize,
-        limits: &Limits,
+        limits: &StompLimits,
     ) -> Result<(), DecodeError> {
         if name == "content-length" && self.content_length.is_none() {
             let length = parse_content_length(value)?;
@@ -379,7 +319,7 @@ impl Partial {
     fn read_body(
         &mut self,
         buf: &[u8],
-        limits: &Limits,
+        limits: &StompLimits,
     ) -> Result<Option<Range<usize>>, DecodeError> {
         let start = self.pos;
         let end = match self.content_length {
@@ -411,7 +351,7 @@ impl Partial {
     }
 
     /// Fails if this frame, `len` bytes from its start, exceeds the frame-size limit.
-    fn check_size(&self, len: usize, limits: &Limits) -> Result<(), DecodeError> {
+    fn check_size(&self, len: usize, limits: &StompLimits) -> Result<(), DecodeError> {
         if len > limits.max_frame_bytes {
             return Err(frame_too_large(limits));
         }
@@ -421,7 +361,7 @@ impl Partial {
 
 /// Fails if `buf`, a header line whose LF has not arrived, is already longer than allowed.
 /// One byte more is tolerated when it is a CR, which may be the start of a CRLF.
-fn check_open_line(buf: &[u8], limits: &Limits) -> Result<(), DecodeError> {
+fn check_open_line(buf: &[u8], limits: &StompLimits) -> Result<(), DecodeError> {
     let content = match buf.split_last() {
         Some((b'\r', content)) => content,
         _ => buf,
@@ -439,7 +379,7 @@ fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-fn frame_too_large(limits: &Limits) -> DecodeError {
+fn frame_too_large(limits: &StompLimits) -> DecodeError {
     DecodeError::FrameTooLarge {
         limit: limits.max_frame_bytes,
     }

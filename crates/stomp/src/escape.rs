@@ -13,8 +13,8 @@
 //! value sits right before the line's LF, and every reader (this one included) takes that
 //! pair as a CRLF line ending: such a value loses its last CR when it is read back.
 
-use crate::decode::DecodeError;
 use crate::frame::{Command, Version};
+use crate::limits::DecodeError;
 use bytes::BytesMut;
 use std::borrow::Cow;
 

@@ -1,6 +1,6 @@
 //! Parsing of one header line and of the `content-length` value.
 
-use crate::decode::DecodeError;
+use crate::limits::DecodeError;
 
 /// Splits a header line (EOL already removed) at its first colon and checks it is UTF-8.
 /// Values keep their leading and trailing spaces; escapes are left as they are.

@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //! - [`frame`]: [`Frame`], [`Command`], [`Headers`], [`Version`].
-//! - [`decode`]: the incremental, bounded [`Decoder`] and its [`DecodeError`].
+//! - [`decode`]: the incremental, bounded [`Decoder`].
+//! - [`limits`]: the decoder's bounds, [`StompLimits`], and its [`DecodeError`].
 //! - [`frame_ref`]: [`FrameRef`], a decoded frame that borrows the decoder's buffer.
 //! - [`mod@encode`]: [`encode()`], which writes a frame with LF line endings.
 //! - `escape`: header escaping and unescaping rules shared by both directions.
@@ -18,8 +19,10 @@ mod escape;
 pub mod frame;
 pub mod frame_ref;
 mod header;
+pub mod limits;
 
-pub use decode::{DecodeError, Decoder, Item, Limits};
+pub use decode::{Decoder, Item};
 pub use encode::{encode, encode_header};
 pub use frame::{Command, Frame, Headers, Version};
 pub use frame_ref::{FrameRef, ItemRef};
+pub use limits::{DecodeError, Limits, StompLimits};

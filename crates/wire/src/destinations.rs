@@ -14,6 +14,23 @@ pub enum Dialect {
     RabbitMq,
 }
 
+/// What a SEND carries, which decides its MCollective headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// A client's request, with the connector plugin's headers: ActiveMQ's `priority`
+    /// (when above 0), `timestamp`, `expires`, `reply-to` and, when directed to one
+    /// node, `mc_identity`; RabbitMQ's `reply-to` and `expiration`.
+    ClientRequest {
+        reply_to: &'a str,
+        priority: i64,
+        node: Option<&'a str>,
+    },
+    /// A node's own request (registration): `timestamp`, the expiry, `reply-to`.
+    NodeRequest { reply_to: &'a str },
+    /// A node's reply: `timestamp` and the expiry.
+    Reply,
+}
+
 /// A SUBSCRIBE a node makes: id, destination and extra headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeSubscription {
@@ -116,6 +133,44 @@ impl Dialect {
             Dialect::RabbitMq => ("expiration", ((ttl + 10) * 1000).to_string()),
         }
     }
+
+    /// The MCollective headers of a SEND of `message` with `ttl` seconds sent at `now`
+    /// (Unix seconds), in the order they are written; `mc_sender`, `destination` and the
+    /// content headers follow them.
+    pub fn send_headers(
+        self,
+        message: Message<'_>,
+        now: i64,
+        ttl: i64,
+    ) -> Vec<(&'static str, String)> {
+        let timestamp = ("timestamp", (now * 1000).to_string());
+        let expiry = self.expiry_header(now, ttl);
+        match (message, self) {
+            (
+                Message::ClientRequest {
+                    reply_to,
+                    priority,
+                    node,
+                },
+                Dialect::ActiveMq,
+            ) => {
+                let mut h = Vec::with_capacity(5);
+                if priority > 0 {
+                    h.push(("priority", priority.to_string()));
+                }
+                h.extend([timestamp, expiry, ("reply-to", reply_to.to_string())]);
+                h.extend(node.map(|n| ("mc_identity", n.to_string())));
+                h
+            }
+            (Message::ClientRequest { reply_to, .. }, Dialect::RabbitMq) => {
+                vec![("reply-to", reply_to.to_string()), expiry]
+            }
+            (Message::NodeRequest { reply_to }, _) => {
+                vec![timestamp, expiry, ("reply-to", reply_to.to_string())]
+            }
+            (Message::Reply, _) => vec![timestamp, expiry],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -177,5 +232,52 @@ mod tests {
             "/temp-queue/mcollective_reply_rpcutil"
         );
         assert_eq!(d.expiry_header(5, 60), ("expiration", "70000".to_string()));
+        let request = Message::ClientRequest {
+            reply_to: "/temp-queue/r",
+            priority: 4,
+            node: Some("n"),
+        };
+        assert_eq!(
+            d.send_headers(request, 5, 60),
+            [
+                ("reply-to", "/temp-queue/r".to_string()),
+                ("expiration", "70000".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn send_headers_in_order() {
+        let d = Dialect::ActiveMq;
+        let names = |m| {
+            d.send_headers(m, 5, 60)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>()
+        };
+        let request = |priority, node| Message::ClientRequest {
+            reply_to: "r",
+            priority,
+            node,
+        };
+        assert_eq!(
+            names(request(0, None)),
+            ["timestamp", "expires", "reply-to"]
+        );
+        assert_eq!(
+            names(request(2, Some("n"))),
+            [
+                "priority",
+                "timestamp",
+                "expires",
+                "reply-to",
+                "mc_identity"
+            ]
+        );
+        assert_eq!(
+            names(Message::NodeRequest { reply_to: "r" }),
+            ["timestamp", "expires", "reply-to"]
+        );
+        assert_eq!(names(Message::Reply), ["timestamp", "expires"]);
     }
 }

@@ -1,5 +1,6 @@
 //! The MCollective 2.12 wire, above STOMP: the Ruby Marshal 4.8 subset MCollective puts on
-//! the wire, request and reply envelopes, the PSK security plugin, and filters.
+//! the wire, request and reply envelopes and the SimpleRPC bodies inside them, filters
+//! and destinations. Sealing and opening envelopes is `marionette_security`'s.
 //!
 //! # Layout
 //! - [`value`]: [`Value`], the Ruby values that travel (nil, booleans, integers, floats,
@@ -7,19 +8,18 @@
 //! - [`marshal`]: bounded `Marshal.load` / `Marshal.dump` for that subset.
 //! - [`destinations`]: topic, queue and exchange names per connector dialect.
 //! - [`envelope`]: request and reply envelopes.
-//! - [`psk`]: sealing and opening envelopes with a pre-shared key (hash, callerid, TTL),
-//!   raw or Base64 bodies.
+//! - [`simplerpc`]: SimpleRPC request and reply bodies.
 //! - [`requestid`]: request ids as MCollective's client makes them.
 //! - [`json`]: values to and from JSON.
 
 pub mod destinations;
 pub mod envelope;
 pub mod filter;
-mod hex;
+pub mod hex;
 pub mod json;
 pub mod marshal;
-pub mod psk;
 pub mod requestid;
+pub mod simplerpc;
 pub mod value;
 
 pub use value::{Encoding, RString, Value};

@@ -1,7 +1,7 @@
 //! What `marshal::load` refuses, with the error and offset it reports, and the limits.
 
 use marionette_wire::Value;
-use marionette_wire::marshal::{Limits, MarshalError as E, load, load_with};
+use marionette_wire::marshal::{MarshalError as E, MarshalLimits, load, load_with};
 
 fn err(bytes: &[u8]) -> E {
     match load(bytes) {
@@ -239,9 +239,9 @@ fn nested_arrays(depth: usize) -> Vec<u8> {
 
 #[test]
 fn depth_limit() {
-    let limits = Limits {
+    let limits = MarshalLimits {
         max_depth: 4,
-        ..Limits::default()
+        ..MarshalLimits::default()
     };
     assert!(load_with(&nested_arrays(4), &limits).is_ok());
     assert_eq!(
@@ -272,9 +272,9 @@ fn depth_limit() {
 
 #[test]
 fn a_copy_for_a_link_cannot_nest_deeper_than_the_limit() {
-    let limits = Limits {
+    let limits = MarshalLimits {
         max_depth: 4,
-        ..Limits::default()
+        ..MarshalLimits::default()
     };
     // [[[[0]]], [[@2]]]: @2 is [[0]], height 2, landing at depth 3.
     let bytes = b"\x04\x08[\x07[\x06[\x06[\x060[\x06[\x06@\x07";
@@ -294,9 +294,9 @@ fn links_that_copy_exponentially_hit_the_value_limit() {
     for k in 0..levels {
         bytes.extend_from_slice(&[b'[', 7, b'@', 5 + k + 1, b'@', 5 + k + 1]);
     }
-    let limits = Limits {
+    let limits = MarshalLimits {
         max_values: 10_000,
-        ..Limits::default()
+        ..MarshalLimits::default()
     };
     assert!(matches!(
         load_with(&bytes, &limits),
@@ -310,10 +310,10 @@ fn links_that_copy_exponentially_hit_the_value_limit() {
 
 #[test]
 fn symbol_and_object_limits() {
-    let limits = Limits {
+    let limits = MarshalLimits {
         max_symbols: 2,
         max_objects: 3,
-        ..Limits::default()
+        ..MarshalLimits::default()
     };
     assert!(load_with(b"\x04\x08[\x07:\x06a:\x06b", &limits).is_ok());
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use marionette_wire::marshal::{Limits, dump, load, load_with};
+use marionette_wire::marshal::{MarshalLimits, dump, load, load_with};
 use marionette_wire::{Encoding, RString, Value};
 use proptest::prelude::*;
 
@@ -129,8 +129,8 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn tight() -> Limits {
-    Limits {
+fn tight() -> MarshalLimits {
+    MarshalLimits {
         max_depth: 8,
         max_values: 4096,
         max_symbols: 64,
@@ -141,7 +141,7 @@ fn tight() -> Limits {
 /// Loading arbitrary bytes: no panic, and whatever loads dumps to bytes that load to the
 /// same value.
 fn check_arbitrary(bytes: &[u8]) -> Result<(), TestCaseError> {
-    for limits in [tight(), Limits::default()] {
+    for limits in [tight(), MarshalLimits::default()] {
         if let Ok(v) = load_with(bytes, &limits) {
             let again = load(&dump(&v)).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert!(same(&again, &v), "{v:?} came back as {again:?}");

@@ -6,8 +6,8 @@
 
 use etherparse::PacketBuilder;
 use marionette_analyze::{Options, Report, analyze_reader};
+use marionette_security::psk::{Psk, RequestFields};
 use marionette_wire::envelope::Shared;
-use marionette_wire::psk::{Psk, RequestFields};
 use marionette_wire::value::Value;
 use pcap_file::DataLink;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};

@@ -12,13 +12,13 @@
 mod scalar;
 mod value;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use marionette_wire::filter::FactValue;
 use serde_saphyr::Spanned;
 use value::{ComplexKey, Raw};
 
+use crate::read::{self, ReadFailure};
 use crate::ruby;
 
 /// Facts by name, in file order (later files override earlier ones in place).
@@ -38,11 +38,11 @@ pub const MAX_FACTS_NODES: usize = 100_000;
 pub enum FactsError {
     #[error("can't find YAML file to load: {}", path.display())]
     NotFound { path: PathBuf },
-    #[error("cannot read {}: {source}", path.display())]
+    /// The message names the I/O error, which is therefore not also its `source()`.
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{} is larger than {limit} bytes", path.display())]
     TooLarge { path: PathBuf, limit: u64 },
@@ -137,25 +137,17 @@ pub fn parse_yaml_facts(path: &Path, text: &[u8]) -> Result<Facts, FactsError> {
 
 /// Reads a whole facts file, refusing more than [`MAX_FACTS_BYTES`].
 fn read_bounded(path: &Path) -> Result<Vec<u8>, FactsError> {
-    let io = |source| FactsError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => FactsError::NotFound {
+    read::read_bounded(path, MAX_FACTS_BYTES).map_err(|failure| match failure {
+        ReadFailure::NotFound => FactsError::NotFound {
             path: path.to_path_buf(),
         },
-        _ => io(e),
-    })?;
-    let mut text = Vec::new();
-    file.take(MAX_FACTS_BYTES + 1)
-        .read_to_end(&mut text)
-        .map_err(io)?;
-    if text.len() as u64 > MAX_FACTS_BYTES {
-        return Err(FactsError::TooLarge {
+        ReadFailure::Io(error) => FactsError::Io {
+            path: path.to_path_buf(),
+            error,
+        },
+        ReadFailure::TooLarge => FactsError::TooLarge {
             path: path.to_path_buf(),
             limit: MAX_FACTS_BYTES,
-        });
-    }
-    Ok(text)
+        },
+    })
 }

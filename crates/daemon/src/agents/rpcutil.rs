@@ -8,6 +8,7 @@ use crate::rpc::{self, RpcError, RpcRequest, set};
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use marionette_wire::filter::{DATA_PLUGINS, FactValue, query_data};
+use marionette_wire::simplerpc;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -26,7 +27,7 @@ impl Agent for Rpcutil {
 
     fn run(self: Arc<Self>, ctx: Context, call: Call, limit: Duration) -> Running {
         // `get_data` may stat any path (the fstat plugin); the rest read memory.
-        let runs = match rpc::arg(&call.payload, "action").and_then(Value::as_str) {
+        let runs = match simplerpc::lookup(&call.payload, "action").and_then(Value::as_str) {
             Some("get_data") | None => Runs::Blocking,
             Some(_) => Runs::Inline,
         };

@@ -7,12 +7,12 @@
 //! finished container follows those records up to an open container and copies the value
 //! found there; a link to an open one (a cycle) is rejected.
 //!
-//! Recursion follows the nesting of the input and is bounded by [`Limits::max_depth`];
+//! Recursion follows the nesting of the input and is bounded by [`MarshalLimits::max_depth`];
 //! every length is checked against the input left before anything is allocated.
 
 use std::sync::Arc;
 
-use super::{Limits, MarshalError, bignum, encoding_named, float, packed};
+use super::{MarshalError, MarshalLimits, bignum, encoding_named, float, packed};
 use crate::value::{Encoding, RString, Value};
 
 /// Most items reserved for a container before they are read.
@@ -54,7 +54,7 @@ struct Frame {
 pub(super) struct Loader<'a> {
     input: &'a [u8],
     pos: usize,
-    limits: &'a Limits,
+    limits: &'a MarshalLimits,
     symbols: Vec<Arc<str>>,
     objects: Vec<Object>,
     open: Vec<Frame>,
@@ -63,7 +63,7 @@ pub(super) struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
-    pub(super) fn new(input: &'a [u8], limits: &'a Limits) -> Loader<'a> {
+    pub(super) fn new(input: &'a [u8], limits: &'a MarshalLimits) -> Loader<'a> {
         Loader {
             input,
             pos: 0,

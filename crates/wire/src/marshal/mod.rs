@@ -2,7 +2,7 @@
 //! false, Integers (Fixnum and Bignum), Floats, Strings with their encoding, Symbols,
 //! Arrays, Hashes, and the symbol and object links that tie them together.
 //!
-//! [`load`] is bounded ([`Limits`]) and never panics; anything outside the subset is a
+//! [`load`] is bounded ([`MarshalLimits`]) and never panics; anything outside the subset is a
 //! typed [`MarshalError`]. [`dump`] writes the bytes Ruby 3.1 on 64-bit writes for the same
 //! value, including its links:
 //! * a String is written as a link (`@`) when the very same [`Arc`](std::sync::Arc) was
@@ -23,7 +23,7 @@
 //! key's `Arc` between the hashes.
 //!
 //! # Layout
-//! - `mod.rs`: the API, [`Limits`] and [`MarshalError`];
+//! - `mod.rs`: the API, [`MarshalLimits`] and [`MarshalError`];
 //! - `packed.rs`: the packed long used for integers, lengths and indices;
 //! - `float.rs`: Float text and the flonum rule;
 //! - `bignum.rs`: Fixnum range and Bignum magnitudes;
@@ -40,7 +40,7 @@ use crate::value::{Encoding, Value};
 /// Bounds on what [`load_with`] accepts. Independently of these, a length or element
 /// count larger than the input that is left is rejected before anything is allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct MarshalLimits {
     /// Deepest nesting: a value inside more than this many Arrays, Hashes or encoding
     /// names is rejected. Copies made for links count at the depth they land at.
     pub max_depth: usize,
@@ -53,9 +53,9 @@ pub struct Limits {
     pub max_objects: usize,
 }
 
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
+impl Default for MarshalLimits {
+    fn default() -> MarshalLimits {
+        MarshalLimits {
             max_depth: 64,
             max_values: 1 << 20,
             max_symbols: 1 << 16,
@@ -95,16 +95,16 @@ pub enum MarshalError {
     /// value at that place (the Array or Hash being read, or its enclosing ones).
     #[error("object link {index} at offset {offset} does not name a finished object")]
     BadObjectLink { index: i64, offset: usize },
-    /// Nesting deeper than [`Limits::max_depth`].
+    /// Nesting deeper than [`MarshalLimits::max_depth`].
     #[error("nesting deeper than {max} at offset {offset}")]
     TooDeep { max: usize, offset: usize },
-    /// More values than [`Limits::max_values`].
+    /// More values than [`MarshalLimits::max_values`].
     #[error("more than {max} values at offset {offset}")]
     TooManyValues { max: usize, offset: usize },
-    /// More symbols than [`Limits::max_symbols`].
+    /// More symbols than [`MarshalLimits::max_symbols`].
     #[error("more than {max} symbols at offset {offset}")]
     TooManySymbols { max: usize, offset: usize },
-    /// More objects than [`Limits::max_objects`].
+    /// More objects than [`MarshalLimits::max_objects`].
     #[error("more than {max} objects at offset {offset}")]
     TooManyObjects { max: usize, offset: usize },
     /// Float text that is not a number, `inf`, `-inf` or `nan`.
@@ -124,13 +124,13 @@ pub enum MarshalError {
     TrailingBytes { count: usize, offset: usize },
 }
 
-/// `Marshal.load` with the default [`Limits`].
+/// `Marshal.load` with the default [`MarshalLimits`].
 pub fn load(bytes: &[u8]) -> Result<Value, MarshalError> {
-    load_with(bytes, &Limits::default())
+    load_with(bytes, &MarshalLimits::default())
 }
 
 /// `Marshal.load` of exactly one value filling `bytes`, within `limits`.
-pub fn load_with(bytes: &[u8], limits: &Limits) -> Result<Value, MarshalError> {
+pub fn load_with(bytes: &[u8], limits: &MarshalLimits) -> Result<Value, MarshalError> {
     load::Loader::new(bytes, limits).run()
 }
 

@@ -275,34 +275,53 @@ fn quote(stderr: &Tail) -> String {
     }
 }
 
-/// The reply file's JSON, bounded; the error completes "AGENT#ACTION …".
-fn read_reply(path: &Path) -> Result<serde_json::Value, String> {
+/// What is wrong with an external agent's reply; the message completes
+/// "AGENT#ACTION …". Each message names its cause, which is therefore not a `source()`.
+#[derive(Debug, thiserror::Error)]
+enum ReplyError {
+    #[error("left no readable reply: {0}")]
+    Unreadable(std::io::Error),
+    #[error("wrote a reply larger than {MAX_REPLY_BYTES} bytes")]
+    TooLarge,
+    #[error("exited 0 but wrote no reply")]
+    Empty,
+    #[error("wrote a reply that is not valid JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("wrote a reply that is not a JSON object")]
+    NotAnObject,
+    #[error("wrote a reply with statuscode {0}, not 0 to 5")]
+    Statuscode(serde_json::Value),
+    #[error("wrote a reply whose data is {0}, not an object")]
+    Data(serde_json::Value),
+}
+
+/// The reply file's JSON, bounded.
+fn read_reply(path: &Path) -> Result<serde_json::Value, ReplyError> {
     let mut text = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_REPLY_BYTES + 1).read_to_end(&mut text))
-        .map_err(|e| format!("left no readable reply: {e}"))?;
+        .map_err(ReplyError::Unreadable)?;
     if text.len() as u64 > MAX_REPLY_BYTES {
-        return Err(format!("wrote a reply larger than {MAX_REPLY_BYTES} bytes"));
+        return Err(ReplyError::TooLarge);
     }
     if text.iter().all(u8::is_ascii_whitespace) {
-        return Err("exited 0 but wrote no reply".into());
+        return Err(ReplyError::Empty);
     }
-    serde_json::from_slice(&text).map_err(|e| format!("wrote a reply that is not valid JSON: {e}"))
+    serde_json::from_slice(&text).map_err(ReplyError::NotJson)
 }
 
 /// Applies a reply `{"statuscode", "statusmsg", "data"}` to the prefilled `data`: its
 /// data keys become Symbol keys, set over the defaults. The agent's own status comes
-/// back as the inner result; a reply of the wrong shape is the outer error, which
-/// completes "AGENT#ACTION …".
-fn merge(reply: serde_json::Value, data: &mut Value) -> Result<Result<(), RpcError>, String> {
+/// back as the inner result; a reply of the wrong shape is the outer error.
+fn merge(reply: serde_json::Value, data: &mut Value) -> Result<Result<(), RpcError>, ReplyError> {
     let Some(fields) = reply.as_object() else {
-        return Err("wrote a reply that is not a JSON object".into());
+        return Err(ReplyError::NotAnObject);
     };
     let code = match fields.get("statuscode") {
         None => 0,
         Some(c) => match c.as_i64() {
             Some(c @ 0..=5) => c,
-            _ => return Err(format!("wrote a reply with statuscode {c}, not 0 to 5")),
+            _ => return Err(ReplyError::Statuscode(c.clone())),
         },
     };
     match fields.get("data") {
@@ -313,9 +332,7 @@ fn merge(reply: serde_json::Value, data: &mut Value) -> Result<Result<(), RpcErr
             }
         }
         Some(other) => {
-            return Err(format!(
-                "wrote a reply whose data is {other}, not an object"
-            ));
+            return Err(ReplyError::Data(other.clone()));
         }
     }
     if code == 0 {
@@ -366,7 +383,10 @@ mod tests {
         ]);
         let reply = serde_json::json!({"statuscode": 0, "statusmsg": "OK",
                                        "data": {"message": "hi", "extra": [1]}});
-        assert_eq!(merge(reply, &mut data), Ok(Ok(())));
+        assert_eq!(
+            merge(reply, &mut data).map_err(|e| e.to_string()),
+            Ok(Ok(()))
+        );
         assert_eq!(
             data,
             Value::Hash(vec![
@@ -377,15 +397,15 @@ mod tests {
         );
         let failed = serde_json::json!({"statuscode": 1, "statusmsg": "no such file"});
         assert_eq!(
-            merge(failed, &mut data),
+            merge(failed, &mut data).map_err(|e| e.to_string()),
             Ok(Err(RpcError::Aborted("no such file".into())))
         );
         assert_eq!(
-            merge(serde_json::json!({"statuscode": 9}), &mut data),
+            merge(serde_json::json!({"statuscode": 9}), &mut data).map_err(|e| e.to_string()),
             Err("wrote a reply with statuscode 9, not 0 to 5".into())
         );
         assert_eq!(
-            merge(serde_json::json!([1]), &mut data),
+            merge(serde_json::json!([1]), &mut data).map_err(|e| e.to_string()),
             Err("wrote a reply that is not a JSON object".into())
         );
     }

@@ -5,10 +5,10 @@
 //! MCollective's order — outer Marshal, hash, inner Marshal, callerid, TTL — and any
 //! failure means the request is dropped without a reply.
 
-use crate::envelope::{EnvelopeError, Reply, Request, Shared};
-use crate::marshal::{self, MarshalError};
-use crate::value::Value;
 use base64::Engine;
+use marionette_wire::envelope::{EnvelopeError, Reply, Request, Shared};
+use marionette_wire::marshal::{self, MarshalError};
+use marionette_wire::value::Value;
 use md5::{Digest, Md5};
 
 /// Why a message was dropped.
@@ -35,7 +35,7 @@ pub fn hash(body: &[u8], psk: &[u8]) -> String {
     let mut md5 = Md5::new();
     md5.update(body);
     md5.update(psk);
-    crate::hex::encode(&md5.finalize())
+    marionette_wire::hex::encode(&md5.finalize())
 }
 
 /// Whether a callerid matches `^\w+=[\w.-]+$`.
@@ -99,7 +99,7 @@ impl BodyEncoding {
 pub struct Psk {
     key: Vec<u8>,
     pub encoding: BodyEncoding,
-    pub limits: marshal::Limits,
+    pub limits: marshal::MarshalLimits,
 }
 
 /// What a client puts into a request besides the payload.
@@ -121,7 +121,7 @@ impl Psk {
         Psk {
             key: key.into(),
             encoding: BodyEncoding::Raw,
-            limits: marshal::Limits::default(),
+            limits: marshal::MarshalLimits::default(),
         }
     }
 

@@ -1,16 +1,16 @@
 //! Envelopes and the PSK plugin against every recorded body: each opens with the lab's
 //! key (the wrong-PSK one does not), and re-sealing its fields gives back Ruby's bytes.
 
+use marionette_security::psk::{BodyEncoding, Psk, Rejection, RequestFields, hash, valid_callerid};
 use marionette_wire::envelope::{Reply, Request};
 use marionette_wire::marshal;
-use marionette_wire::psk::{BodyEncoding, Psk, Rejection, RequestFields, hash, valid_callerid};
 use marionette_wire::value::Value;
 use std::path::PathBuf;
 
 const PSK: &str = "some-secret";
 
 fn vectors(kind: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../wire/tests/vectors");
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -1,17 +1,17 @@
-//! A node's admission of recorded requests: PSK, TTL, filters and agents decide, in
+//! A node's request checks on recorded requests: PSK, TTL, filters and agents decide, in
 //! MCollective's order, whether it answers; each outcome is counted as `daemon_stats`
 //! reports it.
 
 use marionette_daemon::agents::discovery::Discovery;
 use marionette_daemon::agents::rpcutil::Rpcutil;
 use marionette_daemon::agents::{self, Agent, Context};
-use marionette_daemon::handler::{Outcome, admit};
+use marionette_daemon::checks::{Outcome, check_request};
 use marionette_daemon::stats::Stats;
+use marionette_security::psk::Psk;
 use marionette_stomp::{Command, Frame};
 use marionette_wire::envelope::Request;
 use marionette_wire::filter::{FactValue, NodeInfo};
 use marionette_wire::marshal;
-use marionette_wire::psk::Psk;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -85,7 +85,7 @@ fn kind(o: &Outcome) -> &'static str {
 }
 
 #[test]
-fn recorded_requests_are_admitted_as_mcollective_admits_them() {
+fn recorded_requests_are_checked_as_mcollective_checks_them() {
     let agents = agents::stock();
     let psk = Psk::new("some-secret");
     let cases = [
@@ -109,7 +109,7 @@ fn recorded_requests_are_admitted_as_mcollective_admits_them() {
         let body = vector(prefix);
         let now = msgtime(&body) + offset;
         let stats = Stats::default();
-        let got = admit(
+        let got = check_request(
             &psk,
             &stats,
             &agents,
@@ -128,7 +128,7 @@ fn recorded_requests_are_admitted_as_mcollective_admits_them() {
 
 #[test]
 fn an_agent_this_node_lacks_is_not_answered() {
-    use marionette_wire::psk::RequestFields;
+    use marionette_security::psk::RequestFields;
     let agents = agents::stock();
     let psk = Psk::new("some-secret");
     let (_, body) = psk.seal_request(
@@ -146,7 +146,7 @@ fn an_agent_this_node_lacks_is_not_answered() {
         },
     );
     let stats = Stats::default();
-    let got = admit(
+    let got = check_request(
         &psk,
         &stats,
         &agents,
@@ -168,7 +168,7 @@ fn requests_without_reply_to_are_not_answered() {
     let agents = agents::stock();
     let body = vector("14-");
     let now = msgtime(&body);
-    let got = admit(
+    let got = check_request(
         &Psk::new("some-secret"),
         &Stats::default(),
         &agents,
@@ -184,7 +184,7 @@ fn garbage_is_counted_as_unvalidated() {
     let agents = agents::stock();
     let stats = Stats::default();
     for body in [b"garbage".to_vec(), vec![4, 8, b'{', 6], vec![]] {
-        let got = admit(
+        let got = check_request(
             &Psk::new("k"),
             &stats,
             &agents,
