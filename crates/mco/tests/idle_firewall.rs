@@ -310,7 +310,7 @@ fn write_configs(dir: &Path, connector: &str) -> (PathBuf, PathBuf) {
         &server,
         STOMP_PORT,
         "mcollective",
-        "marionette",
+        harness::EXPOSED_PASSWORD,
         PSK,
         &format!(
             "{host}identity = {IDENTITY}\nplugin.yaml = {}\n{connector}\
@@ -323,7 +323,14 @@ fn write_configs(dir: &Path, connector: &str) -> (PathBuf, PathBuf) {
     std::fs::write(dir.join("facts.yaml"), "---\nrole: edge\n").unwrap();
     let client = dir.join("client.cfg");
     let client_extra = format!("{host}identity = tester\n");
-    harness::write_mcollective_cfg(&client, STOMP_PORT, "admin", "secret", PSK, &client_extra);
+    harness::write_mcollective_cfg(
+        &client,
+        STOMP_PORT,
+        "admin",
+        harness::EXPOSED_PASSWORD,
+        PSK,
+        &client_extra,
+    );
     (server, client)
 }
 

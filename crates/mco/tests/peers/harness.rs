@@ -24,6 +24,9 @@ pub const REQUIRE_ENV: &str = "MARIONETTE_REQUIRE_INTEROP";
 /// real ActiveMQ with the MCollective lab configuration) instead of starting `mco broker`.
 pub const EXTERNAL_BROKER_ENV: &str = "MARIONETTE_INTEROP_BROKER";
 
+/// The password of every login of a harness broker listening beyond loopback.
+pub const EXPOSED_PASSWORD: &str = "not-a-stock-password-71c3";
+
 /// The crate directory (crates/mco).
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -408,19 +411,27 @@ impl Broker {
     /// Starts `mco broker` through `cmd`, which is the `mco` binary or a launcher with
     /// `mco` as its last argument (`ip netns exec NS mco`), with the MCollective users,
     /// on 127.0.0.1:0 unless `extra` has a `--listen`, and the admin endpoint off unless
-    /// `extra` has an `--admin`.
+    /// `extra` has an `--admin`. A broker listening beyond loopback refuses MCollective's
+    /// stock passwords, so there the logins get [`EXPOSED_PASSWORD`].
     pub fn launch(mut cmd: Command, extra: &[&str]) -> Broker {
+        let exposed = extra
+            .iter()
+            .skip_while(|a| **a != "--listen")
+            .nth(1)
+            .and_then(|a| a.parse::<SocketAddr>().ok())
+            .is_some_and(|a| !a.ip().is_loopback());
+        let password = |stock: &'static str| if exposed { EXPOSED_PASSWORD } else { stock };
         cmd.args([
-            "broker",
-            "--user",
-            "mcollective:marionette",
-            "--user",
-            "admin:secret",
+            "broker".to_string(),
+            "--user".into(),
+            format!("mcollective:{}", password("marionette")),
+            "--user".into(),
+            format!("admin:{}", password("secret")),
             // A login with every right, for STOMP clients' own conformance scripts.
-            "--user",
-            "conformance:marionette",
-            "--groups",
-            "conformance=admins",
+            "--user".into(),
+            format!("conformance:{}", password("marionette")),
+            "--groups".into(),
+            "conformance=admins".into(),
         ]);
         if !extra.contains(&"--listen") {
             cmd.args(["--listen", "127.0.0.1:0"]);
