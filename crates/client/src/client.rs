@@ -193,7 +193,10 @@ impl Client {
         agent: &str,
         seq: u64,
     ) -> Result<String, ClientError> {
-        let dest = self.opts.reply_destination(collective, agent, seq);
+        let dest = self
+            .opts
+            .reply_destination(collective, agent, seq)
+            .map_err(ClientError::RequestId)?;
         self.subscribe(&dest).await?;
         Ok(dest)
     }
@@ -361,7 +364,10 @@ impl Client {
             timeout,
         } = spec;
         let seq = self.next_seq();
-        let reply_dest = self.opts.reply_destination(collective, agent, seq);
+        let reply_dest = self
+            .opts
+            .reply_destination(collective, agent, seq)
+            .map_err(ClientError::RequestId)?;
         let reply_to = match mode {
             ReplyMode::Custom(dest) => dest.to_string(),
             _ => reply_dest.clone(),

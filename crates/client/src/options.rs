@@ -127,14 +127,28 @@ impl ClientOptions {
         self.dialect.directed(collective, node).0
     }
 
-    /// The reply destination of request number `seq` (also what is subscribed to).
-    pub fn reply_destination(&self, collective: &str, agent: &str, seq: u64) -> String {
+    /// The reply destination of request number `seq` (also what is subscribed to). It
+    /// ends in 128 random bits, new for every request, so no one can subscribe to a
+    /// client's next reply queue ahead of time by guessing its name (the broker also lets
+    /// only this client's identity read it).
+    pub fn reply_destination(
+        &self,
+        collective: &str,
+        agent: &str,
+        seq: u64,
+    ) -> std::io::Result<String> {
         let pid = std::process::id();
-        if self.dialect == Dialect::RabbitMq && self.use_reply_exchange {
-            format!("/exchange/mcollective_reply/{}_{pid}_{seq}", self.identity)
-        } else {
-            self.dialect
-                .reply_to(collective, &self.identity, pid, seq, agent)
-        }
+        let unique = format!("{seq}.{}", marionette_wire::requestid::generate()?);
+        Ok(
+            if self.dialect == Dialect::RabbitMq && self.use_reply_exchange {
+                format!(
+                    "/exchange/mcollective_reply/{}_{pid}.{unique}",
+                    self.identity
+                )
+            } else {
+                self.dialect
+                    .reply_to(collective, &self.identity, pid, &unique, agent)
+            },
+        )
     }
 }

@@ -283,9 +283,17 @@ fn directed_to_three_nodes_is_three_frames() {
 fn reply_queue_names() {
     let o = opts();
     let pid = std::process::id();
-    assert_eq!(
-        o.reply_destination("mcollective", "rpcutil", 2),
-        format!("/queue/mcollective.reply.mcoclient_{pid}.2")
+    // The request's number, then 128 random bits, new every time.
+    let name = o.reply_destination("mcollective", "rpcutil", 2).unwrap();
+    let prefix = format!("/queue/mcollective.reply.mcoclient_{pid}.2.");
+    let random = name
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{name}"));
+    assert_eq!(random.len(), 32, "{name}");
+    assert!(random.chars().all(|c| c.is_ascii_hexdigit()), "{name}");
+    assert_ne!(
+        o.reply_destination("mcollective", "rpcutil", 2).unwrap(),
+        name
     );
     assert_eq!(
         o.broadcast_destination("mcollective", "rpcutil"),

@@ -156,6 +156,7 @@ impl Config {
         let mut config = Config::from_text(path, &read_config(path)?, hostname)?;
         plugin_dir::read(&config.configdir.join("plugin.d"), &mut config.plugins)?;
         config.check_identity()?;
+        config.warn_exposed_secrets();
         Ok(config)
     }
 

@@ -30,6 +30,7 @@ mod plugin_dir;
 pub mod plugins;
 mod read;
 mod ruby;
+mod secrets;
 pub mod security;
 mod shellwords;
 mod syntax;

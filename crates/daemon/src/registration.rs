@@ -108,7 +108,7 @@ impl Registration {
             &self.collective,
             &h.identity,
             std::process::id(),
-            0,
+            "0",
             "registration",
         );
         let message = Message::NodeRequest {

@@ -5,7 +5,7 @@
 //! | broadcast request for agent A | `/topic/C.A.agent` | `/exchange/C_broadcast/A` |
 //! | directed request to node N | `/queue/C.nodes` + `mc_identity:N` | `/exchange/C_directed/N` |
 //! | node's directed subscription | `/queue/C.nodes`, selector `mc_identity = 'N'` | `/exchange/C_directed/N` |
-//! | client reply queue | `/queue/C.reply.<id>_<pid>.<n>` | `/temp-queue/mcollective_reply_A` |
+//! | client reply queue | `/queue/C.reply.<id>_<pid>.<unique>` | `/temp-queue/mcollective_reply_A` |
 
 /// The connector's STOMP dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,17 +109,18 @@ impl Dialect {
         subs
     }
 
-    /// A client's reply destination for its `n`th request.
+    /// A client's reply destination, `unique` telling its requests apart (MCollective's
+    /// client uses a counter; ours adds random bits, see `ClientOptions::reply_destination`).
     pub fn reply_to(
         self,
         collective: &str,
         identity: &str,
         pid: u32,
-        n: u64,
+        unique: &str,
         agent: &str,
     ) -> String {
         match self {
-            Dialect::ActiveMq => format!("/queue/{collective}.reply.{identity}_{pid}.{n}"),
+            Dialect::ActiveMq => format!("/queue/{collective}.reply.{identity}_{pid}.{unique}"),
             Dialect::RabbitMq => format!("/temp-queue/mcollective_reply_{agent}"),
         }
     }
@@ -204,7 +205,7 @@ mod tests {
         );
         assert_eq!(subs[2].id, "/topic/mcollective.rpcutil.agent");
         assert_eq!(
-            d.reply_to("mcollective", "mcoclient", 16907, 1, "x"),
+            d.reply_to("mcollective", "mcoclient", 16907, "1", "x"),
             "/queue/mcollective.reply.mcoclient_16907.1"
         );
         assert_eq!(
@@ -228,7 +229,7 @@ mod tests {
         assert_eq!(subs[0].id, "mcollective_node1_directed_to_identity");
         assert_eq!(subs[1].id, "mcollective_broadcast_rpcutil");
         assert_eq!(
-            d.reply_to("mcollective", "c", 1, 1, "rpcutil"),
+            d.reply_to("mcollective", "c", 1, "1", "rpcutil"),
             "/temp-queue/mcollective_reply_rpcutil"
         );
         assert_eq!(d.expiry_header(5, 60), ("expiration", "70000".to_string()));
