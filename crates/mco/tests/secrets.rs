@@ -6,10 +6,10 @@
 #[path = "peers/harness.rs"]
 mod harness;
 
-use harness::{Broker, Guard, TempDir};
+use harness::{Broker, TempDir};
 use marionette_net::tls::testing::{TestCa, Validity};
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const NODE_PASSWORD: &str = "node-pw-7f3e91c2d4";
@@ -75,19 +75,7 @@ fn no_secret_is_ever_shown() {
         "identity = secretclient\n",
     );
     let daemon_log = d.join("daemon.log");
-    let log = std::fs::File::create(&daemon_log).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_mco"))
-        .args(["daemon", "--config"])
-        .arg(&server_cfg)
-        .env("MCO_LOG", "trace")
-        .env("NO_COLOR", "1")
-        .env_remove("MCOLLECTIVE_PSK")
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("start mco daemon");
-    let mut daemon = Guard::new("mco daemon", child, Duration::from_secs(5));
+    let mut daemon = harness::mco_daemon_with(&server_cfg, &daemon_log, &[("MCO_LOG", "trace")]);
 
     let ping = harness::wait_until(
         Duration::from_secs(20),

@@ -140,29 +140,22 @@ fn users_groups_and_password_sources() {
     assert_eq!(groups("ops"), vec!["admins", "clients"]);
     assert!(c.users.certificate("me.ops").in_group("admins"));
     assert_eq!(c.acl.rules.len(), 1);
-    std::fs::write(
-        &path,
+    let refused = |settings: &str, says: &str| {
+        std::fs::write(&path, settings).unwrap();
+        let flags = BrokerFlags {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let err = build(&flags).unwrap_err().to_string();
+        assert!(err.contains(says), "{err}");
+    };
+    refused(
         "[[user]]\nlogin = \"x\"\npasscode = \"a\"\npassword_env = \"B\"\n",
-    )
-    .unwrap();
-    let err = build(&BrokerFlags {
-        config: Some(path.clone()),
-        ..Default::default()
-    })
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("exactly one"), "{err}");
-    std::fs::write(
-        &path,
+        "exactly one",
+    );
+    refused(
         "[[user]]\nlogin = \"x\"\npassword_hash = \"nothash\"\n",
-    )
-    .unwrap();
-    let err = build(&BrokerFlags {
-        config: Some(path.clone()),
-        ..Default::default()
-    })
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("hash-password"), "{err}");
+        "hash-password",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

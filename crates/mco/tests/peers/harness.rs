@@ -291,12 +291,18 @@ impl Drop for Guard {
 /// Starts `mco daemon --config CFG` with its stdout and stderr in `log`, without colour
 /// and without a `MCOLLECTIVE_PSK` from the environment.
 pub fn mco_daemon(cfg: &Path, log: &Path) -> Guard {
+    mco_daemon_with(cfg, log, &[])
+}
+
+/// The same with more environment variables (`MCO_LOG`, ...).
+pub fn mco_daemon_with(cfg: &Path, log: &Path, env: &[(&str, &str)]) -> Guard {
     let log =
         std::fs::File::create(log).unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
     let child = Command::new(env!("CARGO_BIN_EXE_mco"))
         .args(["daemon", "--config"])
         .arg(cfg)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .env_remove("MCOLLECTIVE_PSK")
         .stdin(Stdio::null())
         .stdout(Stdio::from(log.try_clone().expect("clone the log file")))
