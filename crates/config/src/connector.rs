@@ -37,6 +37,10 @@ pub struct PoolSsl {
     pub key: Option<String>,
     /// `pool.N.ssl.cert`, or `MCOLLECTIVE_<CONNECTOR>_POOLn_SSL_CERT`.
     pub cert: Option<String>,
+    /// `pool.N.ssl.verify_name` (marionette's own key; MCollective ignores it, true):
+    /// the broker's certificate must name the pool member's `host`. Off, only its chain
+    /// is verified, for a broker reached by an address its certificate does not list.
+    pub verify_name: bool,
 }
 
 /// One broker of the pool (`pool.1` … `pool.<size>`).
@@ -221,6 +225,7 @@ impl Config {
                 ciphers: text("ssl.ciphers"),
                 key: text("ssl.key"),
                 cert: text("ssl.cert"),
+                verify_name: self.plugin_bool(&key("ssl.verify_name"), true)?,
             })
         } else {
             None

@@ -274,6 +274,7 @@ fn plugin_settings_and_ssl() {
             ciphers: None,
             key: None,
             cert: None,
+            verify_name: true,
         })
     );
     assert_eq!(conn.pool[1].host, "b2");
@@ -294,6 +295,21 @@ fn plugin_settings_and_ssl() {
     }
     let off = parse(&format!("{POOL}plugin.activemq.heartbeat_interval = -5\n")).unwrap();
     assert_eq!(off.connector_settings().unwrap().heartbeat_interval, 0);
+}
+
+#[test]
+fn ssl_verify_name_is_marionettes_own_key() {
+    let member = |extra: &str| {
+        let text = format!("{POOL}plugin.activemq.pool.1.ssl = 1\n{extra}");
+        parse(&text)?
+            .connector_settings()
+            .map(|c| c.pool[0].ssl.clone())
+    };
+    let on = member("").unwrap().unwrap();
+    assert!(on.verify_name, "names are verified unless turned off");
+    let off = member("plugin.activemq.pool.1.ssl.verify_name = 0\n").unwrap();
+    assert!(!off.unwrap().verify_name);
+    assert!(member("plugin.activemq.pool.1.ssl.verify_name = maybe\n").is_err());
 }
 
 #[test]

@@ -3,22 +3,37 @@
 //! backoff and full jitter that resets after a healthy connection. Subscriptions are
 //! remembered and replayed, in order, on every new connection.
 //!
+//! # TLS
+//! A pool member with [`TlsSettings`] (MCollective's `pool.N.ssl = 1`) is reached over
+//! TLS only: the handshake follows the TCP connect, within the connect timeout, before
+//! any STOMP byte. The broker's certificate must chain to the `ssl.ca` files and name
+//! the member's `host` (DNS name or IP address) unless `ssl.verify_name = 0`; the
+//! `ssl.cert`/`ssl.key` pair is presented when the broker asks for a certificate. Every
+//! file is read by [`Connector::start`], so a missing or bad one stops the daemon or
+//! `mco` at start with [`ConnectorError::Tls`] naming the file and the member. With
+//! `ssl.fallback = 1` such a member instead connects without verification and without
+//! a client certificate, and a warning says so on every connection. A failed handshake
+//! is a failed connection like any other: backoff, then the next member.
+//!
 //! # Layout
 //! - [`backoff`]: the reconnect curve and its random source.
 //! - [`settings`]: the broker pool and timings.
+//! - `tls`: each member's TLS configuration and the plain-or-TLS stream.
 //! - `session`: one connected session (handshake, read, write, heart-beats).
 //! - this file: [`Connector`], the handle, and the supervising task that reconnects.
 
 pub mod backoff;
 mod session;
 pub mod settings;
+mod tls;
 
 pub use backoff::{Backoff, Rng};
-pub use settings::{BrokerAddr, Settings};
+pub use settings::{BrokerAddr, Settings, TlsSettings};
 
 use marionette_stomp::{Frame, Version};
 use session::{Ended, Session};
 use std::time::Duration;
+use tls::Member;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, timeout};
 
@@ -68,6 +83,15 @@ pub enum ConnectorError {
     Protocol(String),
     #[error("no broker configured")]
     NoBrokers,
+    /// A TLS file of a pool member is missing or bad (and `ssl.fallback` is off).
+    #[error("TLS for pool member {member} ({broker}): {detail}")]
+    Tls {
+        /// 1-based, as in `pool.N`.
+        member: usize,
+        broker: String,
+        /// Names the file at fault.
+        detail: String,
+    },
 }
 
 /// The connection state others can wait on.
@@ -94,14 +118,16 @@ pub struct Connector {
 
 impl Connector {
     /// Starts connecting in the background; events arrive on the returned receiver.
+    /// Every TLS file of the pool is read first: a bad one fails here.
     pub fn start(settings: Settings) -> Result<(Connector, mpsc::Receiver<Event>), ConnectorError> {
         if settings.brokers.is_empty() {
             return Err(ConnectorError::NoBrokers);
         }
+        let members = tls::prepare(&settings.brokers)?;
         let (cmd_tx, cmd_rx) = mpsc::channel(CHANNEL);
         let (ev_tx, ev_rx) = mpsc::channel(CHANNEL);
         let (state_tx, state_rx) = watch::channel(State::Connecting);
-        tokio::spawn(supervise(settings, cmd_rx, ev_tx, state_tx));
+        tokio::spawn(supervise(settings, members, cmd_rx, ev_tx, state_tx));
         Ok((
             Connector {
                 commands: cmd_tx,
@@ -184,6 +210,7 @@ impl Connector {
 /// The connection task: connect, run a session, back off, repeat.
 async fn supervise(
     settings: Settings,
+    members: Vec<Member>,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<Event>,
     state: watch::Sender<State>,
@@ -213,8 +240,8 @@ async fn supervise(
                 return;
             }
         }
-        let broker = &settings.brokers[next % settings.brokers.len()];
-        let mut session = match establish(broker, &settings, &subs).await {
+        let member = &members[next % members.len()];
+        let mut session = match establish(member, &settings, &subs).await {
             Ok(session) => session,
             Err(why) => {
                 let gave_up = failed(
@@ -233,7 +260,7 @@ async fn supervise(
                 continue;
             }
         };
-        let name = broker.to_string();
+        let name = member.addr.to_string();
         connected_once = true;
         tracing::info!(broker = %name, version = %session.version, "connected");
         let _ = state.send(State::Connected {
@@ -270,18 +297,18 @@ async fn supervise(
     }
 }
 
-/// Opens a session to `broker` within the connect timeout and replays `subs` on it.
+/// Opens a session to `member` within the connect timeout and replays `subs` on it.
 async fn establish(
-    broker: &BrokerAddr,
+    member: &Member,
     settings: &Settings,
     subs: &[Subscription],
 ) -> Result<Session, String> {
-    let mut session = timeout(settings.connect_timeout, Session::open(broker, settings))
+    let mut session = timeout(settings.connect_timeout, Session::open(member, settings))
         .await
         .map_err(|_| {
             format!(
-                "no CONNECTED from {broker} within {:?}",
-                settings.connect_timeout
+                "no CONNECTED from {} within {:?}",
+                member.addr, settings.connect_timeout
             )
         })?
         .map_err(|e| e.to_string())?;

@@ -2,6 +2,7 @@
 //! heart-beats until the link fails or the owner closes it.
 
 use crate::settings::{BrokerAddr, Settings};
+use crate::tls::{Member, Stream};
 use crate::{Command as Cmd, ConnectorError, Event, Subscription};
 use bytes::BytesMut;
 use marionette_stomp::{Command, Decoder, Frame, Item, Version, encode};
@@ -22,7 +23,7 @@ pub enum Ended {
 }
 
 pub struct Session {
-    stream: TcpStream,
+    stream: Stream,
     decoder: Decoder,
     buf: BytesMut,
     pub version: Version,
@@ -70,19 +71,25 @@ async fn connect(broker: &BrokerAddr, bind: Option<IpAddr>) -> std::io::Result<T
 }
 
 impl Session {
-    /// Connects to `broker` and performs the handshake. The caller bounds the time.
-    pub async fn open(broker: &BrokerAddr, settings: &Settings) -> Result<Session, ConnectorError> {
-        let stream = connect(broker, settings.bind)
+    /// Connects to `member`, over TLS when it asks for it, and performs the STOMP
+    /// handshake. The caller bounds the time.
+    pub async fn open(member: &Member, settings: &Settings) -> Result<Session, ConnectorError> {
+        let broker = &member.addr;
+        let tcp = connect(broker, settings.bind)
             .await
             .map_err(|e| ConnectorError::Connect(broker.to_string(), e.to_string()))?;
-        let _ = stream.set_nodelay(true);
+        let _ = tcp.set_nodelay(true);
         if let Some(k) = settings.tcp_keepalive {
-            socket2::SockRef::from(&stream)
+            socket2::SockRef::from(&tcp)
                 .set_tcp_keepalive(&k.to_socket2())
                 .map_err(|e| {
                     ConnectorError::Connect(broker.to_string(), format!("TCP keepalive: {e}"))
                 })?;
         }
+        let stream = match &member.tls {
+            Some(link) => link.connect(broker, tcp).await?,
+            None => Stream::Plain(tcp),
+        };
         let (cx, cy) = heart_beat_values(settings.heartbeat, settings.heartbeat_skew);
         let mut connect =
             Frame::new(Command::Connect).header("accept-version", settings.accept_version.as_str());
@@ -162,8 +169,14 @@ impl Session {
         self.write_bytes(&out).await
     }
 
+    /// Writes and flushes `bytes` (the flush is what pushes TLS records out; on plain
+    /// TCP it does nothing).
     async fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), ConnectorError> {
-        match timeout(self.write_timeout, self.stream.write_all(bytes)).await {
+        let write = async {
+            self.stream.write_all(bytes).await?;
+            self.stream.flush().await
+        };
+        match timeout(self.write_timeout, write).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ConnectorError::Io(e.to_string())),
             Err(_) => Err(ConnectorError::Io(format!(

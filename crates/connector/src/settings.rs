@@ -1,9 +1,11 @@
 //! What the connector needs to know: the broker pool and its timings.
 
 use crate::backoff::Backoff;
-use marionette_config::{ConnectorSettings, Keepalive};
+use marionette_config::{ConnectorSettings, Keepalive, PoolSsl};
+use marionette_net::tls::ClientFiles;
 use marionette_stomp::Limits;
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// One broker of the pool.
@@ -13,13 +15,72 @@ pub struct BrokerAddr {
     pub port: u16,
     pub login: Option<String>,
     pub passcode: Option<String>,
+    /// STOMP over TLS (`pool.N.ssl = 1`); `None` is plain TCP.
+    pub tls: Option<TlsSettings>,
+}
+
+/// TLS to one broker of the pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// The CAs the broker's certificate must chain to, and the client's certificate and
+    /// key (presented when the broker asks for one).
+    pub files: ClientFiles,
+    /// `ssl.fallback`: when the files are missing or bad, connect over TLS without
+    /// verifying the broker (and without a client certificate) instead of refusing to
+    /// start.
+    pub fallback: bool,
+    /// `ssl.verify_name`: the broker's certificate must name `host`. Off, only its chain
+    /// is verified.
+    pub verify_name: bool,
+}
+
+impl TlsSettings {
+    /// Verified TLS with `files`, names checked, no fallback.
+    pub fn verified(files: ClientFiles) -> TlsSettings {
+        TlsSettings {
+            files,
+            fallback: false,
+            verify_name: true,
+        }
+    }
+
+    /// The settings of an MCollective pool member: `ssl.ca` is a comma-separated list.
+    /// `ssl.ciphers` names OpenSSL cipher lists and is not applied (a warning says so):
+    /// rustls offers only its safe defaults.
+    pub fn from_mcollective(ssl: &PoolSsl) -> TlsSettings {
+        if let Some(ciphers) = &ssl.ciphers {
+            tracing::warn!(
+                "ssl.ciphers = {ciphers} is not applied: rustls' default suites are used"
+            );
+        }
+        let path = |p: &str| Some(p.trim()).filter(|p| !p.is_empty()).map(PathBuf::from);
+        TlsSettings {
+            files: ClientFiles {
+                ca: ssl
+                    .ca
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(path)
+                    .collect(),
+                cert: ssl.cert.as_deref().and_then(path),
+                key: ssl.key.as_deref().and_then(path),
+            },
+            fallback: ssl.fallback,
+            verify_name: ssl.verify_name,
+        }
+    }
 }
 
 impl fmt::Display for BrokerAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = match self.tls {
+            Some(_) => "stomp+ssl",
+            None => "stomp",
+        };
         match &self.login {
-            Some(l) => write!(f, "stomp://{l}@{}:{}", self.host, self.port),
-            None => write!(f, "stomp://{}:{}", self.host, self.port),
+            Some(l) => write!(f, "{scheme}://{l}@{}:{}", self.host, self.port),
+            None => write!(f, "{scheme}://{}:{}", self.host, self.port),
         }
     }
 }
@@ -89,8 +150,8 @@ impl Settings {
     /// the pool (an empty user or password means none), `vhost`, the heart-beat interval
     /// (`heartbeat_interval_ms` when set) and `accept-version` it implies, the reconnect curve (`initial_reconnect_delay`,
     /// `back_off_multiplier`, `max_reconnect_delay`, with jitter added) and
-    /// `connect_timeout`, `max_reconnect_attempts` (0 = forever), and marionette's
-    /// `tcp_keepalive`.
+    /// `connect_timeout`, `max_reconnect_attempts` (0 = forever), each member's TLS
+    /// files (`pool.N.ssl*`), and marionette's `tcp_keepalive`.
     pub fn from_mcollective(c: &ConnectorSettings) -> Settings {
         let brokers = c
             .pool
@@ -100,6 +161,7 @@ impl Settings {
                 port: h.port,
                 login: (!h.user.is_empty()).then(|| h.user.clone()),
                 passcode: (!h.password.is_empty()).then(|| h.password.clone()),
+                tls: h.ssl.as_ref().map(TlsSettings::from_mcollective),
             })
             .collect();
         let mut s = Settings::new(brokers);

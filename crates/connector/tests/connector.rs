@@ -2,15 +2,15 @@
 //! replay after a broker restart, failover, giving up, refused logins, and a silent
 //! broker detected through heart-beats.
 
+mod common;
+
+use common::{next_message, settings};
 use marionette_broker::{Broker, BrokerConfig, HeartbeatPolicy};
-use marionette_connector::{
-    Backoff, BrokerAddr, Connector, ConnectorError, Event, Settings, Subscription,
-};
+use marionette_connector::{BrokerAddr, Connector, ConnectorError, Event, Subscription};
 use marionette_stomp::{Command, Frame};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::mpsc;
 
 async fn broker_on(addr: SocketAddr) -> Broker {
     let mut c = BrokerConfig::new(addr);
@@ -28,30 +28,7 @@ fn addr(a: SocketAddr, login: &str, pass: &str) -> BrokerAddr {
         port: a.port(),
         login: Some(login.into()),
         passcode: Some(pass.into()),
-    }
-}
-
-fn settings(brokers: Vec<BrokerAddr>) -> Settings {
-    let mut s = Settings::new(brokers);
-    s.connect_timeout = Duration::from_secs(2);
-    s.backoff = Backoff {
-        initial: Duration::from_millis(10),
-        multiplier: 2.0,
-        max: Duration::from_millis(200),
-    };
-    s
-}
-
-async fn next_message(events: &mut mpsc::Receiver<Event>) -> Frame {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(5), events.recv())
-            .await
-            .expect("event in time")
-            .expect("connector alive")
-        {
-            Event::Frame(f) if f.command == Command::Message => return f,
-            _ => {}
-        }
+        tls: None,
     }
 }
 

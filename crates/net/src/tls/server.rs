@@ -58,7 +58,7 @@ pub fn server_config(files: &ServerFiles) -> Result<Arc<rustls::ServerConfig>, T
 }
 
 /// The certificates of a CA file as trust anchors.
-pub(crate) fn root_store(path: &std::path::Path) -> Result<RootCertStore, TlsError> {
+pub fn root_store(path: &std::path::Path) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
     for cert in files::certificates(path)? {
         roots.add(cert).map_err(|e| TlsError::BadCa {
