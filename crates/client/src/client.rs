@@ -18,6 +18,9 @@ use tokio::sync::mpsc;
 pub enum ClientError {
     #[error("cannot connect to {broker}: {reason}")]
     Connect { broker: String, reason: String },
+    /// A pool member's TLS files are missing or bad (the error names the member).
+    #[error(transparent)]
+    Tls(marionette_connector::ConnectorError),
     #[error("lost the broker connection: {0}")]
     Connection(String),
     /// The request names a collective the configuration does not know.
@@ -133,8 +136,10 @@ impl Client {
             broker: broker.clone(),
             reason,
         };
-        let (conn, mut events) =
-            Connector::start(opts.connector.clone()).map_err(|e| fail(e.to_string()))?;
+        let (conn, mut events) = Connector::start(opts.connector.clone()).map_err(|e| match e {
+            e @ marionette_connector::ConnectorError::Tls { .. } => ClientError::Tls(e),
+            e => fail(e.to_string()),
+        })?;
         let limit = opts.connect_timeout;
         let result = conn.connected(limit).await;
         if let Err(e) = result {

@@ -1,8 +1,9 @@
-//! Real MCollective over TLS: real `mcollectived` nodes and the real `mco`, configured
-//! the way MCollective's documentation says (`plugin.activemq.pool.1.ssl = 1` with a CA,
-//! a certificate and a key of the fleet's own CA), against `mco broker` serving only
-//! TLS and requiring client certificates. Every link shows up in the connection table
-//! with its TLS version and its certificate's name.
+//! MCollective over TLS: two real `mcollectived` nodes and one of ours, the real `mco`
+//! and ours, all configured the way MCollective's documentation says
+//! (`plugin.activemq.pool.1.ssl = 1` with a CA, a certificate and a key of the fleet's
+//! own CA), against `mco broker` serving only TLS and requiring client certificates.
+//! Every link shows up in the connection table with its TLS version and its
+//! certificate's name.
 
 #[path = "peers/harness.rs"]
 mod harness;
@@ -49,7 +50,7 @@ fn real_mcollective_over_tls() {
     let run = TempDir::new("marionette-tls");
     let pki = run.path().join("pki");
     std::fs::create_dir_all(&pki).unwrap();
-    fleet_pki(&pki, &["node1", "node2"]);
+    fleet_pki(&pki, &["node1", "node2", "node3"]);
     let file = |name: &str| pki.join(name).display().to_string();
     let broker = Broker::start(&[
         "--listen",
@@ -69,20 +70,25 @@ fn real_mcollective_over_tls() {
     let admin = broker.admin.expect("admin endpoint");
     let mut lab = Lab::start_on(
         &peers,
-        &[Daemon::Real, Daemon::Real],
+        &[Daemon::Real, Daemon::Real, Daemon::Ours],
         broker,
         run,
         |run, who| ssl_keys(&run.join("pki"), who),
     );
     lab.wait_for_nodes(Duration::from_secs(60));
-    let out = lab.mco("tls-ping", &["ping"]);
-    assert!(out.success(), "{}", out.describe());
-    for node in ["node1", "node2"] {
-        assert!(
-            out.stdout.lines().any(|l| l.starts_with(node)),
-            "{node} did not answer over TLS:\n{}",
-            out.describe()
-        );
+    let ours = std::path::PathBuf::from(env!("CARGO_BIN_EXE_mco"));
+    for out in [
+        lab.mco("tls-ping-real", &["ping"]),
+        lab.client(&ours, &[], "tls-ping-ours", &["ping", "--expect", "3"]),
+    ] {
+        assert!(out.success(), "{}", out.describe());
+        for node in ["node1", "node2", "node3"] {
+            assert!(
+                out.stdout.lines().any(|l| l.starts_with(node)),
+                "{node} did not answer over TLS:\n{}",
+                out.describe()
+            );
+        }
     }
     let table = harness::http_get(admin, "/connections");
     let doc: serde_json::Value = serde_json::from_str(&table).unwrap();
@@ -98,7 +104,7 @@ fn real_mcollective_over_tls() {
             c["tls"]["client_certificate"].as_str().unwrap()
         })
         .collect();
-    for node in ["node1", "node2"] {
+    for node in ["node1", "node2", "node3"] {
         assert!(certs.contains(&node), "{certs:?}");
     }
     lab.assert_alive();
