@@ -4,18 +4,20 @@
 # the other (server.cfg with MCollective's `pool.1.ssl` keys for TLS, the shared node
 # login, no client certificates).
 #
-#   bash bench/tls_fleet.sh [NODES_PER_SWARM] [PINGS]     (default: 5000 5)
+#   bash bench/tls_fleet.sh [NODES_PER_SWARM] [PINGS] [RUNS]     (default: 5000 5 3)
 #
 # For each mode (plain, then TLS), on a fresh broker with admission pacing off
 # (--accept-rate 0 --connect-rate 0, so the figure is the handshake capacity, not the
 # pacing): the time from starting the swarms until every node is connected and
 # subscribed (connections per second), the broker's RSS per idle node 10 s later
 # ((RSS - RSS before) / nodes), and `mco ping --expect N` over the same kind of link,
-# PINGS times (median, min, max wall time).
+# PINGS times (median wall time). RUNS rounds of both modes, then the median, min and
+# max of each figure over the rounds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PER=${1:-5000}
 PINGS=${2:-5}
+RUNS=${3:-3}
 NODES=$((PER * 2))
 cargo build --release -q -p mco
 MCO="$PWD/target/release/mco"
@@ -58,8 +60,9 @@ cfg() { # FILE PORT LOGIN PASSWORD TLS(0|1)
 kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 connections() { curl -s "http://$ADMIN/metrics" | awk '/^marionette_broker_connections /{print $2}'; }
 
+for round in $(seq "$RUNS"); do
 for mode in plain tls; do
-  d="$RUN/$mode"
+  d="$RUN/$mode-$round"
   mkdir -p "$d"
   "$MCO" broker --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --tls-cert "$P/broker.pem" \
     --tls-key "$P/broker.key" --admin 127.0.0.1:0 --accept-rate 0 --connect-rate 0 \
@@ -95,17 +98,30 @@ for mode in plain tls; do
     echo "$s $e" >> "$d/pings"
   done
   python3 - "$mode" "$NODES" "$start" "$connected" "$ready" "$before" "$after" "$d/pings" <<'PY'
-import statistics, sys
+import json, statistics, sys
 mode, nodes, start, connected, ready, before, after, pings = sys.argv[1:]
 nodes = int(nodes)
 t = float(connected) - float(start)
 ms = sorted((float(e) - float(s)) * 1000 for s, e in (l.split() for l in open(pings)))
-print(f"{mode}: {nodes} connected in {t:.2f} s ({nodes / t:,.0f}/s), all answering after "
-      f"{float(ready) - float(start):.2f} s; broker RSS per idle node "
-      f"{(int(after) - int(before)) / nodes:.1f} KiB ({int(before) / 1024:.1f} -> {int(after) / 1024:.1f} MiB); "
-      f"mco ping --expect {nodes}: median {statistics.median(ms):.0f} ms, min {ms[0]:.0f}, max {ms[-1]:.0f} ({len(ms)} runs)")
+print(json.dumps({"mode": mode, "connect_s": round(t, 2), "connects_per_s": round(nodes / t),
+    "answering_s": round(float(ready) - float(start), 2),
+    "rss_per_node_kib": round((int(after) - int(before)) / nodes, 1),
+    "rss_after_mib": round(int(after) / 1024, 1),
+    "ping_median_ms": round(statistics.median(ms))}))
 PY
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   pids=()
 done
+done 2>&1 | tee "$RUN/results"
+python3 - "$RUN/results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+for mode in ("plain", "tls"):
+    mine = [r for r in rows if r["mode"] == mode]
+    for key in mine[0]:
+        if key == "mode":
+            continue
+        xs = [r[key] for r in mine]
+        print(f"{mode} {key}: median {statistics.median(xs)} min {min(xs)} max {max(xs)}")
+PY

@@ -144,7 +144,7 @@ pub async fn serve(link: Link, peer: SocketAddr, id: ConnId, shared: Arc<Shared>
             if let End::Refused(r) = &end {
                 // Counted before the peer can see the ERROR.
                 shared.metrics.bad_input(r.kind);
-                let _ = tx.try_send(Outbound::Frame(r.to_frame()));
+                let _ = tx.try_send(Outbound::Frame(Box::new(r.to_frame())));
                 let _ = tx.try_send(Outbound::Close);
             } else if matches!(end, End::Disconnect) {
                 let _ = tx.try_send(Outbound::Close);
@@ -431,5 +431,5 @@ async fn sleep_for(d: Option<Duration>) {
 
 /// Sends a frame made by the connection itself (RECEIPT) through the writer.
 async fn reply(tx: &mpsc::Sender<Outbound>, frame: Frame) {
-    let _ = tx.send(Outbound::Frame(frame)).await;
+    let _ = tx.send(Outbound::Frame(Box::new(frame))).await;
 }

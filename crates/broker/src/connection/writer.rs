@@ -30,7 +30,9 @@ impl Writer {
     /// Runs until the queue closes, a Close item is written, the token fires or a write
     /// fails. It cancels the token on the way out so the reader stops too.
     pub async fn run(mut self) {
-        let mut buf = BytesMut::with_capacity(4096);
+        // Allocated when there is something to write and given back when the queue is
+        // empty again: an idle node's connection holds no write buffer at all.
+        let mut buf = BytesMut::new();
         let mut last_write = Instant::now();
         loop {
             let beat_at = self.heartbeat.map(|d| last_write + d);
@@ -76,8 +78,8 @@ impl Writer {
                     break;
                 }
                 buf.clear();
-                if buf.capacity() > 4 * BATCH_BYTES {
-                    buf = BytesMut::with_capacity(4096);
+                if self.rx.is_empty() || buf.capacity() > 4 * BATCH_BYTES {
+                    buf = BytesMut::new();
                 }
                 self.info.wrote(frames, 0, n);
                 last_write = Instant::now();
