@@ -97,7 +97,7 @@ for mode in plain tls; do
     e=$(date +%s.%N)
     echo "$s $e" >> "$d/pings"
   done
-  python3 - "$mode" "$NODES" "$start" "$connected" "$ready" "$before" "$after" "$d/pings" <<'PY'
+  python3 - "$mode" "$NODES" "$start" "$connected" "$ready" "$before" "$after" "$d/pings" <<'PY' | tee -a "$RUN/results"
 import json, statistics, sys
 mode, nodes, start, connected, ready, before, after, pings = sys.argv[1:]
 nodes = int(nodes)
@@ -113,7 +113,7 @@ PY
   wait 2>/dev/null || true
   pids=()
 done
-done 2>&1 | tee "$RUN/results"
+done
 python3 - "$RUN/results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
