@@ -12,7 +12,8 @@
 # subscribed (connections per second), the broker's RSS per idle node 10 s later
 # ((RSS - RSS before) / nodes), and `mco ping --expect N` over the same kind of link,
 # PINGS times (median wall time). RUNS rounds of both modes, then the median, min and
-# max of each figure over the rounds.
+# max of each figure over the rounds. BROKER_KEY=ec gives the broker an ECDSA P-256 key
+# instead of RSA 2048 (Ruby's stomp gem needs RSA only for its own key).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PER=${1:-5000}
@@ -31,7 +32,11 @@ P="$RUN/pki"
 mkdir -p "$P"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/ca.key" -out "$P/ca.pem" -days 30 \
   -subj "/CN=Bench CA" 2>/dev/null
-openssl req -x509 -CA "$P/ca.pem" -CAkey "$P/ca.key" -newkey rsa:2048 -nodes \
+case "${BROKER_KEY:-rsa}" in
+  ec) newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
+  *) newkey=(-newkey rsa:2048) ;;
+esac
+openssl req -x509 -CA "$P/ca.pem" -CAkey "$P/ca.key" "${newkey[@]}" -nodes \
   -keyout "$P/broker.key" -out "$P/broker.pem" -days 30 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1" -addext "basicConstraints=critical,CA:FALSE" 2>/dev/null
 chmod 600 "$P"/*.key

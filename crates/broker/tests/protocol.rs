@@ -242,6 +242,26 @@ async fn expired_messages_are_never_delivered() {
 }
 
 #[tokio::test]
+async fn held_messages_without_expires_age_out() {
+    let b = broker(|c| c.held_max_age = Duration::from_millis(300)).await;
+    let mut p = Client::connect(b.stomp_addr, None).await;
+    p.publish("/queue/forever", &[], b"old").await;
+    p.sync().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    p.publish("/queue/forever", &[], b"new").await;
+    p.sync().await;
+    let mut s = Client::connect(b.stomp_addr, None).await;
+    s.subscribe("q", "/queue/forever", &[]).await;
+    assert_eq!(&s.frame().await.body[..], b"new");
+    s.quiet_for(Duration::from_millis(200)).await;
+    let expired = b
+        .metrics()
+        .messages_expired
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(expired, 1);
+}
+
+#[tokio::test]
 async fn receipts_for_every_client_frame() {
     let b = broker(|_| {}).await;
     let mut c = Client::connect(b.stomp_addr, Some("1.2")).await;

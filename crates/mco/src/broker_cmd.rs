@@ -9,8 +9,6 @@ use marionette_broker::BrokerConfig;
 use marionette_broker::settings::{self, BrokerFlags};
 use std::io::BufRead;
 
-pub use marionette_broker::settings::DEFAULT_ADMIN;
-
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct BrokerArgs {

@@ -1,11 +1,11 @@
 //! `mco broker connections`: the live connection table of a running broker, read from
 //! its admin endpoint.
 
-use crate::broker_cmd::DEFAULT_ADMIN;
 use crate::http;
 use anyhow::Context;
 use clap::Args;
 use comfy_table::{Table, presets::NOTHING};
+use marionette_broker::settings::DEFAULT_ADMIN;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Duration;
