@@ -44,23 +44,46 @@ const MAX_ADDRESSES: usize = 100_000;
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
+    /// Password checks from this address under way now: each may still fail, so they
+    /// count against the limit until they are settled.
+    pending: u32,
     last: Instant,
     blocked_until: Option<Instant>,
 }
 
-/// What the throttle says about a CONNECT from an address.
+/// Why a CONNECT from an address is refused without a password check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gate {
-    Open,
-    /// Refused without a password check until this much time has passed.
+pub enum Refused {
+    /// It failed too often: refused for this much longer.
     Blocked(Duration),
+    /// Failures plus checks under way reach the limit: refused until one settles.
+    Busy,
 }
 
-/// Failed logins per source address.
+/// Failed logins per source address (an IPv6 address counts by its /64).
 #[derive(Debug)]
 pub struct LoginThrottle {
     settings: ThrottleSettings,
     table: Mutex<HashMap<IpAddr, Failures>>,
+}
+
+/// One password check under way; settle it with [`Attempt::failed`] or
+/// [`Attempt::succeeded`] (dropping it counts as neither).
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    key: IpAddr,
+}
+
+/// The throttle's key for an address: IPv6 by its /64 (one host's share of a network).
+fn key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
 }
 
 impl LoginThrottle {
@@ -75,39 +98,59 @@ impl LoginThrottle {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether a CONNECT from `ip` may be checked now.
-    pub fn gate(&self, ip: IpAddr) -> Gate {
-        let now = Instant::now();
-        match self.lock().get(&ip).and_then(|f| f.blocked_until) {
-            Some(until) if until > now => Gate::Blocked(until - now),
-            _ => Gate::Open,
-        }
-    }
-
-    /// Records a failed login from `ip`; returns how long to wait before answering it.
-    pub fn failed(&self, ip: IpAddr) -> Duration {
+    /// Starts a password check for a CONNECT from `ip`, unless the address failed too
+    /// often or has as many checks under way as it may still fail.
+    pub fn begin(&self, ip: IpAddr) -> Result<Attempt<'_>, Refused> {
         let s = self.settings;
         let now = Instant::now();
+        let key = key(ip);
         let mut table = self.lock();
-        if table.len() >= MAX_ADDRESSES && !table.contains_key(&ip) {
-            table.retain(|_, f| now.duration_since(f.last) < s.forget_after);
+        if table.len() >= MAX_ADDRESSES && !table.contains_key(&key) {
+            table.retain(|_, f| f.pending > 0 || now.duration_since(f.last) < s.forget_after);
             if table.len() >= MAX_ADDRESSES
-                && let Some(oldest) = table.iter().min_by_key(|(_, f)| f.last).map(|(k, _)| *k)
+                && let Some(oldest) = table
+                    .iter()
+                    .filter(|(_, f)| f.pending == 0)
+                    .min_by_key(|(_, f)| f.last)
+                    .map(|(k, _)| *k)
             {
                 table.remove(&oldest);
             }
         }
-        let f = table.entry(ip).or_insert(Failures {
+        let f = table.entry(key).or_insert(Failures {
             count: 0,
+            pending: 0,
             last: now,
             blocked_until: None,
         });
-        if now.duration_since(f.last) >= s.forget_after {
-            *f = Failures {
-                count: 0,
-                last: now,
-                blocked_until: None,
-            };
+        if f.pending == 0 && now.duration_since(f.last) >= s.forget_after {
+            f.count = 0;
+            f.blocked_until = None;
+        }
+        if let Some(until) = f.blocked_until.filter(|u| *u > now) {
+            return Err(Refused::Blocked(until - now));
+        }
+        if f.count.saturating_add(f.pending) >= s.max_failures {
+            return Err(Refused::Busy);
+        }
+        f.pending += 1;
+        f.last = now;
+        Ok(Attempt {
+            throttle: self,
+            key,
+        })
+    }
+
+    fn settle(&self, key: IpAddr, failed: bool) -> Duration {
+        let s = self.settings;
+        let now = Instant::now();
+        let mut table = self.lock();
+        let Some(f) = table.get_mut(&key) else {
+            return Duration::ZERO;
+        };
+        f.pending = f.pending.saturating_sub(1);
+        if !failed {
+            return Duration::ZERO;
         }
         f.count = f.count.saturating_add(1);
         f.last = now;
@@ -119,10 +162,27 @@ impl LoginThrottle {
             .saturating_mul(1u32 << doublings)
             .min(s.max_delay)
     }
+}
 
-    /// Forgets the failures of `ip` after a successful login.
-    pub fn succeeded(&self, ip: IpAddr) {
-        self.lock().remove(&ip);
+impl Attempt<'_> {
+    /// A wrong password: counted; returns how long to wait before answering it.
+    pub fn failed(self) -> Duration {
+        let delay = self.throttle.settle(self.key, true);
+        std::mem::forget(self);
+        delay
+    }
+
+    /// A right password. The address's earlier failures stay until they age out, so a
+    /// valid login cannot be used to reset the count between guesses at another.
+    pub fn succeeded(self) {
+        self.throttle.settle(self.key, false);
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        self.throttle.settle(self.key, false);
     }
 }
 
@@ -237,17 +297,44 @@ mod tests {
     async fn failures_back_off_then_block_then_expire() {
         let t = LoginThrottle::new(ThrottleSettings::default());
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
-        let delays: Vec<_> = (0..9).map(|_| t.failed(ip).as_millis()).collect();
+        let delays: Vec<_> = (0..9)
+            .map(|_| t.begin(ip).unwrap().failed().as_millis())
+            .collect();
         assert_eq!(delays, [100, 200, 400, 800, 1600, 2000, 2000, 2000, 2000]);
-        assert_eq!(t.gate(ip), Gate::Open);
-        t.failed(ip);
-        assert_eq!(t.gate(ip), Gate::Blocked(Duration::from_secs(60)));
+        // A success does not wipe the count.
+        t.begin(ip).unwrap().succeeded();
+        t.begin(ip).unwrap().failed();
+        assert_eq!(
+            t.begin(ip).unwrap_err(),
+            Refused::Blocked(Duration::from_secs(60))
+        );
         let other: IpAddr = "192.0.2.8".parse().unwrap();
-        assert_eq!(t.gate(other), Gate::Open);
+        assert!(t.begin(other).is_ok());
         tokio::time::advance(Duration::from_secs(61)).await;
-        assert_eq!(t.gate(ip), Gate::Open);
-        t.succeeded(ip);
-        assert_eq!(t.failed(ip), Duration::from_millis(100));
+        assert!(t.begin(ip).is_ok());
+        tokio::time::advance(Duration::from_secs(600)).await;
+        assert_eq!(t.begin(ip).unwrap().failed(), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn checks_under_way_count_against_the_limit() {
+        let t = LoginThrottle::new(ThrottleSettings {
+            max_failures: 3,
+            ..ThrottleSettings::default()
+        });
+        let ip: IpAddr = "2001:db8::1".parse().unwrap();
+        let same_64: IpAddr = "2001:db8::ffff:1".parse().unwrap();
+        let a = t.begin(ip).unwrap();
+        let b = t.begin(same_64).unwrap();
+        let c = t.begin(ip).unwrap();
+        assert_eq!(t.begin(ip).unwrap_err(), Refused::Busy);
+        c.succeeded();
+        drop(b);
+        let d = t.begin(ip).unwrap();
+        a.failed();
+        d.failed();
+        assert!(t.begin(ip).is_ok());
+        assert!(t.begin("2001:db8:0:1::1".parse().unwrap()).is_ok());
     }
 
     #[test]

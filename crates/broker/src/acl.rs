@@ -34,8 +34,11 @@ enum Seg {
     Glob(String),
     /// `*`: one segment.
     One,
-    /// `>` (and RabbitMQ's `#`): the rest.
+    /// `>` (in a rule, `#` too): one segment or more.
     Rest,
+    /// RabbitMQ's `#` in a binding key: zero words or more, so no rule's `>` at its
+    /// place covers it (`a.#` binds key `a`, which `a.>` does not match).
+    Hash,
 }
 
 /// The kind part of a pattern.
@@ -134,7 +137,11 @@ impl Pattern {
             Destination::Queue(n) => (Kind::Queue, segs_of(n)),
             Destination::Exchange { exchange, key } => {
                 let mut segs = vec![Seg::Lit(exchange.clone())];
-                segs.extend(segs_of(if key.is_empty() { "#" } else { key }));
+                let key = if key.is_empty() { "#" } else { key };
+                segs.extend(key.split('.').map(|w| match w {
+                    "#" => Seg::Hash,
+                    w => seg_of(w),
+                }));
                 (Kind::Exchange, segs)
             }
             Destination::TempQueue(n) => (Kind::TempQueue, vec![Seg::Lit(n.clone())]),
@@ -170,6 +177,7 @@ fn glob(pattern: &str, text: &str) -> bool {
 fn covers(rule: &[Seg], dest: &[Seg]) -> bool {
     match (rule.first(), dest.first()) {
         (None, None) => true,
+        (Some(Seg::Rest), Some(Seg::Hash)) => false,
         (Some(Seg::Rest), Some(_)) => true,
         (Some(r), Some(d)) => {
             let one = match (r, d) {
@@ -283,7 +291,9 @@ impl Acl {
                 rule("/exchange/*_broadcast/registration", &[], &[n], &[]),
                 rule("/exchange/*_directed/>", &[n], &[c], &[]),
                 rule("/exchange/*_reply/>", &[c], &[n], &[]),
-                rule("/temp-queue/>", &[c], &[c], &[]),
+                // Private to the connection; naming one in `reply-to` reads it, as a node's
+                // registration does in this dialect.
+                rule("/temp-queue/>", &[c, n], &[c], &[]),
                 rule("/reply-queue/>", &[], &[n], &[]),
             ],
         }
@@ -326,7 +336,7 @@ impl Acl {
         let (kind, segs) = Pattern::of_destination(dest);
         let wildcard = segs
             .iter()
-            .any(|s| matches!(s, Seg::One | Seg::Rest | Seg::Glob(_)));
+            .any(|s| matches!(s, Seg::One | Seg::Rest | Seg::Hash | Seg::Glob(_)));
         let covered = |op| {
             self.rules
                 .iter()
@@ -454,6 +464,10 @@ mod tests {
             "/exchange/mcollective_directed/n1"
         ));
         assert!(!covers("/topic/>", "/queue/a"));
+        // `#` binds zero words too: `a.#` receives key `a`, which `a.>` does not cover.
+        assert!(!covers("/exchange/x/a.>", "/exchange/x/a.#"));
+        assert!(covers("/exchange/x/>", "/exchange/x/a.#"));
+        assert!(!covers("/exchange/x/*", "/exchange/x/#"));
         assert!(matches!(
             Pattern::parse("/queue/a.>.b"),
             Err(PatternError::RestNotLast(_))

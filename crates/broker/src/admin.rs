@@ -41,10 +41,41 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Lets a request through when no token is configured or it carries the token.
+/// Whether a `Host` or `Origin` value names this machine (a loopback address or
+/// `localhost`), with or without a scheme and port.
+fn is_local(value: &str) -> bool {
+    let host = value
+        .split_once("://")
+        .map_or(value, |(_, rest)| rest)
+        .trim_end_matches('/');
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Lets a request through when it carries the token, or, with no token configured (the
+/// endpoint is then on loopback), when it names this machine: a web page elsewhere can
+/// neither reach it through a DNS name of its own (`Host`) nor make a browser POST to it
+/// (`Origin`).
 async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let Some(token) = &shared.config.admin_token else {
-        return next.run(request).await;
+        let header = |name| {
+            request
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap_or(""))
+        };
+        let host_ok = header(header::HOST).is_none_or(is_local);
+        let origin_ok = header(header::ORIGIN).is_none_or(is_local);
+        if host_ok && origin_ok {
+            return next.run(request).await;
+        }
+        return (StatusCode::FORBIDDEN, "not from this machine\n").into_response();
     };
     let given = request
         .headers()
@@ -122,4 +153,22 @@ pub fn render_metrics(shared: &Shared) -> String {
         let _ = writeln!(out, "marionette_broker_{name} {value}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn local_names() {
+        for yes in [
+            "127.0.0.1:61680",
+            "localhost",
+            "[::1]:80",
+            "http://localhost:1/",
+        ] {
+            assert!(super::is_local(yes), "{yes}");
+        }
+        for no in ["evil.example:61680", "http://evil.example", "10.0.0.1", ""] {
+            assert!(!super::is_local(no), "{no}");
+        }
+    }
 }

@@ -218,15 +218,19 @@ impl Users {
         self.users.is_empty()
     }
 
-    /// Every login with its plain password, if it has one.
-    pub fn plain_logins(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
-        self.users.values().map(|u| {
-            let plain = match &u.secret {
-                Secret::Plain(p) => Some(p.as_str()),
-                Secret::Argon2(_) => None,
-            };
-            (u.login.as_str(), plain)
-        })
+    /// A login whose password is empty or one of [`DEFAULT_PASSWORDS`] (in clear or as
+    /// a hash of one), if any: such a login must not face the network.
+    pub fn weak_login(&self) -> Option<&str> {
+        self.users
+            .values()
+            .find(|u| match &u.secret {
+                Secret::Plain(p) => p.is_empty() || DEFAULT_PASSWORDS.contains(&p.as_str()),
+                Secret::Argon2(phc) => DEFAULT_PASSWORDS
+                    .iter()
+                    .chain(&[""])
+                    .any(|p| verify_argon2(phc, p)),
+            })
+            .map(|u| u.login.as_str())
     }
 
     fn principal(user: &User) -> Principal {
@@ -265,7 +269,15 @@ impl Users {
     /// The fast part of a login check: plain passwords and remembered hash checks.
     pub fn check_login(&self, login: &str, passcode: &str) -> Check {
         let Some(user) = self.users.get(login) else {
-            return Check::Invalid;
+            // Where some logins are hashed, an unknown one costs a hash check too, so
+            // its answer's timing does not tell which logins exist.
+            return match self.any_hashed() {
+                true => Check::Hash {
+                    phc: decoy_hash().to_string(),
+                    principal: Principal::anonymous(),
+                },
+                false => Check::Invalid,
+            };
         };
         match &user.secret {
             Secret::Plain(expected) => {
@@ -287,6 +299,12 @@ impl Users {
                 }
             }
         }
+    }
+
+    fn any_hashed(&self) -> bool {
+        self.users
+            .values()
+            .any(|u| matches!(u.secret, Secret::Argon2(_)))
     }
 
     /// The slow part: verifies `passcode` against an argon2 hash and remembers success.
@@ -331,6 +349,16 @@ impl Users {
         out.copy_from_slice(ctx.finish().as_ref());
         out
     }
+}
+
+/// The hash checked for unknown logins: of 16 random bytes no one knows.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let mut secret = [0u8; 16];
+        let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret);
+        hash_password(&format!("{secret:?}")).unwrap_or_default()
+    })
 }
 
 /// Whether `password` matches an argon2 PHC string.
@@ -422,7 +450,12 @@ mod tests {
             u.check_login("node1", "wrong"),
             Check::Hash { .. }
         ));
-        assert_eq!(u.check_login("nobody", "s3cret"), Check::Invalid);
+        // An unknown login costs a (decoy) hash check too, and fails it.
+        assert!(matches!(
+            u.check_login("nobody", "s3cret"),
+            Check::Hash { .. }
+        ));
+        assert!(!u.check("nobody", "s3cret"));
     }
 
     #[test]

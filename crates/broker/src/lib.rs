@@ -66,6 +66,8 @@ pub struct Shared {
     /// with the count of those left out: an attacker must not be able to flood the log.
     security_log: std::sync::Mutex<std::collections::HashMap<&'static str, log_limit::LogLimit>>,
     throttle: abuse::LoginThrottle,
+    /// Argon2 checks that may run at once (each holds about 19 MiB).
+    hash_checks: Arc<Semaphore>,
     /// The next connection id, shared by the plain and TLS listeners.
     next_conn_id: std::sync::atomic::AtomicU64,
     conn_counts: abuse::ConnCounts,
@@ -114,7 +116,7 @@ pub enum StartError {
     #[error("nothing to listen on: the plain listener is off and no TLS listener is set")]
     NoListener,
     #[error(
-        "refusing to listen on {addr} with the default password of login {login:?}: give it its own password ([[user]] with password_file, password_env or password_hash in the settings file)"
+        "refusing to listen on {addr} with an empty or default password for login {login:?}: give it its own password ([[user]] with password_file, password_env or password_hash in the settings file)"
     )]
     DefaultPassword { addr: SocketAddr, login: String },
     #[error(
@@ -152,11 +154,7 @@ fn check_exposure(config: &BrokerConfig) -> Result<(), StartError> {
         if config.anonymous {
             return Err(StartError::AnonymousExposed(addr));
         }
-        let stock = config
-            .users
-            .plain_logins()
-            .find(|(_, p)| p.is_some_and(|p| auth::DEFAULT_PASSWORDS.contains(&p)));
-        if let Some((login, _)) = stock {
+        if let Some(login) = config.users.weak_login() {
             return Err(StartError::DefaultPassword {
                 addr,
                 login: login.to_string(),
@@ -244,6 +242,9 @@ impl Broker {
             tasks: TaskTracker::new(),
             security_log: std::sync::Mutex::default(),
             throttle: abuse::LoginThrottle::new(config.login_throttle),
+            hash_checks: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().min(8)),
+            )),
             next_conn_id: std::sync::atomic::AtomicU64::new(1),
             conn_counts: abuse::ConnCounts::new(config.caps),
         });

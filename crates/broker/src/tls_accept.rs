@@ -17,6 +17,7 @@ pub async fn accept(
     shared: &Shared,
 ) -> Option<Link> {
     let local = stream.local_addr().unwrap_or(peer);
+    let accepted_at = tokio::time::Instant::now();
     let handshake = tokio::time::timeout(shared.config.connect_timeout, acceptor.accept(stream));
     let result = tokio::select! {
         r = handshake => r,
@@ -33,6 +34,7 @@ pub async fn accept(
                         wr: Box::new(wr),
                         local,
                         tls: Some(view),
+                        accepted_at,
                     });
                 }
                 Err(e) => {
@@ -72,12 +74,7 @@ fn describe(conn: &marionette_net::rustls::ServerConnection) -> Result<TlsView, 
     let client_certificate = match conn.peer_certificates().and_then(|c| c.first()) {
         Some(cert) => {
             let names = names::peer_names(cert)?;
-            Some(
-                names
-                    .identity()
-                    .ok_or(names::NameError::NoName)?
-                    .to_string(),
-            )
+            Some(names.identity()?.to_string())
         }
         None => None,
     };

@@ -152,6 +152,42 @@ async fn the_admin_token_guards_every_route_but_health() {
 }
 
 #[tokio::test]
+async fn without_a_token_only_this_machine_may_ask() {
+    let b = broker(|_| {}).await;
+    let admin = b.admin_addr.unwrap();
+    let _c = Client::connect(b.stomp_addr, Some("1.2")).await;
+    let id = b.connections()[0].id;
+    let req = |method: &str, path: &str, headers: &str| {
+        format!("{method} {path} HTTP/1.0\r\n{headers}\r\n")
+    };
+    let local = format!("Host: {admin}\r\n");
+    assert!(
+        http(admin, &req("GET", "/connections", &local))
+            .await
+            .starts_with("HTTP/1.0 200")
+    );
+    let rebound = "Host: evil.example:61680\r\n";
+    assert!(
+        http(admin, &req("GET", "/connections", rebound))
+            .await
+            .starts_with("HTTP/1.0 403")
+    );
+    let forged = format!("{local}Origin: http://evil.example\r\n");
+    let close = format!("/connections/{id}/close");
+    assert!(
+        http(admin, &req("POST", &close, &forged))
+            .await
+            .starts_with("HTTP/1.0 403")
+    );
+    assert_eq!(b.connections().len(), 1);
+    assert!(
+        http(admin, &req("POST", &close, &local))
+            .await
+            .starts_with("HTTP/1.0 200")
+    );
+}
+
+#[tokio::test]
 async fn beyond_loopback_stock_passwords_and_open_doors_are_refused() {
     let exposed = || {
         let mut c = BrokerConfig::new("0.0.0.0:0".parse().unwrap());
@@ -163,6 +199,12 @@ async fn beyond_loopback_stock_passwords_and_open_doors_are_refused() {
     let err = Broker::start(c).await.err().unwrap();
     assert!(matches!(err, StartError::DefaultPassword { ref login, .. } if login == "mcollective"));
     assert!(err.to_string().contains("password_file"), "{err}");
+    let mut c = exposed();
+    c.users.insert("ops", "");
+    assert!(matches!(
+        Broker::start(c).await.err().unwrap(),
+        StartError::DefaultPassword { .. }
+    ));
     let mut c = exposed();
     c.users.insert("ops", "a-long-unguessable-one");
     c.anonymous = true;

@@ -90,6 +90,12 @@ async fn tls_broker(p: &Pki) -> Broker {
         verify_clients: true,
     };
     broker(|c| {
+        c.users.add(marionette_broker::auth::User {
+            login: "mcollective".into(),
+            secret: marionette_broker::auth::Secret::Plain("shared".into()),
+            groups: vec!["nodes".into()],
+            identities: vec!["*".into()],
+        });
         c.tls = Some(TlsListener {
             listen: "127.0.0.1:0".parse().unwrap(),
             files,
@@ -153,6 +159,28 @@ async fn certificates_identify_and_bad_handshakes_are_refused() {
     assert_eq!(tls.client_certificate.as_deref(), Some("node1.example.com"));
     assert!(tls.version.starts_with("TLSv1_"), "{}", tls.version);
 
+    // The shared node login over a node's certificate acts only as that node.
+    let mut shared = tls_client(&b, &p, Some(&p.node)).await.unwrap();
+    shared
+        .handshake(Some(("mcollective", "shared")), Some("1.2"))
+        .await;
+    shared
+        .send(
+            &marionette_stomp::Frame::new(marionette_stomp::Command::Subscribe)
+                .header("id", "steal")
+                .header("destination", "/queue/mcollective.nodes")
+                .header("selector", "mc_identity = 'node2.example.com'")
+                .header("receipt", "r"),
+        )
+        .await;
+    let refused = shared.frame().await;
+    assert_eq!(
+        refused.command,
+        marionette_stomp::Command::Error,
+        "{refused:?}"
+    );
+    drop(shared);
+
     // Another CA's certificate, an expired one, none at all, and plain text.
     // (With TLS 1.3 the client may finish before the broker refuses its certificate, so
     // only the broker's verdict counts.)
@@ -179,6 +207,12 @@ async fn certificates_identify_and_bad_handshakes_are_refused() {
         )
         .await;
     assert_eq!(&node.frame().await.body[..], b"hello");
+    for _ in 0..100 {
+        if b.connections().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(b.connections().len(), 2);
     let text = log_text();
     for reason in ["unknown_ca", "expired", "no_client_certificate", "not_tls"] {

@@ -25,7 +25,12 @@ fn names_of_a_leaf() {
     assert_eq!(names.common_name.as_deref(), Some("node1.example.com"));
     // The IP address is an iPAddress entry, not a DNS name.
     assert_eq!(names.dns_names, vec!["node1.example.com", "node1"]);
-    assert_eq!(names.identity(), Some("node1.example.com"));
+    assert_eq!(names.identity(), Ok("node1.example.com"));
+    let wild = ca.issue("*", &["node2.example.com"], Validity::Current);
+    assert_eq!(
+        peer_names(&der(&wild.cert_pem)).unwrap().identity(),
+        Err(NameError::Wildcard("*".into()))
+    );
     let ca_names = peer_names(&der(&ca.cert_pem)).unwrap();
     assert_eq!(ca_names.common_name.as_deref(), Some("Test CA"));
     assert!(ca_names.dns_names.is_empty());

@@ -54,12 +54,26 @@ pub fn authenticate(
     certificate: Option<&str>,
 ) -> Result<Auth, Refusal> {
     version(frame)?;
+    // A login over a verified certificate keeps the login's groups but acts only as
+    // the certificate's name: a shared node login must not let a node read another
+    // node's directed requests.
+    let pin = |mut p: Principal| {
+        if let Some(name) = certificate
+            && !p.in_group(crate::auth::GROUP_ADMINS)
+        {
+            p.identities = vec![name.to_string()];
+        }
+        p
+    };
     match (frame.get("login"), certificate) {
         (Some(login), _) => {
             let passcode = frame.get("passcode").unwrap_or("");
             match config.users.check_login(login, passcode) {
-                Check::Valid(p) => Ok(Auth::Known(p)),
-                Check::Hash { phc, principal } => Ok(Auth::Hash { phc, principal }),
+                Check::Valid(p) => Ok(Auth::Known(pin(p))),
+                Check::Hash { phc, principal } => Ok(Auth::Hash {
+                    phc,
+                    principal: pin(principal),
+                }),
                 Check::Invalid => Err(bad_login(frame, login)),
             }
         }

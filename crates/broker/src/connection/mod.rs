@@ -5,6 +5,7 @@
 //! connections.
 
 mod handshake;
+mod login;
 mod refusal;
 mod session;
 mod writer;
@@ -12,7 +13,6 @@ mod writer;
 pub use refusal::Refusal;
 
 use crate::Shared;
-use crate::abuse::Gate;
 use crate::admission::Admit;
 use crate::router::{ConnHandle, ConnId, Outbound, RouterCmd};
 use crate::stats::{BadInput, ConnInfo};
@@ -55,6 +55,8 @@ pub struct Link {
     pub local: SocketAddr,
     /// What TLS settled, on the TLS listener.
     pub tls: Option<crate::stats::TlsView>,
+    /// When the socket was accepted: the TLS handshake and CONNECT share one deadline.
+    pub accepted_at: tokio::time::Instant,
 }
 
 impl Link {
@@ -67,6 +69,7 @@ impl Link {
             wr: Box::new(wr),
             local,
             tls: None,
+            accepted_at: tokio::time::Instant::now(),
         }
     }
 }
@@ -84,6 +87,7 @@ pub async fn serve(link: Link, peer: SocketAddr, id: ConnId, shared: Arc<Shared>
     let mut decoder = Decoder::new(shared.config.frame_limits);
     let mut buf = BytesMut::with_capacity(READ_BUF);
 
+    let deadline = link.accepted_at + shared.config.connect_timeout;
     let end = match handshake(
         &mut rd,
         &mut wr,
@@ -93,6 +97,7 @@ pub async fn serve(link: Link, peer: SocketAddr, id: ConnId, shared: Arc<Shared>
         &shared,
         id,
         &cancel,
+        deadline,
     )
     .await
     {
@@ -232,8 +237,8 @@ async fn handshake(
     shared: &Shared,
     id: ConnId,
     cancel: &CancellationToken,
+    deadline: tokio::time::Instant,
 ) -> Result<(handshake::Accepted, crate::abuse::Counted), End> {
-    let deadline = tokio::time::Instant::now() + shared.config.connect_timeout;
     loop {
         match decoder.decode(buf) {
             Err(e) => return Err(End::Refused(e.into())),
@@ -250,23 +255,6 @@ async fn handshake(
                     ));
                 }
                 let ip = info.peer.ip();
-                if let Gate::Blocked(left) = shared.throttle.gate(ip) {
-                    shared
-                        .metrics
-                        .security
-                        .logins_throttled
-                        .fetch_add(1, Relaxed);
-                    return Err(End::Refused(
-                        Refusal::new(
-                            BadInput::BadCredentials,
-                            format!(
-                                "too many failed logins from {ip}: refused for another {} s",
-                                left.as_secs() + 1
-                            ),
-                        )
-                        .for_frame(&frame),
-                    ));
-                }
                 let admitted = shared
                     .admission
                     .connect(deadline, cancel, &shared.metrics.connects_deferred)
@@ -287,7 +275,7 @@ async fn handshake(
                         ));
                     }
                 }
-                let principal = login(&frame, info, shared, deadline, cancel).await?;
+                let principal = login::login(&frame, info, shared, deadline, cancel).await?;
                 let counted = shared
                     .conn_counts
                     .admit(&principal.name, ip)
@@ -330,50 +318,6 @@ async fn handshake(
             }
         }
     }
-}
-
-/// Settles who a CONNECT is (an argon2 check runs on a blocking thread); a wrong
-/// password is counted against the source address and answered after its back-off.
-async fn login(
-    frame: &Frame,
-    info: &ConnInfo,
-    shared: &Shared,
-    deadline: tokio::time::Instant,
-    cancel: &CancellationToken,
-) -> Result<crate::auth::Principal, End> {
-    let certificate = info
-        .tls
-        .as_ref()
-        .and_then(|t| t.client_certificate.as_deref());
-    let refusal = match handshake::authenticate(frame, &shared.config, certificate) {
-        Ok(handshake::Auth::Known(p)) => {
-            shared.throttle.succeeded(info.peer.ip());
-            return Ok(p);
-        }
-        Ok(handshake::Auth::Hash { phc, principal }) => {
-            let config = shared.config.clone();
-            let login = frame.get("login").unwrap_or_default().to_string();
-            let passcode = frame.get("passcode").unwrap_or_default().to_string();
-            let check = tokio::task::spawn_blocking(move || {
-                config.users.verify_hash(&login, &passcode, &phc)
-            });
-            if check.await.unwrap_or(false) {
-                shared.throttle.succeeded(info.peer.ip());
-                return Ok(principal);
-            }
-            handshake::bad_login(frame, frame.get("login").unwrap_or_default())
-        }
-        Err(r) if r.kind == BadInput::BadCredentials && frame.get("login").is_some() => r,
-        Err(r) => return Err(End::Refused(r)),
-    };
-    shared.metrics.security.login_failures.fetch_add(1, Relaxed);
-    let delay = shared.throttle.failed(info.peer.ip());
-    tokio::select! {
-        _ = tokio::time::sleep(delay) => {}
-        _ = tokio::time::sleep_until(deadline) => {}
-        _ = cancel.cancelled() => return Err(End::Cancelled),
-    }
-    Err(End::Refused(refusal))
 }
 
 /// Reads frames until the connection ends.

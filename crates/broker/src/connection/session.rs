@@ -27,6 +27,8 @@ pub struct Session {
     /// Subscription id → destination.
     subscriptions: HashMap<String, String>,
     transactions: HashMap<String, Vec<Frame>>,
+    /// Temp queues its SENDs named in `reply-to` (each one an implicit subscription).
+    temp_queues: std::collections::HashSet<String>,
     /// Bytes of the frames buffered by all open transactions.
     transaction_bytes: usize,
 }
@@ -47,6 +49,7 @@ impl Session {
             info,
             subscriptions: HashMap::new(),
             transactions: HashMap::new(),
+            temp_queues: std::collections::HashSet::new(),
             transaction_bytes: 0,
         }
     }
@@ -158,7 +161,20 @@ impl Session {
         let acl = &self.shared.config.acl;
         let dest = Destination::parse(frame.get("destination")?).ok()?;
         match frame.command {
-            Command::Send => acl.check_send(&self.principal, &dest).err(),
+            Command::Send => {
+                let reply_to = frame
+                    .get("reply-to")
+                    .and_then(|r| Destination::parse(r).ok());
+                acl.check_send(&self.principal, &dest)
+                    .err()
+                    .or_else(|| match reply_to {
+                        // Naming a temp queue subscribes to it: that needs the right to read it.
+                        Some(temp @ Destination::TempQueue(_)) => {
+                            acl.check_subscribe(&self.principal, &temp, None).err()
+                        }
+                        _ => None,
+                    })
+            }
             Command::Subscribe => {
                 let selector = match frame.get("selector") {
                     Some(text) if !text.trim().is_empty() => Some(Selector::parse(text).ok()?),
@@ -205,6 +221,7 @@ impl Session {
         let cmd = match frame.command {
             Command::Send => {
                 let dest = destination(&frame)?;
+                self.count_temp_queue(&frame)?;
                 let inbox = self
                     .shared
                     .inbox_permit(&frame)
@@ -232,6 +249,29 @@ impl Session {
             }
         };
         self.route(cmd).await
+    }
+
+    /// A `reply-to` naming a temp queue subscribes to it, so it counts against the
+    /// subscription bound.
+    fn count_temp_queue(&mut self, frame: &Frame) -> Result<(), Refusal> {
+        let Some(name) = frame
+            .get("reply-to")
+            .and_then(|r| r.strip_prefix("/temp-queue/"))
+        else {
+            return Ok(());
+        };
+        if self.temp_queues.contains(name) {
+            return Ok(());
+        }
+        let max = self.shared.config.max_subscriptions;
+        if self.subscriptions.len() + self.temp_queues.len() >= max {
+            return Err(
+                Refusal::new(BadInput::Limit, format!("more than {max} subscriptions"))
+                    .for_frame(frame),
+            );
+        }
+        self.temp_queues.insert(name.to_string());
+        Ok(())
     }
 
     async fn route(&self, cmd: RouterCmd) -> Result<(), Refusal> {
@@ -264,7 +304,7 @@ impl Session {
             .for_frame(&frame));
         }
         let max = self.shared.config.max_subscriptions;
-        if self.subscriptions.len() >= max {
+        if self.subscriptions.len() + self.temp_queues.len() >= max {
             return Err(
                 Refusal::new(BadInput::Limit, format!("more than {max} subscriptions"))
                     .for_frame(&frame),

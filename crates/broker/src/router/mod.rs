@@ -206,7 +206,7 @@ impl Router {
                 .or_default()
                 .push((pattern.clone(), key)),
             Destination::TempQueue(name) => {
-                let public = Self::temp_queue_name(conn, name);
+                let public = Self::temp_queue_name();
                 state.temp_queues.insert(name.clone(), public.clone());
                 self.reply_queues.insert(public, key);
             }
@@ -240,8 +240,13 @@ impl Router {
         }
     }
 
-    fn temp_queue_name(conn: ConnId, name: &str) -> String {
-        format!("marionette.tmp-{conn}-{name}")
+    /// A temp queue's public name: 128 random bits, so that no one can send into a
+    /// client's temp queue without having been told its name in a `reply-to`.
+    fn temp_queue_name() -> String {
+        let mut bits = [0u8; 16];
+        let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bits);
+        let hex: String = bits.iter().map(|b| format!("{b:02x}")).collect();
+        format!("marionette.tmp-{hex}")
     }
 
     /// Removes a subscription everywhere; unacknowledged queue messages go back to their
@@ -336,11 +341,10 @@ impl Router {
         }
         let id = self.next_id();
         let mut msg = Message::from_send(id, dest.to_string(), frame, now);
-        // A message without `expires` may be held only for the broker's maximum age.
-        if msg.expires_ms.is_none() {
-            let max_age = self.config.held_max_age.as_millis() as u64;
-            msg.expires_ms = Some(now.saturating_add(max_age));
-        }
+        // No message is held longer than the broker's maximum age, whatever its `expires`
+        // says: a sender cannot pin the held-bytes budget for good.
+        let oldest = now.saturating_add(self.config.held_max_age.as_millis() as u64);
+        msg.expires_ms = Some(msg.expires_ms.map_or(oldest, |e| e.min(oldest)));
         let msg = Arc::new(msg);
         self.metrics.messages_published.fetch_add(1, Relaxed);
         if msg.expired(now) {

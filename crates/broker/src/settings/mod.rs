@@ -51,7 +51,8 @@ pub enum SettingsError {
     Grace(f64),
     #[error("TCP keepalive {0:?} is neither IDLE,INTERVAL,COUNT nor \"off\"")]
     Keepalive(String),
-    #[error("--user {0:?} is not NAME:PASSWORD")]
+    /// Holds only what comes before the first colon: the rest may be a password.
+    #[error("--user {0:?}:… is not NAME:PASSWORD")]
     UserPair(String),
     #[error("--groups {0:?} is not NAME=GROUP[,GROUP] for a --user NAME")]
     Groups(String),
@@ -107,9 +108,19 @@ fn env_secret(name: &str) -> Result<String, SettingsError> {
 /// Loads the settings file.
 pub fn load_file(path: &Path) -> Result<FileSettings, SettingsError> {
     let text = read_text(path)?;
-    let settings: FileSettings = toml::from_str(&text).map_err(|e| SettingsError::Parse {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
+    // The parser's own message, with its line, but not the offending line itself: that
+    // line may hold a password (a misspelt key beside it, say).
+    let settings: FileSettings = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        SettingsError::Parse {
+            path: path.to_path_buf(),
+            detail: match line {
+                Some(n) => format!("line {n}: {}", e.message()),
+                None => e.message().to_string(),
+            },
+        }
     })?;
     let holds_secret = settings.user.iter().any(|u| u.passcode.is_some());
     if holds_secret {
@@ -214,8 +225,9 @@ fn users(flags: &BrokerFlags, file: &FileSettings) -> Result<Users, SettingsErro
         );
     }
     for pair in &flags.users {
-        let (login, pass) =
-            Users::parse_pair(pair).ok_or_else(|| SettingsError::UserPair(pair.clone()))?;
+        let (login, pass) = Users::parse_pair(pair).ok_or_else(|| {
+            SettingsError::UserPair(pair.split(':').next().unwrap_or_default().to_string())
+        })?;
         users.add(User {
             groups: groups
                 .get(login.as_str())

@@ -67,18 +67,27 @@ fn flags_and_file() {
     let o = flag;
     std::fs::write(&path, "listen = \"127.0.0.1:7000\"\nlisten_typo = 1\n").unwrap();
     let err = build(&o).unwrap_err().to_string();
-    assert!(err.contains("listen_typo"), "{err}");
+    assert!(
+        err.contains("listen_typo") && err.contains("line 2"),
+        "{err}"
+    );
+    std::fs::write(&path, "[[user]]\nlogin = \"x\"\npascode = \"hunter2\"\n").unwrap();
+    let err = build(&o).unwrap_err().to_string();
+    assert!(err.contains("pascode") && !err.contains("hunter2"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn bad_flags_are_explained() {
     let o = BrokerFlags {
-        users: vec!["nocolon".into()],
+        users: vec![":hunter2".into()],
         ..Default::default()
     };
     let err = build(&o).unwrap_err().to_string();
-    assert!(err.contains("NAME:PASSWORD"), "{err}");
+    assert!(
+        err.contains("NAME:PASSWORD") && !err.contains("hunter2"),
+        "{err}"
+    );
     let o = BrokerFlags {
         tcp_keepalive: Some("1,2".into()),
         ..Default::default()

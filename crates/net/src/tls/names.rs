@@ -23,18 +23,25 @@ const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
 /// The names a certificate gives its subject.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerNames {
-    /// The last `CN` of the subject, if any.
+    /// The `CN` of the subject, if any (a subject with several is refused).
     pub common_name: Option<String>,
     /// The `dNSName` entries of the subject alternative names, in order.
     pub dns_names: Vec<String>,
 }
 
 impl PeerNames {
-    /// The identity the certificate stands for: its common name, else its first DNS name.
-    pub fn identity(&self) -> Option<&str> {
-        self.common_name
+    /// The identity the certificate stands for: its common name, else its first DNS
+    /// name. A name with `*` in it is refused: `*` means "any identity" to the broker.
+    pub fn identity(&self) -> Result<&str, NameError> {
+        let name = self
+            .common_name
             .as_deref()
             .or(self.dns_names.first().map(String::as_str))
+            .ok_or(NameError::NoName)?;
+        if name.contains('*') {
+            return Err(NameError::Wildcard(name.to_string()));
+        }
+        Ok(name)
     }
 }
 
@@ -53,6 +60,10 @@ pub enum NameError {
     TooMany,
     #[error("certificate has neither a subject common name nor a DNS name")]
     NoName,
+    #[error("certificate subject has more than one common name")]
+    SeveralCommonNames,
+    #[error("certificate name {0:?} holds a wildcard, which no identity may")]
+    Wildcard(String),
 }
 
 /// A cursor over DER bytes; `base` is the offset of `bytes` in the certificate, for errors.
@@ -145,7 +156,7 @@ pub fn peer_names(der: &[u8]) -> Result<PeerNames, NameError> {
     Ok(names)
 }
 
-/// The last CN attribute of a Name.
+/// The CN attribute of a Name; several are refused (tools disagree on which one counts).
 fn common_name(mut name: Der<'_>) -> Result<Option<String>, NameError> {
     let mut found = None;
     while !name.is_empty() {
@@ -155,6 +166,9 @@ fn common_name(mut name: Der<'_>) -> Result<Option<String>, NameError> {
             let oid = attr.expect(OID)?;
             let (_, value) = attr.next()?;
             if oid.bytes == OID_COMMON_NAME {
+                if found.is_some() {
+                    return Err(NameError::SeveralCommonNames);
+                }
                 found = Some(text(value.bytes)?);
             }
         }
