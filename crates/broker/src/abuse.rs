@@ -127,8 +127,14 @@ impl LoginThrottle {
             f.count = 0;
             f.blocked_until = None;
         }
-        if let Some(until) = f.blocked_until.filter(|u| *u > now) {
-            return Err(Refused::Blocked(until - now));
+        match f.blocked_until {
+            Some(until) if until > now => return Err(Refused::Blocked(until - now)),
+            // A block served starts the address afresh.
+            Some(_) => {
+                f.count = 0;
+                f.blocked_until = None;
+            }
+            None => {}
         }
         if f.count.saturating_add(f.pending) >= s.max_failures {
             return Err(Refused::Busy);

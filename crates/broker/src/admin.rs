@@ -59,20 +59,24 @@ fn is_local(value: &str) -> bool {
 }
 
 /// Lets a request through when it carries the token, or, with no token configured (the
-/// endpoint is then on loopback), when it names this machine: a web page elsewhere can
-/// neither reach it through a DNS name of its own (`Host`) nor make a browser POST to it
-/// (`Origin`).
+/// endpoint is then on loopback), when a browser did not send it from a page elsewhere
+/// (`Origin`) and, for a POST, when it names this machine (`Host`), so that a web page can
+/// neither make a browser change state here nor reach it through a DNS name of its own.
 async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let Some(token) = &shared.config.admin_token else {
-        let header = |name| {
+        let post = request.method() == axum::http::Method::POST;
+        let checked: &[header::HeaderName] = if post {
+            &[header::HOST, header::ORIGIN]
+        } else {
+            &[header::ORIGIN]
+        };
+        let local = checked.iter().all(|name| {
             request
                 .headers()
                 .get(name)
-                .map(|v| v.to_str().unwrap_or(""))
-        };
-        let host_ok = header(header::HOST).is_none_or(is_local);
-        let origin_ok = header(header::ORIGIN).is_none_or(is_local);
-        if host_ok && origin_ok {
+                .is_none_or(|v| is_local(v.to_str().unwrap_or("")))
+        });
+        if local {
             return next.run(request).await;
         }
         return (StatusCode::FORBIDDEN, "not from this machine\n").into_response();
