@@ -54,11 +54,13 @@ pub fn authenticate(
     certificate: Option<&str>,
 ) -> Result<Auth, Refusal> {
     version(frame)?;
-    // A login over a verified certificate keeps the login's groups but acts only as
-    // the certificate's name: a shared node login must not let a node read another
-    // node's directed requests.
+    // A node login over a verified certificate keeps the login's groups but acts only
+    // as the certificate's name: a shared node login must not let a node read another
+    // node's directed requests. (A client's reply queues carry its configured identity,
+    // which need not be its certificate's name.)
     let pin = |mut p: Principal| {
         if let Some(name) = certificate
+            && p.in_group(crate::auth::GROUP_NODES)
             && !p.in_group(crate::auth::GROUP_ADMINS)
         {
             p.identities = vec![name.to_string()];
