@@ -26,12 +26,13 @@ use crate::selector::Selector;
 /// The group every principal is in, for rules.
 pub const EVERYONE: &str = "everyone";
 
-/// One segment of a destination pattern.
+/// One segment of a destination pattern: owned in a rule, borrowed from the destination
+/// being checked (a SEND is checked without allocating a string per segment).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Seg {
-    Lit(String),
+enum Seg<S = String> {
+    Lit(S),
     /// A segment with `*` inside (`*_broadcast`).
-    Glob(String),
+    Glob(S),
     /// `*`: one segment.
     One,
     /// `>` (in a rule, `#` too): one segment or more.
@@ -72,17 +73,34 @@ pub enum PatternError {
     RestNotLast(String),
 }
 
-fn seg_of(text: &str) -> Seg {
+fn seg_of(text: &str) -> Seg<&str> {
     match text {
         "*" => Seg::One,
         ">" | "#" => Seg::Rest,
-        s if s.contains('*') => Seg::Glob(s.to_string()),
-        s => Seg::Lit(s.to_string()),
+        s if s.contains('*') => Seg::Glob(s),
+        s => Seg::Lit(s),
     }
 }
 
-fn segs_of(name: &str) -> Vec<Seg> {
+impl Seg<&str> {
+    fn owned(self) -> Seg {
+        match self {
+            Seg::Lit(s) => Seg::Lit(s.to_string()),
+            Seg::Glob(s) => Seg::Glob(s.to_string()),
+            Seg::One => Seg::One,
+            Seg::Rest => Seg::Rest,
+            Seg::Hash => Seg::Hash,
+        }
+    }
+}
+
+fn segs_of(name: &str) -> Vec<Seg<&str>> {
     name.split('.').map(seg_of).collect()
+}
+
+/// A rule's segments, owned.
+fn rule_segs(name: &str) -> impl Iterator<Item = Seg> + '_ {
+    name.split('.').map(|s| seg_of(s).owned())
 }
 
 impl Pattern {
@@ -96,8 +114,8 @@ impl Pattern {
             if exchange.is_empty() {
                 return Err(bad());
             }
-            let mut segs = vec![seg_of(exchange)];
-            segs.extend(segs_of(if key.is_empty() { ">" } else { key }));
+            let mut segs = vec![seg_of(exchange).owned()];
+            segs.extend(rule_segs(if key.is_empty() { ">" } else { key }));
             (Kind::Exchange, segs)
         } else {
             let (kind, name) = [
@@ -112,7 +130,7 @@ impl Pattern {
             if name.is_empty() {
                 return Err(bad());
             }
-            (kind, segs_of(name))
+            (kind, rule_segs(name).collect())
         };
         if segs.iter().rev().skip(1).any(|s| *s == Seg::Rest) {
             return Err(PatternError::RestNotLast(text.to_string()));
@@ -131,12 +149,12 @@ impl Pattern {
 
     /// The kind and segments of a destination as a SUBSCRIBE or SEND names it (wildcards
     /// included).
-    fn of_destination(dest: &Destination) -> (Kind, Vec<Seg>) {
+    fn of_destination(dest: &Destination) -> (Kind, Vec<Seg<&str>>) {
         match dest {
             Destination::Topic(n) => (Kind::Topic, segs_of(n)),
             Destination::Queue(n) => (Kind::Queue, segs_of(n)),
             Destination::Exchange { exchange, key } => {
-                let mut segs = vec![Seg::Lit(exchange.clone())];
+                let mut segs = vec![Seg::Lit(exchange.as_str())];
                 let key = if key.is_empty() { "#" } else { key };
                 segs.extend(key.split('.').map(|w| match w {
                     "#" => Seg::Hash,
@@ -144,13 +162,13 @@ impl Pattern {
                 }));
                 (Kind::Exchange, segs)
             }
-            Destination::TempQueue(n) => (Kind::TempQueue, vec![Seg::Lit(n.clone())]),
-            Destination::ReplyQueue(n) => (Kind::ReplyQueue, vec![Seg::Lit(n.clone())]),
+            Destination::TempQueue(n) => (Kind::TempQueue, vec![Seg::Lit(n.as_str())]),
+            Destination::ReplyQueue(n) => (Kind::ReplyQueue, vec![Seg::Lit(n.as_str())]),
         }
     }
 
     /// Whether every destination `segs` (of `kind`) can name is matched by this pattern.
-    fn covers(&self, kind: Kind, segs: &[Seg]) -> bool {
+    fn covers(&self, kind: Kind, segs: &[Seg<&str>]) -> bool {
         (self.kind == Kind::Any || self.kind == kind) && covers(&self.segs, segs)
     }
 }
@@ -174,7 +192,7 @@ fn glob(pattern: &str, text: &str) -> bool {
     rest.is_empty()
 }
 
-fn covers(rule: &[Seg], dest: &[Seg]) -> bool {
+fn covers(rule: &[Seg], dest: &[Seg<&str>]) -> bool {
     match (rule.first(), dest.first()) {
         (None, None) => true,
         (Some(Seg::Rest), Some(Seg::Hash)) => false,
@@ -306,7 +324,7 @@ impl Acl {
         }
     }
 
-    fn allows(&self, op: AclOp, p: &Principal, kind: Kind, segs: &[Seg]) -> bool {
+    fn allows(&self, op: AclOp, p: &Principal, kind: Kind, segs: &[Seg<&str>]) -> bool {
         self.rules
             .iter()
             .any(|r| r.destination.covers(kind, segs) && r.grants(op, p))
@@ -337,11 +355,6 @@ impl Acl {
         let wildcard = segs
             .iter()
             .any(|s| matches!(s, Seg::One | Seg::Rest | Seg::Hash | Seg::Glob(_)));
-        let covered = |op| {
-            self.rules
-                .iter()
-                .any(|r| r.destination.covers(kind, &segs) && r.grants(op, p))
-        };
         if wildcard {
             let both = self.rules.iter().any(|r| {
                 r.destination.covers(kind, &segs)
@@ -356,7 +369,7 @@ impl Acl {
             }
             return Ok(());
         }
-        if !covered(AclOp::Read) {
+        if !self.allows(AclOp::Read, p, kind, &segs) {
             return Err(Denied::NoRule {
                 user: p.name.clone(),
                 verb: "read from",
@@ -439,7 +452,8 @@ mod tests {
         let p = |t: &str| Pattern::parse(t).unwrap();
         let d = |t: &str| Destination::parse(t).unwrap();
         let covers = |pat: &str, dest: &str| {
-            let (k, s) = Pattern::of_destination(&d(dest));
+            let dest = d(dest);
+            let (k, s) = Pattern::of_destination(&dest);
             p(pat).covers(k, &s)
         };
         assert!(covers(
