@@ -145,12 +145,14 @@ fn large_allocations_from_mmap() {
 /// Anything reachable beyond loopback needs real credentials: no stock password, no
 /// anonymous access, and a token on the admin endpoint.
 fn check_exposure(config: &BrokerConfig) -> Result<(), StartError> {
-    let listeners = config
+    let exposed = config
         .plain
         .then_some(config.listen)
         .into_iter()
-        .chain(config.tls.as_ref().map(|t| t.listen));
-    for addr in listeners.filter(|a| !a.ip().is_loopback()) {
+        .chain(config.tls.as_ref().map(|t| t.listen))
+        .find(|a| !a.ip().is_loopback());
+    // Checked once, not per listener: finding a hashed stock password costs argon2 runs.
+    if let Some(addr) = exposed {
         if config.anonymous {
             return Err(StartError::AnonymousExposed(addr));
         }
