@@ -18,6 +18,7 @@ use crate::auth::{CertRule, Secret, SecretString, User, Users, is_argon2_hash};
 use crate::config::{BrokerConfig, DEFAULT_PORT, HeartbeatPolicy, TlsListener};
 use file::{FileSettings, FileUser};
 use marionette_net::Keepalive;
+use marionette_net::read::{ReadFailure, read_bounded};
 use marionette_net::secret_file::warn_if_exposed;
 use marionette_net::tls::ServerFiles;
 use std::net::SocketAddr;
@@ -70,23 +71,18 @@ pub enum SettingsError {
 
 /// Reads at most [`MAX_FILE_BYTES`] of a file as text.
 fn read_text(path: &Path) -> Result<String, SettingsError> {
-    use std::io::Read;
     let read = |source| SettingsError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .map_err(read)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(read)?;
-    if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(SettingsError::TooLarge {
+    let bytes = read_bounded(path, MAX_FILE_BYTES).map_err(|failure| match failure {
+        ReadFailure::NotFound(e) | ReadFailure::Io(e) => read(e),
+        ReadFailure::TooLarge => SettingsError::TooLarge {
             path: path.to_path_buf(),
-        });
-    }
-    Ok(text)
+        },
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// The first line of a secret file (a password or token), trimmed; warns when the file

@@ -138,7 +138,7 @@ pub fn parse_yaml_facts(path: &Path, text: &[u8]) -> Result<Facts, FactsError> {
 /// Reads a whole facts file, refusing more than [`MAX_FACTS_BYTES`].
 fn read_bounded(path: &Path) -> Result<Vec<u8>, FactsError> {
     read::read_bounded(path, MAX_FACTS_BYTES).map_err(|failure| match failure {
-        ReadFailure::NotFound => FactsError::NotFound {
+        ReadFailure::NotFound(_) => FactsError::NotFound {
             path: path.to_path_buf(),
         },
         ReadFailure::Io(error) => FactsError::Io {

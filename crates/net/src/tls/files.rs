@@ -2,10 +2,10 @@
 //! by other users is refused.
 
 use super::TlsError;
+use crate::read::ReadFailure;
 use crate::secret_file::{Exposure, warn_if_exposed};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use std::io::Read;
 use std::path::Path;
 
 /// Largest PEM file read (a chain of a few certificates is a few KiB).
@@ -13,22 +13,16 @@ pub const MAX_PEM_BYTES: u64 = 1024 * 1024;
 
 /// Reads at most [`MAX_PEM_BYTES`] of `path`.
 fn read_bounded(path: &Path) -> Result<Vec<u8>, TlsError> {
-    let read_err = |source| TlsError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_PEM_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > MAX_PEM_BYTES {
-        return Err(TlsError::TooLarge {
+    crate::read::read_bounded(path, MAX_PEM_BYTES).map_err(|failure| match failure {
+        ReadFailure::NotFound(source) | ReadFailure::Io(source) => TlsError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        ReadFailure::TooLarge => TlsError::TooLarge {
             path: path.to_path_buf(),
             max: MAX_PEM_BYTES,
-        });
-    }
-    Ok(bytes)
+        },
+    })
 }
 
 /// Every certificate in a PEM file, in order (at least one).
