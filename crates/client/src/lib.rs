@@ -12,6 +12,7 @@
 //! - [`aggregate`]: the DDL's `summarize` functions over the results.
 //! - [`render`]: the console and JSON layouts.
 //! - [`ruby`]: Ruby's `inspect`, `pretty_inspect`, `Float#to_s` and `to_json`.
+//! - [`sprintf`]: Ruby's `format`, for the aggregate functions' formats.
 
 pub mod aggregate;
 pub mod client;
@@ -22,6 +23,7 @@ pub mod request;
 pub mod results;
 pub mod rpc;
 pub mod ruby;
+pub mod sprintf;
 
 pub use client::{Client, ClientError, Flow, Reply, ReplyMode, RequestSpec};
 pub use options::ClientOptions;
