@@ -12,7 +12,10 @@
 //! Bounded: a width or precision above [`MAX_WIDTH`] is refused, and so is a result
 //! longer than [`MAX_OUTPUT`] bytes. Nothing here panics on any input.
 
+mod dtoa;
+
 use crate::ruby;
+use dtoa::Digits;
 use marionette_wire::Value;
 
 /// The largest width or precision accepted.
@@ -175,6 +178,14 @@ pub fn format(fmt: &str, args: &[Value]) -> Result<String, FormatError> {
                 };
                 spec.integer(negative, prefix, digits)
             }
+            // An Integer keeps all its digits in `%f`.
+            'f' if matches!(peek(&args), Some(Value::Int(_) | Value::BigInt { .. })) => {
+                let (negative, digits) = integer(args.next())?.decimal();
+                let p = spec.precision.unwrap_or(6);
+                let point = if p > 0 || spec.alternate { "." } else { "" };
+                let body = format!("{digits}{point}{}", "0".repeat(p));
+                spec.pad(spec.sign(negative).to_string(), body, spec.zero)
+            }
             'f' | 'e' | 'E' | 'g' | 'G' => {
                 let f = float(args.next())?;
                 spec.float(conversion, f)
@@ -206,6 +217,10 @@ fn unsupported(at: &str, fmt: &str, until: &str) -> FormatError {
         directive: at[..end].to_string(),
         format: fmt.to_string(),
     }
+}
+
+fn peek<'a>(args: &std::slice::Iter<'a, Value>) -> Option<&'a Value> {
+    args.clone().next()
 }
 
 fn bound(n: u64, err: FormatError) -> Result<usize, FormatError> {
@@ -471,12 +486,11 @@ impl Spec {
             let body = if f.is_nan() { "NaN" } else { "Inf" };
             return self.pad(head, body.to_string(), false);
         }
-        let a = f.abs();
         let p = self.precision.unwrap_or(6);
         let body = match conversion {
-            'f' => self.point(format!("{a:.p$}"), p),
-            'e' | 'E' => self.point_e(scientific(a, p), p),
-            _ => self.general(a, p),
+            'f' => fixed(f.abs(), p, self.alternate),
+            'e' | 'E' => scientific(f.abs(), p, self.alternate),
+            _ => general(f.abs(), p, self.alternate),
         };
         let body = if conversion.is_ascii_uppercase() {
             body.to_ascii_uppercase()
@@ -485,53 +499,72 @@ impl Spec {
         };
         self.pad(head, body, self.zero)
     }
+}
 
-    /// `#` with no fraction digits keeps the point.
-    fn point(&self, text: String, precision: usize) -> String {
-        if self.alternate && precision == 0 {
-            format!("{text}.")
-        } else {
-            text
-        }
-    }
-
-    fn point_e(&self, (mantissa, exp): (String, i32), precision: usize) -> String {
-        format!("{}{}", self.point(mantissa, precision), exponent(exp))
-    }
-
-    /// `%g`: `%e` when the exponent is below -4 or at least the precision, else `%f`;
-    /// trailing zeros dropped unless `#`.
-    fn general(&self, a: f64, p: usize) -> String {
-        let p = p.max(1);
-        let (_, exp) = scientific(a, p - 1);
-        let (text, suffix) = if exp < -4 || exp >= p as i32 {
-            let (m, e) = scientific(a, p - 1);
-            (self.point(m, p - 1), exponent(e))
-        } else {
-            let decimals = (p as i32 - 1 - exp).max(0) as usize;
-            (self.point(format!("{a:.decimals$}"), decimals), String::new())
-        };
-        let text = if self.alternate || !text.contains('.') {
-            text
-        } else {
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
-        };
-        format!("{text}{suffix}")
+/// Ruby's digits of a finite `a >= 0` and the position of its decimal point.
+fn float_digits(a: f64, want: Digits) -> (Vec<u8>, i32) {
+    if a == 0.0 {
+        (vec![0], 1)
+    } else {
+        dtoa::digits(a, want)
     }
 }
 
-/// `a` as `d.ddd` and its decimal exponent, with `precision` digits after the point.
-fn scientific(a: f64, precision: usize) -> (String, i32) {
-    let text = format!("{a:.precision$e}");
-    match text.split_once('e') {
-        Some((m, e)) => (m.to_string(), e.parse().unwrap_or(0)),
-        None => (text, 0),
+/// `digits` with the point at `decpt`, with `decimals` places after it (and the point
+/// itself kept when `point` even without them).
+fn place(digits: &[u8], decpt: i32, decimals: usize, point: bool) -> String {
+    let digit = |i: i64| -> char {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| digits.get(i))
+            .map_or('0', |d| char::from(b'0' + d))
+    };
+    let mut out: String = if decpt > 0 {
+        (0..i64::from(decpt)).map(digit).collect()
+    } else {
+        "0".to_string()
+    };
+    if decimals > 0 || point {
+        out.push('.');
     }
+    out.extend((0..decimals as i64).map(|j| digit(i64::from(decpt) + j)));
+    out
 }
 
-/// `e+04`, `e-300`: a sign and at least two digits.
-fn exponent(e: i32) -> String {
-    format!("e{}{:02}", if e < 0 { '-' } else { '+' }, e.unsigned_abs())
+/// `%f`.
+fn fixed(a: f64, precision: usize, alternate: bool) -> String {
+    let (digits, decpt) = float_digits(a, Digits::Fixed(precision));
+    place(&digits, decpt, precision, alternate)
+}
+
+/// A mantissa `d.ddd` from `digits` with `decimals` places, and the exponent.
+fn mantissa(digits: &[u8], decpt: i32, decimals: usize, alternate: bool) -> String {
+    format!(
+        "{}e{}{:02}",
+        place(digits, 1, decimals, alternate),
+        if decpt - 1 < 0 { '-' } else { '+' },
+        (decpt - 1).unsigned_abs()
+    )
+}
+
+/// `%e`.
+fn scientific(a: f64, precision: usize, alternate: bool) -> String {
+    let (digits, decpt) = float_digits(a, Digits::Significant(precision + 1));
+    mantissa(&digits, decpt, precision, alternate)
+}
+
+/// `%g`: precision significant digits, as `%e` when the exponent is below -4 or at least
+/// the precision, else as `%f`; without `#`, no trailing zeros.
+fn general(a: f64, precision: usize, alternate: bool) -> String {
+    let p = precision.max(1);
+    let (digits, decpt) = float_digits(a, Digits::Significant(p));
+    let shown = if alternate { p } else { digits.len() };
+    if decpt <= -4 || decpt > p as i32 {
+        mantissa(&digits, decpt, shown - 1, alternate)
+    } else {
+        let decimals = (shown as i32 - decpt).max(0) as usize;
+        place(&digits, decpt, decimals, alternate)
+    }
 }
 
 #[cfg(test)]

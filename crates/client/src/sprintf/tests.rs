@@ -129,7 +129,26 @@ fn floats() {
     ok("%f", &[s("0x10")], "16.000000");
     ok("%f", &[s(".5")], "0.500000");
     ok("%0.2f", &[Value::Float(1.005)], "1.00");
-    ok("Average: %0.2f", &[Value::Float(12.345)], "Average: 12.35");
+    ok("Average: %0.2f", &[Value::Float(12.345)], "Average: 12.34");
+    ok("%.2f", &[Value::Float(2.675)], "2.68");
+    ok("%.2f", &[Value::Float(12.355)], "12.36");
+    ok("%.2f", &[Value::Float(12.365)], "12.36");
+    ok("%.5f", &[Value::Float(-542009920.2225453)], "-542009920.22254");
+    ok("%.5f", &[Value::Float(-7537382795.369645)], "-7537382795.36965");
+    ok("%.17f", &[Value::Float(12.345)], "12.34500000000000064");
+    ok("%.30f", &[Value::Float(0.1)], "0.100000000000000005551115123126");
+    ok("%f", &[Value::Int(1152921504606846977)], "1152921504606846977.000000");
+    // Ruby's quick estimate saw a half after an even digit: no rounding, zeros kept.
+    ok(
+        "%-.14G",
+        &[Value::Float(2.839301409196054e-157)],
+        "2.8393014091960E-157",
+    );
+    // Whole numbers cut short keep their zeros.
+    ok("%G", &[Value::Float(85676050000.0)], "8.56760E+10");
+    ok("%.2G", &[Value::Float(90500.0)], "9.0E+04");
+    ok("%.2G", &[Value::Float(90400.0)], "9E+04");
+    ok("%.3g", &[Value::Float(100.0)], "100");
     ok("%.2f", &[Value::Float(-0.0)], "-0.00");
     ok("%.0f", &[Value::Float(2.5)], "2");
     ok("%.0f", &[Value::Float(3.5)], "4");
@@ -295,3 +314,4 @@ fn output_is_bounded() {
     let args = vec![Value::Nil; 300];
     assert_eq!(format(&fmt, &args), Err(FormatError::TooLong));
 }
+
