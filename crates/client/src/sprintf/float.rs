@@ -1,4 +1,5 @@
-//! The digits Ruby's `format` prints for a Float (`%f`, `%e`, `%g`).
+//! The text Ruby's `format` prints for a Float (`%f`, `%e`, `%g`): its digits, then
+//! their layout.
 //!
 //! Ruby does not always round the exact binary value: its conversion first tries a
 //! quick estimate in double arithmetic, and when that estimate lands within its error
@@ -11,7 +12,7 @@
 
 /// How many digits are wanted.
 #[derive(Clone, Copy)]
-pub(super) enum Digits {
+enum Digits {
     /// Through this many places after the decimal point (`%f`).
     Fixed(usize),
     /// This many significant digits (`%e`, `%g`).
@@ -37,7 +38,7 @@ enum Quick {
 
 /// The digits (no trailing zeros; none at all when the value rounds to zero in `Fixed`
 /// mode) and the position of the decimal point relative to them, for a finite `d > 0`.
-pub(super) fn digits(d: f64, want: Digits) -> (Vec<u8>, i32) {
+fn digits(d: f64, want: Digits) -> (Vec<u8>, i32) {
     let (exact, k) = expansion(d);
     let ilim = match want {
         Digits::Fixed(n) => n as i32 + k + 1,
@@ -127,7 +128,9 @@ fn bump(digits: &mut Vec<u8>) -> bool {
 }
 
 /// The estimate of the decimal exponent from the binary one, and whether it still has to
-/// be checked (it may be one too large).
+/// be checked (it may be one too large). Its constants are the estimate's own, log10(2)
+/// truncated included: a different estimate would change the error bound below.
+#[allow(clippy::approx_constant)]
 fn estimate_k(d: f64) -> (i32, bool) {
     let bits = d.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as i32;
@@ -247,5 +250,71 @@ fn quick(d: f64, want: Digits) -> Quick {
         }
         i += 1;
         v *= 10.0;
+    }
+}
+
+/// Ruby's digits of a finite `a >= 0` and the position of its decimal point.
+fn float_digits(a: f64, want: Digits) -> (Vec<u8>, i32) {
+    if a == 0.0 {
+        (vec![0], 1)
+    } else {
+        digits(a, want)
+    }
+}
+
+/// `digits` with the point at `decpt`, with `decimals` places after it (and the point
+/// itself kept when `point` even without them).
+fn place(digits: &[u8], decpt: i32, decimals: usize, point: bool) -> String {
+    let digit = |i: i64| -> char {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| digits.get(i))
+            .map_or('0', |d| char::from(b'0' + d))
+    };
+    let mut out: String = if decpt > 0 {
+        (0..i64::from(decpt)).map(digit).collect()
+    } else {
+        "0".to_string()
+    };
+    if decimals > 0 || point {
+        out.push('.');
+    }
+    out.extend((0..decimals as i64).map(|j| digit(i64::from(decpt) + j)));
+    out
+}
+
+/// `%f`.
+pub(super) fn fixed(a: f64, precision: usize, alternate: bool) -> String {
+    let (digits, decpt) = float_digits(a, Digits::Fixed(precision));
+    place(&digits, decpt, precision, alternate)
+}
+
+/// A mantissa `d.ddd` from `digits` with `decimals` places, and the exponent.
+fn mantissa(digits: &[u8], decpt: i32, decimals: usize, alternate: bool) -> String {
+    format!(
+        "{}e{}{:02}",
+        place(digits, 1, decimals, alternate),
+        if decpt - 1 < 0 { '-' } else { '+' },
+        (decpt - 1).unsigned_abs()
+    )
+}
+
+/// `%e`.
+pub(super) fn scientific(a: f64, precision: usize, alternate: bool) -> String {
+    let (digits, decpt) = float_digits(a, Digits::Significant(precision + 1));
+    mantissa(&digits, decpt, precision, alternate)
+}
+
+/// `%g`: precision significant digits, as `%e` when the exponent is below -4 or at least
+/// the precision, else as `%f`; without `#`, no trailing zeros.
+pub(super) fn general(a: f64, precision: usize, alternate: bool) -> String {
+    let p = precision.max(1);
+    let (digits, decpt) = float_digits(a, Digits::Significant(p));
+    let shown = if alternate { p } else { digits.len() };
+    if decpt <= -4 || decpt > p as i32 {
+        mantissa(&digits, decpt, shown - 1, alternate)
+    } else {
+        let decimals = (shown as i32 - decpt).max(0) as usize;
+        place(&digits, decpt, decimals, alternate)
     }
 }
