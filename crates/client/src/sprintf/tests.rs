@@ -155,12 +155,12 @@ fn floats() {
     ok("%#.0f", &[Value::Float(15.0)], "15.");
     ok("%.15f", &[Value::Float(0.1)], "0.100000000000000");
     ok("%5.1f", &[Value::Float(1e20)], "100000000000000000000.0");
-    ok("%-08.3f|", &[Value::Float(3.14159)], "3.142   |");
+    ok("%-08.3f|", &[Value::Float(3.14259)], "3.143   |");
     ok("%08.2f", &[Value::Float(-1.5)], "-0001.50");
     ok("%+08.2f", &[Value::Float(1.5)], "+0001.50");
     ok("% 08.2f", &[Value::Float(1.5)], " 0001.50");
     ok("% f", &[Value::Int(1)], " 1.000000");
-    ok("%.*f", &[Value::Int(2), Value::Float(3.14159)], "3.14");
+    ok("%.*f", &[Value::Int(2), Value::Float(3.14259)], "3.14");
     ok("%.*f", &[Value::Int(-1), Value::Float(1.5)], "1.500000");
     ok("%f", &[Value::Float(f64::NAN)], "NaN");
     ok("%+f", &[Value::Float(f64::NAN)], "+NaN");
@@ -170,7 +170,7 @@ fn floats() {
     ok("%e", &[Value::Float(12345.678)], "1.234568e+04");
     ok("%e", &[Value::Float(0.0)], "0.000000e+00");
     ok("%e", &[Value::Float(1e-300)], "1.000000e-300");
-    ok("%08.3e", &[Value::Float(-3.14159)], "-3.142e+00");
+    ok("%08.3e", &[Value::Float(-3.14259)], "-3.143e+00");
     ok("%010.3e", &[Value::Float(-1.5)], "-1.500e+00");
     ok("%+.2e", &[Value::Float(0.0)], "+0.00e+00");
     ok("%.0e", &[Value::Float(15.0)], "2e+01");
@@ -181,7 +181,7 @@ fn floats() {
     ok("%g", &[Value::Float(9.9999e-5)], "9.9999e-05");
     ok("%g", &[Value::Float(1e20)], "1e+20");
     ok("%G", &[Value::Float(1e-10)], "1E-10");
-    ok("%10.4g|", &[Value::Float(3.14159)], "     3.142|");
+    ok("%10.4g|", &[Value::Float(3.14259)], "     3.143|");
     ok("%#g", &[Value::Float(1.0)], "1.00000");
     ok("%#.3g", &[Value::Float(1.0)], "1.00");
     ok("%g", &[Value::Float(0.0)], "0");
