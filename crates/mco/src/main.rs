@@ -16,6 +16,8 @@ mod inventory_cmd;
 mod ping_cmd;
 mod report;
 mod rpc_cmd;
+mod rpc_flags;
+mod rpc_run;
 mod swarm_cmd;
 mod up_cmd;
 
@@ -95,7 +97,7 @@ fn main() {
         Command::Daemon(args) => (Style::Command("daemon"), done(daemon_cmd::run(args))),
         Command::Swarm(args) => (Style::Command("swarm"), done(swarm_cmd::run(args))),
         Command::Ping(args) => (client("ping", &args.common), ping_cmd::run(&args)),
-        Command::Rpc(args) => (client("rpc", &args.common), rpc_cmd::run(&args)),
+        Command::Rpc(args) => (client("rpc", &args.flags.common), rpc_cmd::run(&args)),
         Command::Find(args) => (client("find", &args.common), find_cmd::run(&args)),
         Command::Facts(args) => (client("facts", &args.common), facts_cmd::run(&args)),
         Command::Inventory(args) => (client("inventory", &args.common), inventory_cmd::run(&args)),

@@ -1,18 +1,14 @@
 //! `mco rpc AGENT ACTION [key=value ...]`: a SimpleRPC call with the stock client's output.
 
-use crate::client_common::{self, CommonArgs, ConsoleProgress};
-use crate::find_cmd;
-use anyhow::{Context, bail};
+use crate::rpc_flags::RpcFlags;
+use crate::rpc_run::{self, Inputs, NoDdl, Show};
 use clap::Args;
-use marionette_client::render;
-use marionette_client::rpc::{self, Limit, Outcome, RpcCall};
-use std::io::IsTerminal;
 
 /// `mco rpc [options] [filters] AGENT ACTION [key=value ...]`.
 #[derive(Args, Debug)]
 pub struct RpcArgs {
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub flags: RpcFlags,
     /// Agent to call (instead of the first positional argument).
     #[arg(short = 'a', long = "agent", id = "rpc_agent", value_name = "AGENT")]
     pub rpc_agent: Option<String>,
@@ -22,33 +18,9 @@ pub struct RpcArgs {
     /// Argument to pass to the agent, key=value (repeatable).
     #[arg(long = "arg", visible_alias = "argument", value_name = "KEY=VALUE")]
     pub arg: Vec<String>,
-    /// Produce JSON output.
-    #[arg(short = 'j', long = "json")]
-    pub json: bool,
-    /// Do requests in batches of SIZE nodes (or a percentage, "25%").
-    #[arg(long = "batch", value_name = "SIZE")]
-    pub batch: Option<String>,
-    /// Sleep time between batches, in seconds.
-    #[arg(long = "batch-sleep", value_name = "SECONDS")]
-    pub batch_sleep: Option<f64>,
-    /// Send the request to only a subset of the nodes (a count or a percentage).
-    #[arg(long = "limit-nodes", visible_aliases = ["ln", "limit"], value_name = "COUNT")]
-    pub limit_nodes: Option<String>,
-    /// Send the request to only one discovered node.
-    #[arg(long = "one")]
-    pub one: bool,
     /// Do not process results, just send the request.
     #[arg(long = "nr", visible_alias = "no-results")]
     pub no_results: bool,
-    /// Send replies to DESTINATION instead of this client's reply queue.
-    #[arg(long = "reply-to", value_name = "DESTINATION")]
-    pub reply_to: Option<String>,
-    /// Use the identities in FILE (one per line) instead of discovery.
-    #[arg(long = "nodes", value_name = "FILE")]
-    pub nodes: Option<String>,
-    /// How results are displayed: ok, all or failed.
-    #[arg(long = "display", value_name = "MODE")]
-    pub display: Option<String>,
     /// AGENT ACTION [key=value ...]
     #[arg(value_name = "AGENT ACTION [KEY=VALUE]")]
     pub rest: Vec<String>,
@@ -85,140 +57,19 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    let loaded = args.common.load()?;
-    let ddl = match marionette_ddl::libdir::lookup(&loaded.libdir, &agent) {
-        Some(found) => found?,
-        None => {
-            println!("Could not create RPC client: Can't find DDL for agent plugin '{agent}'");
+    let called = match rpc_run::call(
+        &args.flags,
+        &agent,
+        &action,
+        Inputs::Cli(pairs),
+        args.no_results,
+        true,
+    ) {
+        Err(e) if e.is::<NoDdl>() => {
+            println!("Could not create RPC client: {e}");
             return Ok(1);
         }
+        called => called?,
     };
-    let filter = client_common::with_agent(args.common.filter()?, &agent);
-    let data = ddl.convert_cli_arguments(&action, &pairs)?;
-    let limit = match (&args.limit_nodes, args.one) {
-        (Some(l), _) => Some(Limit::parse(l)?),
-        (None, true) => Some(Limit::Count(1)),
-        _ => None,
-    };
-    let batch = match &args.batch {
-        Some(b) => {
-            let parsed = Limit::parse(b)
-                .ok()
-                .filter(|l| !matches!(l, Limit::Percent(0)) && !b.ends_with("%%"));
-            match parsed {
-                Some(Limit::Count(0)) => None,
-                Some(l) => Some(l),
-                None => bail!("invalid argument: --batch {b}"),
-            }
-        }
-        None => {
-            (loaded.opts.batch_size > 0).then_some(Limit::Count(loaded.opts.batch_size as usize))
-        }
-    };
-    let nodes = match &args.nodes {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the node list {path}"))?;
-            let nodes = find_cmd::parse_nodes(&text);
-            if nodes.is_empty() {
-                bail!("Could not find any hosts in discovery data provided");
-            }
-            Some(nodes)
-        }
-        None if args.reply_to.is_none() && !args.no_results => find_cmd::read_stdin_nodes(),
-        None => None,
-    };
-    if let Some(mode) = &args.display
-        && !["ok", "all", "failed"].contains(&mode.as_str())
-    {
-        bail!("--display has to be one of 'ok', 'all' or 'failed'");
-    }
-    let call = RpcCall {
-        limit,
-        batch,
-        batch_sleep: args.batch_sleep.unwrap_or(loaded.opts.batch_sleep),
-        process_results: !args.no_results,
-        reply_to: args.reply_to.clone(),
-        nodes,
-        ..loaded.rpc_call(&args.common, &agent, &action, data, &filter)
-    };
-    let mut ddl = ddl;
-    if let Some(mode) = &args.display
-        && let Some(a) = ddl.actions.iter_mut().find(|a| a.name == action)
-    {
-        a.display = match mode.as_str() {
-            "ok" => marionette_ddl::Display::Ok,
-            "failed" => marionette_ddl::Display::Failed,
-            _ => marionette_ddl::Display::Always,
-        };
-    }
-    let verbose = args.common.verbose;
-    let json = args.json;
-    let mut progress =
-        ConsoleProgress::new(!json, !json && !args.common.no_progress, batch.is_some());
-    let outcome = client_common::runtime()?.block_on(async {
-        let mut client = client_common::connect(loaded.opts).await?;
-        let r = rpc::call(&mut client, &ddl, &call, &mut progress).await;
-        client.close().await;
-        anyhow::Ok(r?)
-    })?;
-    match outcome {
-        Outcome::Sent {
-            requestid,
-            reply_to,
-        } => {
-            match reply_to {
-                Some(dest) => println!("Request sent with id: {requestid} replies to {dest}"),
-                None => println!("Request sent with id: {requestid}"),
-            }
-            Ok(0)
-        }
-        Outcome::NothingDiscovered { stats } => {
-            eprint!("\nNo request sent, we did not discover any nodes.");
-            if json {
-                println!("[]");
-            } else {
-                print!("\n\n");
-            }
-            Ok(stats.exit_code())
-        }
-        Outcome::Results {
-            results,
-            stats,
-            aggregates,
-        } => {
-            if json {
-                print!(
-                    "{}",
-                    render::json(&results, std::io::stdout().is_terminal())
-                );
-                // stdout stays the JSON MCollective prints; a partial result is said on
-                // stderr.
-                if let Some(why) = &stats.interrupted {
-                    eprintln!("{}", render::interrupted(why));
-                }
-                if !stats.noresponsefrom.is_empty() {
-                    eprintln!(
-                        "No response from {} of {} nodes: {}",
-                        stats.noresponsefrom.len(),
-                        stats.discovered(),
-                        stats.noresponsefrom.join(" ")
-                    );
-                }
-            } else {
-                print!("{}", render::printrpc(&results, &ddl, verbose));
-                print!(
-                    "{}",
-                    render::report(
-                        &stats,
-                        &aggregates,
-                        &format!("{agent}#{action} call stats"),
-                        true,
-                        verbose
-                    )
-                );
-            }
-            Ok(stats.exit_code())
-        }
-    }
+    rpc_run::print(&called, &Show::stock(&agent, &action))
 }

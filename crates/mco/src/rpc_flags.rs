@@ -1,0 +1,103 @@
+//! The options of every command that makes a SimpleRPC call, `mco rpc` and the
+//! application verbs (`mco service`, `mco package` …): MCollective's common and filter
+//! options ([`CommonArgs`]) and its RPC options (batches, limits, output), flattened
+//! into each command, and what they make of a call: its limit, batch and node list.
+
+use crate::client_common::{CommonArgs, Loaded};
+use crate::find_cmd;
+use anyhow::{Context, bail};
+use clap::Args;
+use marionette_client::rpc::Limit;
+
+/// MCollective's common, filter and RPC options.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RpcFlags {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Produce JSON output: the results as an array; for an action whose DDL has a
+    /// `summarize` block, an object {"agent", "action", "replies": [the results],
+    /// "summaries": {OUTPUT: {VALUE: COUNT} | {"sum": N} | {"average": N} |
+    /// {"min": N, "max": N, "average": N} | {"error": WHY}}}.
+    #[arg(short = 'j', long = "json")]
+    pub json: bool,
+    /// Do requests in batches of SIZE nodes (or a percentage, "25%").
+    #[arg(long = "batch", value_name = "SIZE")]
+    pub batch: Option<String>,
+    /// Sleep time between batches, in seconds.
+    #[arg(long = "batch-sleep", value_name = "SECONDS")]
+    pub batch_sleep: Option<f64>,
+    /// Send the request to only a subset of the nodes (a count or a percentage).
+    #[arg(long = "limit-nodes", visible_aliases = ["ln", "limit"], value_name = "COUNT")]
+    pub limit_nodes: Option<String>,
+    /// Send the request to only one discovered node.
+    #[arg(long = "one")]
+    pub one: bool,
+    /// Send replies to DESTINATION instead of this client's reply queue.
+    #[arg(long = "reply-to", value_name = "DESTINATION")]
+    pub reply_to: Option<String>,
+    /// Use the identities in FILE (one per line) instead of discovery.
+    #[arg(long = "nodes", value_name = "FILE")]
+    pub nodes: Option<String>,
+    /// How results are displayed: ok, all or failed.
+    #[arg(long = "display", value_name = "MODE")]
+    pub display: Option<String>,
+}
+
+impl RpcFlags {
+    /// `--limit-nodes`, or `--one`.
+    pub fn limit(&self) -> anyhow::Result<Option<Limit>> {
+        Ok(match (&self.limit_nodes, self.one) {
+            (Some(l), _) => Some(Limit::parse(l)?),
+            (None, true) => Some(Limit::Count(1)),
+            _ => None,
+        })
+    }
+
+    /// `--batch`, or the configured `batch_size`; none for 0.
+    pub fn batch(&self, loaded: &Loaded) -> anyhow::Result<Option<Limit>> {
+        Ok(match &self.batch {
+            Some(b) => {
+                let parsed = Limit::parse(b)
+                    .ok()
+                    .filter(|l| !matches!(l, Limit::Percent(0)) && !b.ends_with("%%"));
+                match parsed {
+                    Some(Limit::Count(0)) => None,
+                    Some(l) => Some(l),
+                    None => bail!("invalid argument: --batch {b}"),
+                }
+            }
+            None => {
+                (loaded.opts.batch_size > 0).then_some(Limit::Count(loaded.opts.batch_size as usize))
+            }
+        })
+    }
+
+    /// The nodes of `--nodes FILE`, or of stdin when it is not a terminal and replies are
+    /// wanted (`results`); none means discovery.
+    pub fn nodes(&self, results: bool) -> anyhow::Result<Option<Vec<String>>> {
+        Ok(match &self.nodes {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the node list {path}"))?;
+                let nodes = find_cmd::parse_nodes(&text);
+                if nodes.is_empty() {
+                    bail!("Could not find any hosts in discovery data provided");
+                }
+                Some(nodes)
+            }
+            None if self.reply_to.is_none() && results => find_cmd::read_stdin_nodes(),
+            None => None,
+        })
+    }
+
+    /// `--display`, checked.
+    pub fn display(&self) -> anyhow::Result<Option<marionette_ddl::Display>> {
+        Ok(match self.display.as_deref() {
+            None => None,
+            Some("ok") => Some(marionette_ddl::Display::Ok),
+            Some("failed") => Some(marionette_ddl::Display::Failed),
+            Some("all") => Some(marionette_ddl::Display::Always),
+            Some(_) => bail!("--display has to be one of 'ok', 'all' or 'failed'"),
+        })
+    }
+}

@@ -1,0 +1,212 @@
+//! Running one SimpleRPC call for a command and printing what it yields, for `mco rpc`
+//! and every application verb: [`call`] loads the configuration and the agent's DDL,
+//! builds the call from the [`RpcFlags`] and runs it; [`print`] shows the results (the
+//! stock layout or the command's own), the aggregate summaries and the stats, or the JSON
+//! form, and gives MCollective's exit status; [`run`] is both.
+
+use crate::client_common::{self, ConsoleProgress};
+use crate::rpc_flags::RpcFlags;
+use marionette_client::aggregate::Aggregates;
+use marionette_client::render;
+use marionette_client::rpc::{self, Outcome, RpcCall, RpcResult};
+use marionette_ddl::Ddl;
+use marionette_wire::Value;
+use std::io::IsTerminal;
+
+/// No DDL names the agent.
+#[derive(Debug)]
+pub struct NoDdl(pub String);
+
+impl std::fmt::Display for NoDdl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Can't find DDL for agent plugin '{}'", self.0)
+    }
+}
+
+impl std::error::Error for NoDdl {}
+
+/// The action's inputs.
+pub enum Inputs {
+    /// `key=value` strings from the command line, typed by the DDL.
+    Cli(Vec<(String, String)>),
+    /// Already typed (Symbol keys).
+    Typed(Vec<(Value, Value)>),
+}
+
+/// A call that was made, with what printing it needs.
+pub struct Called {
+    pub agent: String,
+    pub action: String,
+    pub ddl: Ddl,
+    pub outcome: Outcome,
+    pub verbose: bool,
+    pub json: bool,
+}
+
+/// Makes the call `agent#action` with `inputs` as `flags` say: `no_results` sends it
+/// without waiting (`--nr`); `progress` false keeps the progress bar off.
+pub fn call(
+    flags: &RpcFlags,
+    agent: &str,
+    action: &str,
+    inputs: Inputs,
+    no_results: bool,
+    progress: bool,
+) -> anyhow::Result<Called> {
+    let loaded = flags.common.load()?;
+    let mut ddl = match marionette_ddl::libdir::lookup(&loaded.libdir, agent) {
+        Some(found) => found?,
+        None => return Err(NoDdl(agent.to_string()).into()),
+    };
+    let filter = client_common::with_agent(flags.common.filter()?, agent);
+    let data = match inputs {
+        Inputs::Cli(pairs) => ddl.convert_cli_arguments(action, &pairs)?,
+        Inputs::Typed(data) => data,
+    };
+    let limit = flags.limit()?;
+    let batch = flags.batch(&loaded)?;
+    let nodes = flags.nodes(!no_results)?;
+    if let Some(display) = flags.display()?
+        && let Some(a) = ddl.actions.iter_mut().find(|a| a.name == action)
+    {
+        a.display = display;
+    }
+    let call = RpcCall {
+        limit,
+        batch,
+        batch_sleep: flags.batch_sleep.unwrap_or(loaded.opts.batch_sleep),
+        process_results: !no_results,
+        reply_to: flags.reply_to.clone(),
+        nodes,
+        ..loaded.rpc_call(&flags.common, agent, action, data, &filter)
+    };
+    let json = flags.json;
+    let bar = progress && !json && !flags.common.no_progress;
+    let mut progress = ConsoleProgress::new(!json, bar, batch.is_some());
+    let outcome = client_common::runtime()?.block_on(async {
+        let mut client = client_common::connect(loaded.opts).await?;
+        let r = rpc::call(&mut client, &ddl, &call, &mut progress).await;
+        client.close().await;
+        anyhow::Ok(r?)
+    })?;
+    Ok(Called {
+        agent: agent.to_string(),
+        action: action.to_string(),
+        ddl,
+        outcome,
+        verbose: flags.common.verbose,
+        json,
+    })
+}
+
+/// How a command shows its results on the console.
+pub struct Show<'a> {
+    /// The caption of the `-v` stats block.
+    pub caption: String,
+    /// Whether the aggregate summaries are printed (`printrpcstats :summarize`).
+    pub summarize: bool,
+    /// The results' own lines, or the stock layout (`printrpc`) when `None`.
+    pub results: Option<&'a dyn Fn(&[RpcResult], bool) -> String>,
+}
+
+impl Show<'_> {
+    /// `mco rpc`'s: the stock layout, summaries, "AGENT#ACTION call stats".
+    pub fn stock(agent: &str, action: &str) -> Show<'static> {
+        Show {
+            caption: format!("{agent}#{action} call stats"),
+            summarize: true,
+            results: None,
+        }
+    }
+}
+
+/// Prints what the call yielded; its exit status, or why the summaries cannot be printed.
+pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
+    let declared = called
+        .ddl
+        .action(&called.action)
+        .is_some_and(|a| !a.aggregates.is_empty());
+    let json = |results: &[RpcResult], aggregates: &Aggregates| {
+        let pretty = std::io::stdout().is_terminal();
+        if declared {
+            render::json_with_summaries(&called.agent, &called.action, results, aggregates, pretty)
+        } else {
+            render::json(results, pretty)
+        }
+    };
+    match &called.outcome {
+        Outcome::Sent {
+            requestid,
+            reply_to,
+        } => {
+            match reply_to {
+                Some(dest) => println!("Request sent with id: {requestid} replies to {dest}"),
+                None => println!("Request sent with id: {requestid}"),
+            }
+            Ok(0)
+        }
+        Outcome::NothingDiscovered { stats } => {
+            eprint!("\nNo request sent, we did not discover any nodes.");
+            if called.json {
+                let none = Aggregates {
+                    declared,
+                    ..Aggregates::default()
+                };
+                print!("{}", json(&[], &none));
+            } else {
+                print!("\n\n");
+            }
+            Ok(stats.exit_code())
+        }
+        Outcome::Results {
+            results,
+            stats,
+            aggregates,
+        } => {
+            if called.json {
+                print!("{}", json(results, aggregates));
+                // stdout stays the JSON; a partial result is said on stderr.
+                if let Some(why) = &stats.interrupted {
+                    eprintln!("{}", render::interrupted(why));
+                }
+                if !stats.noresponsefrom.is_empty() {
+                    eprintln!(
+                        "No response from {} of {} nodes: {}",
+                        stats.noresponsefrom.len(),
+                        stats.discovered(),
+                        stats.noresponsefrom.join(" ")
+                    );
+                }
+            } else {
+                match show.results {
+                    Some(lines) => print!("{}", lines(results, called.verbose)),
+                    None => print!(
+                        "{}",
+                        render::printrpc(results, &called.ddl, called.verbose)
+                    ),
+                }
+                let report = render::report(
+                    stats,
+                    aggregates,
+                    &show.caption,
+                    show.summarize,
+                    called.verbose,
+                )?;
+                print!("{report}");
+            }
+            Ok(stats.exit_code())
+        }
+    }
+}
+
+/// [`call`] then [`print`].
+pub fn run(
+    flags: &RpcFlags,
+    agent: &str,
+    action: &str,
+    inputs: Inputs,
+    show: &Show,
+) -> anyhow::Result<i32> {
+    let called = call(flags, agent, action, inputs, false, true)?;
+    print(&called, show)
+}
