@@ -200,10 +200,19 @@ impl Node {
     fn dispatch(&self, frame: &Frame, tasks: &mut JoinSet<()>) {
         let h = &self.handler;
         let agents = &self.loaded.agents;
-        let Outcome::Accepted(accepted) =
-            checks::check_request(&h.psk, &h.stats, agents, frame, &self.info, unix_now())
-        else {
-            return;
+        let outcome =
+            checks::check_request(&h.psk, &h.stats, agents, frame, &self.info, unix_now());
+        let accepted = match outcome {
+            Outcome::Accepted(accepted) => accepted,
+            other => {
+                if let Some(miss) = other.miss().cloned()
+                    && tasks.len() < MAX_RUNNING + MAX_WAITING
+                {
+                    let h = h.clone();
+                    tasks.spawn(async move { h.miss(miss).await });
+                }
+                return;
+            }
         };
         if tasks.len() >= MAX_RUNNING + MAX_WAITING {
             tracing::warn!(

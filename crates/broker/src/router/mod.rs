@@ -16,7 +16,8 @@ pub use subscription::{AckMode, ConnId, SubKey};
 
 /// The header of a RECEIPT for a SEND that says how many subscriptions the message was
 /// delivered to when it was routed. A client that knows how many nodes got a request
-/// knows when every one of them has answered (see docs/architecture.md).
+/// knows when every one of them has answered (`marionette_wire::accounting`, which the
+/// broker does not depend on, has the same name; a test checks they agree).
 pub const DELIVERED_HEADER: &str = "marionette-delivered";
 
 use crate::config::BrokerConfig;
