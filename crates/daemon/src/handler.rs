@@ -34,6 +34,8 @@ pub struct Handler {
     pub connector: Connector,
     /// Bounds the actions running at once.
     pub running: Arc<Semaphore>,
+    /// How long every request waits before it runs (zero but on a simulated slow node).
+    pub delay: Duration,
 }
 
 impl Handler {
@@ -49,6 +51,9 @@ impl Handler {
             accounting,
         } = accepted;
         let work = async {
+            if !self.delay.is_zero() {
+                tokio::time::sleep(self.delay).await;
+            }
             let _permit = self.running.clone().acquire_owned().await.ok()?;
             let limit = agent.timeout();
             let call = Call {

@@ -47,6 +47,8 @@ pub enum NodeData {
     Fixed {
         facts: FactMap,
         classes: Vec<String>,
+        /// Every request is answered this much later (a slow node of a fleet emulator).
+        delay: Duration,
     },
 }
 
@@ -121,7 +123,7 @@ impl Node {
         let loaded = Loaded::load(&config, &data);
         let info = Arc::new(match &data {
             NodeData::FromConfig => node::node_info(&config, &loaded.meta, None),
-            NodeData::Fixed { facts, classes } => NodeInfo {
+            NodeData::Fixed { facts, classes, .. } => NodeInfo {
                 identity: config.identity.clone(),
                 classes: classes.clone(),
                 agents: loaded.meta.iter().cloned().collect(),
@@ -141,6 +143,10 @@ impl Node {
             stats: Arc::new(Stats::default()),
             connector,
             running: Arc::new(Semaphore::new(MAX_RUNNING)),
+            delay: match &data {
+                NodeData::Fixed { delay, .. } => *delay,
+                NodeData::FromConfig => Duration::ZERO,
+            },
         });
         let registration = Registration::new(&config, dialect, handler.clone(), loaded.names());
         Ok(Node {
