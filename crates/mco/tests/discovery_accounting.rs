@@ -90,8 +90,11 @@ fn wait_for_fleet(client: &Path, n: u64) {
 }
 
 /// A STOMP subscriber to the discovery topic that never answers: what a real node the
-/// filter does not match looks like to the client.
-struct Silent(TcpStream);
+/// filter does not match looks like to the client. Its subscription lasts as long as the
+/// connection it holds.
+struct Silent {
+    _connection: TcpStream,
+}
 
 impl Silent {
     fn subscribe(port: u16) -> Silent {
@@ -110,7 +113,7 @@ impl Silent {
         .unwrap();
         let n = s.read(&mut buf).unwrap();
         assert!(buf[..n].starts_with(b"RECEIPT"), "{:?}", &buf[..n]);
-        Silent(s)
+        Silent { _connection: s }
     }
 }
 
