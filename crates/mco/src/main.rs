@@ -44,6 +44,12 @@ enum Command {
     /// endpoint on 127.0.0.1:61680) and a local daemon, ready for `mco ping`.
     Up(up_cmd::UpArgs),
     /// Ping every node that passes the filters.
+    ///
+    /// Against marionette's broker, ping ends as soon as every node that received it has
+    /// answered or said the filter does not match it; nodes that never say so (real
+    /// mcollectived) are covered by a 0.3 s window after the last reply. Against ActiveMQ
+    /// or RabbitMQ it waits the fixed 5 s (plus --dt) as MCollective does, unless
+    /// --discovery-window is given. -t stays the hard limit.
     Ping(ping_cmd::PingArgs),
     /// Call an agent's action on the nodes that pass the filters.
     Rpc(rpc_cmd::RpcArgs),
