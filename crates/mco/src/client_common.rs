@@ -322,6 +322,7 @@ impl Loaded {
             process_results: true,
             reply_to: None,
             nodes: None,
+            safety: Default::default(),
         }
     }
 }
