@@ -5,9 +5,13 @@
 
 use crate::client_common::{CommonArgs, Loaded};
 use crate::find_cmd;
+use crate::report::Usage;
 use anyhow::{Context, bail};
 use clap::Args;
+use marionette_client::batch::Safety;
 use marionette_client::rpc::Limit;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// MCollective's common, filter and RPC options.
 #[derive(Args, Debug, Clone, Default)]
@@ -26,6 +30,13 @@ pub struct RpcFlags {
     /// Sleep time between batches, in seconds.
     #[arg(long = "batch-sleep", value_name = "SECONDS")]
     pub batch_sleep: Option<f64>,
+    /// With --batch: run K nodes first, alone, and go on only if all of them succeeded.
+    #[arg(long = "canary", value_name = "K")]
+    pub canary: Option<usize>,
+    /// With --batch: stop the remaining batches once more than F nodes failed (a count,
+    /// or a percentage of the nodes, "10%"). A node that did not answer counts as failed.
+    #[arg(long = "max-failures", value_name = "F")]
+    pub max_failures: Option<String>,
     /// Send the request to only a subset of the nodes (a count or a percentage).
     #[arg(long = "limit-nodes", visible_aliases = ["ln", "limit"], value_name = "COUNT")]
     pub limit_nodes: Option<String>,
@@ -70,6 +81,23 @@ impl RpcFlags {
                 (loaded.opts.batch_size > 0).then_some(Limit::Count(loaded.opts.batch_size as usize))
             }
         })
+    }
+
+    /// `--canary`, `--max-failures` and, for a batched call, the Ctrl-C switch; checked
+    /// against the batch.
+    pub fn safety(&self, batch: Option<Limit>) -> anyhow::Result<Safety> {
+        let safety = Safety {
+            canary: self.canary,
+            max_failures: match &self.max_failures {
+                Some(f) => Some(Limit::parse(f).map_err(|e| Usage(format!("--max-failures: {e}")))?),
+                None => None,
+            },
+            stop: batch.is_some().then(|| Arc::new(AtomicBool::new(false))),
+        };
+        if let Err(e) = safety.check(batch) {
+            return Err(Usage(e.to_string()).into());
+        }
+        Ok(safety)
     }
 
     /// The nodes of `--nodes FILE`, or of stdin when it is not a terminal and replies are

@@ -5,13 +5,17 @@
 //! form, and gives MCollective's exit status; [`run`] is both.
 
 use crate::client_common::{self, ConsoleProgress};
+use crate::report::Usage;
 use crate::rpc_flags::RpcFlags;
+use marionette_client::ClientError;
 use marionette_client::aggregate::Aggregates;
 use marionette_client::render;
 use marionette_client::rpc::{self, Outcome, RpcCall, RpcResult};
 use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// No DDL names the agent.
 #[derive(Debug)]
@@ -43,6 +47,19 @@ pub struct Called {
     pub json: bool,
 }
 
+/// Sets `stop` on Ctrl-C: the batch in flight finishes (up to its timeout) and no more
+/// are sent. A second Ctrl-C ends the command at once. Runs on the command's runtime.
+async fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    stop.store(true, Ordering::Relaxed);
+    eprintln!("\nInterrupted: finishing the batch in flight; no more batches will be sent.");
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(130);
+    }
+}
+
 /// Makes the call `agent#action` with `inputs` as `flags` say: `no_results` sends it
 /// without waiting (`--nr`); `progress` false keeps the progress bar off.
 pub fn call(
@@ -65,6 +82,7 @@ pub fn call(
     };
     let limit = flags.limit()?;
     let batch = flags.batch(&loaded)?;
+    let safety = flags.safety(batch)?;
     let nodes = flags.nodes(!no_results)?;
     if let Some(display) = flags.display()?
         && let Some(a) = ddl.actions.iter_mut().find(|a| a.name == action)
@@ -78,16 +96,24 @@ pub fn call(
         process_results: !no_results,
         reply_to: flags.reply_to.clone(),
         nodes,
+        safety,
         ..loaded.rpc_call(&flags.common, agent, action, data, &filter)
     };
     let json = flags.json;
     let bar = progress && !json && !flags.common.no_progress;
     let mut progress = ConsoleProgress::new(!json, bar, batch.is_some());
+    let stop = call.safety.stop.clone();
     let outcome = client_common::runtime()?.block_on(async {
+        if let Some(stop) = stop {
+            tokio::spawn(stop_on_ctrl_c(stop));
+        }
         let mut client = client_common::connect(loaded.opts).await?;
         let r = rpc::call(&mut client, &ddl, &call, &mut progress).await;
         client.close().await;
-        anyhow::Ok(r?)
+        match r {
+            Err(ClientError::Batch(e)) => Err(Usage(e.to_string()).into()),
+            r => anyhow::Ok(r?),
+        }
     })?;
     Ok(Called {
         agent: agent.to_string(),
@@ -193,6 +219,9 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
                     called.verbose,
                 )?;
                 print!("{report}");
+                if let Some(batches) = &stats.batches {
+                    print!("\n{}", batches.text());
+                }
             }
             Ok(stats.exit_code())
         }
