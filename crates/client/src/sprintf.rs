@@ -95,7 +95,9 @@ pub fn format(fmt: &str, args: &[Value]) -> Result<String, FormatError> {
                     let mut n = u64::from(c as u8 - b'0');
                     while let Some((_, d @ '0'..='9')) = chars.peek().copied() {
                         chars.next();
-                        n = n.saturating_mul(10).saturating_add(u64::from(d as u8 - b'0'));
+                        n = n
+                            .saturating_mul(10)
+                            .saturating_add(u64::from(d as u8 - b'0'));
                     }
                     if matches!(chars.peek(), Some((_, '$'))) {
                         return Err(unsupported(&fmt[start..], fmt, "$"));
@@ -114,7 +116,9 @@ pub fn format(fmt: &str, args: &[Value]) -> Result<String, FormatError> {
                     let mut n = 0u64;
                     while let Some((_, d @ '0'..='9')) = chars.peek().copied() {
                         chars.next();
-                        n = n.saturating_mul(10).saturating_add(u64::from(d as u8 - b'0'));
+                        n = n
+                            .saturating_mul(10)
+                            .saturating_add(u64::from(d as u8 - b'0'));
                     }
                     spec.precision = Some(bound(n, FormatError::PrecisionTooBig)?);
                 }

@@ -254,7 +254,14 @@ fn verbose_as_recorded() {
     let got = format!(
         "Discovering hosts using the mc method for 2 second(s) .... 3\n\n\n{}{}",
         render::printrpc(&results, &ddl, true),
-        render::report(&stats, &Aggregates::default(), "rpcutil#ping call stats", true, true).unwrap()
+        render::report(
+            &stats,
+            &Aggregates::default(),
+            "rpcutil#ping call stats",
+            true,
+            true
+        )
+        .unwrap()
     );
     if render::ruby_time(UNIX_EPOCH) == "1970-01-01 00:00:00 +0000" {
         assert_eq!(got, want);

@@ -1,7 +1,7 @@
 //! `mco rpc AGENT ACTION [key=value ...]`: a SimpleRPC call with the stock client's output.
 
 use crate::rpc_flags::RpcFlags;
-use crate::rpc_run::{self, Inputs, NoDdl, Show};
+use crate::rpc_run::{self, Inputs, Mode, NoDdl, Show};
 use clap::Args;
 
 /// `mco rpc [options] [filters] AGENT ACTION [key=value ...]`.
@@ -57,14 +57,8 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    let called = match rpc_run::call(
-        &args.flags,
-        &agent,
-        &action,
-        Inputs::Cli(pairs),
-        args.no_results,
-        true,
-    ) {
+    let mode = Mode::rpc(args.no_results);
+    let called = match rpc_run::call(&args.flags, &agent, &action, Inputs::Cli(pairs), mode) {
         Err(e) if e.is::<NoDdl>() => {
             println!("Could not create RPC client: {e}");
             return Ok(1);

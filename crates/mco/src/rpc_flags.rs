@@ -77,9 +77,8 @@ impl RpcFlags {
                     None => bail!("invalid argument: --batch {b}"),
                 }
             }
-            None => {
-                (loaded.opts.batch_size > 0).then_some(Limit::Count(loaded.opts.batch_size as usize))
-            }
+            None => (loaded.opts.batch_size > 0)
+                .then_some(Limit::Count(loaded.opts.batch_size as usize)),
         })
     }
 
@@ -89,7 +88,9 @@ impl RpcFlags {
         let safety = Safety {
             canary: self.canary,
             max_failures: match &self.max_failures {
-                Some(f) => Some(Limit::parse(f).map_err(|e| Usage(format!("--max-failures: {e}")))?),
+                Some(f) => {
+                    Some(Limit::parse(f).map_err(|e| Usage(format!("--max-failures: {e}")))?)
+                }
                 None => None,
             },
             stop: batch.is_some().then(|| Arc::new(AtomicBool::new(false))),

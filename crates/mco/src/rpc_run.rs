@@ -60,15 +60,48 @@ async fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
     }
 }
 
-/// Makes the call `agent#action` with `inputs` as `flags` say: `no_results` sends it
-/// without waiting (`--nr`); `progress` false keeps the progress bar off.
+/// What differs between `mco rpc` and the applications when a call is made.
+#[derive(Debug, Clone, Copy)]
+pub struct Mode {
+    /// Send without waiting for replies (`--nr`).
+    pub no_results: bool,
+    /// Draw the progress bar (unless `--np` or `--json`).
+    pub progress: bool,
+    /// Print the "Discovering hosts" line (unless `--json`).
+    pub discovery_line: bool,
+    /// Take the nodes from stdin when it is not a terminal.
+    pub stdin_nodes: bool,
+}
+
+impl Mode {
+    /// `mco rpc`'s: it announces discovery and reads nodes from a piped stdin.
+    pub fn rpc(no_results: bool) -> Mode {
+        Mode {
+            no_results,
+            progress: true,
+            discovery_line: true,
+            stdin_nodes: true,
+        }
+    }
+
+    /// An application's: discovery is announced only with `-v`, stdin is left alone.
+    pub fn application(flags: &RpcFlags) -> Mode {
+        Mode {
+            no_results: false,
+            progress: true,
+            discovery_line: flags.common.verbose,
+            stdin_nodes: false,
+        }
+    }
+}
+
+/// Makes the call `agent#action` with `inputs` as `flags` and `mode` say.
 pub fn call(
     flags: &RpcFlags,
     agent: &str,
     action: &str,
     inputs: Inputs,
-    no_results: bool,
-    progress: bool,
+    mode: Mode,
 ) -> anyhow::Result<Called> {
     let loaded = flags.common.load()?;
     let mut ddl = match marionette_ddl::libdir::lookup(&loaded.libdir, agent) {
@@ -83,7 +116,7 @@ pub fn call(
     let limit = flags.limit()?;
     let batch = flags.batch(&loaded)?;
     let safety = flags.safety(batch)?;
-    let nodes = flags.nodes(!no_results)?;
+    let nodes = flags.nodes(!mode.no_results && mode.stdin_nodes)?;
     if let Some(display) = flags.display()?
         && let Some(a) = ddl.actions.iter_mut().find(|a| a.name == action)
     {
@@ -93,15 +126,15 @@ pub fn call(
         limit,
         batch,
         batch_sleep: flags.batch_sleep.unwrap_or(loaded.opts.batch_sleep),
-        process_results: !no_results,
+        process_results: !mode.no_results,
         reply_to: flags.reply_to.clone(),
         nodes,
         safety,
         ..loaded.rpc_call(&flags.common, agent, action, data, &filter)
     };
     let json = flags.json;
-    let bar = progress && !json && !flags.common.no_progress;
-    let mut progress = ConsoleProgress::new(!json, bar, batch.is_some());
+    let bar = mode.progress && !json && !flags.common.no_progress;
+    let mut progress = ConsoleProgress::new(mode.discovery_line && !json, bar, batch.is_some());
     let stop = call.safety.stop.clone();
     let outcome = client_common::runtime()?.block_on(async {
         if let Some(stop) = stop {
@@ -125,6 +158,9 @@ pub fn call(
     })
 }
 
+/// A command's own layout of the results (the results and `-v`).
+pub type Lines<'a> = &'a dyn Fn(&[RpcResult], bool) -> String;
+
 /// How a command shows its results on the console.
 pub struct Show<'a> {
     /// The caption of the `-v` stats block.
@@ -132,7 +168,10 @@ pub struct Show<'a> {
     /// Whether the aggregate summaries are printed (`printrpcstats :summarize`).
     pub summarize: bool,
     /// The results' own lines, or the stock layout (`printrpc`) when `None`.
-    pub results: Option<&'a dyn Fn(&[RpcResult], bool) -> String>,
+    pub results: Option<Lines<'a>>,
+    /// Print the stats even when nothing was discovered (an application's
+    /// `printrpcstats` runs whatever the call found).
+    pub always_stats: bool,
 }
 
 impl Show<'_> {
@@ -142,6 +181,7 @@ impl Show<'_> {
             caption: format!("{agent}#{action} call stats"),
             summarize: true,
             results: None,
+            always_stats: false,
         }
     }
 }
@@ -181,6 +221,14 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
                 print!("{}", json(&[], &none));
             } else {
                 print!("\n\n");
+                if show.always_stats {
+                    let none = Aggregates::default();
+                    let verbose = called.verbose;
+                    print!(
+                        "{}",
+                        render::report(stats, &none, &show.caption, false, verbose)?
+                    );
+                }
             }
             Ok(stats.exit_code())
         }
@@ -206,10 +254,7 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
             } else {
                 match show.results {
                     Some(lines) => print!("{}", lines(results, called.verbose)),
-                    None => print!(
-                        "{}",
-                        render::printrpc(results, &called.ddl, called.verbose)
-                    ),
+                    None => print!("{}", render::printrpc(results, &called.ddl, called.verbose)),
                 }
                 let report = render::report(
                     stats,
@@ -228,14 +273,20 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
     }
 }
 
-/// [`call`] then [`print`].
+/// [`call`] as an application makes it, then [`print`].
 pub fn run(
     flags: &RpcFlags,
     agent: &str,
     action: &str,
-    inputs: Inputs,
+    data: Vec<(Value, Value)>,
     show: &Show,
 ) -> anyhow::Result<i32> {
-    let called = call(flags, agent, action, inputs, false, true)?;
+    let called = call(
+        flags,
+        agent,
+        action,
+        Inputs::Typed(data),
+        Mode::application(flags),
+    )?;
     print(&called, show)
 }

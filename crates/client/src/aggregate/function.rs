@@ -82,9 +82,15 @@ pub enum State {
         counts: Vec<(Value, usize)>,
     },
     Sum(Number),
-    Average { total: Number, count: usize },
+    Average {
+        total: Number,
+        count: usize,
+    },
     /// `nettest_mma`: minimum, maximum and total of the values that read as numbers.
-    MinMaxAverage { values: [f64; 3], count: usize },
+    MinMaxAverage {
+        values: [f64; 3],
+        count: usize,
+    },
 }
 
 /// What a function yields.
@@ -221,7 +227,10 @@ impl State {
             State::Summary(counts) | State::BooleanSummary { counts, .. } => {
                 (Summary::Collection(counts), format.unwrap_or_default())
             }
-            State::Sum(total) => (Summary::Numeric(vec![total.to_value()]), format.unwrap_or_default()),
+            State::Sum(total) => (
+                Summary::Numeric(vec![total.to_value()]),
+                format.unwrap_or_default(),
+            ),
             State::Average { total, count } => (
                 Summary::Numeric(vec![total.divide(count)?.to_value()]),
                 format.unwrap_or_default(),

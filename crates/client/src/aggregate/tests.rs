@@ -196,7 +196,10 @@ fn average_of_floats_with_a_format() {
     );
     let replies = [12.0, 12.69].map(|f| reply(&[("t", Value::Float(f))]));
     // (12.0 + 12.69) / 2 is 12.345, which Ruby prints as 12.34.
-    assert_eq!(text(&d, &replies), "Summary of Time:\n\n   Average: 12.34\n\n");
+    assert_eq!(
+        text(&d, &replies),
+        "Summary of Time:\n\n   Average: 12.34\n\n"
+    );
 }
 
 #[test]
@@ -333,8 +336,8 @@ fn nettest_min_max_average() {
             Some("Min: %.3fms  Max: %.3fms  Average: %.3fms"),
         )],
     );
-    let replies = [s("1.5"), Value::Float(0.25), Value::Nil, Value::Int(3)]
-        .map(|v| reply(&[("rtt", v)]));
+    let replies =
+        [s("1.5"), Value::Float(0.25), Value::Nil, Value::Int(3)].map(|v| reply(&[("rtt", v)]));
     assert_eq!(
         text(&d, &replies),
         "Summary of RTT:\n\n   Min: 0.250ms  Max: 3.000ms  Average: 1.583ms\n\n"
@@ -376,11 +379,10 @@ fn a_format_that_does_not_apply_is_an_error() {
         err.to_string(),
         "cannot print the summary of v with the format \"%s %s %s\": too few arguments"
     );
-    let d = ddl(
-        &[("v", "V")],
-        vec![agg("average", "v", vec![], Some("%a"))],
-    );
-    let err = run(&d, &[reply(&[("v", Value::Int(1))])]).text().unwrap_err();
+    let d = ddl(&[("v", "V")], vec![agg("average", "v", vec![], Some("%a"))]);
+    let err = run(&d, &[reply(&[("v", Value::Int(1))])])
+        .text()
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "cannot print the summary of v with the format \"%a\": unsupported format directive %a in \"%a\""
@@ -408,7 +410,12 @@ fn failures_alone_are_shown_only_without_verbose() {
 #[test]
 fn json_summaries() {
     let d = ddl(
-        &[("status", "Status"), ("size", "Size"), ("t", "T"), ("rtt", "RTT")],
+        &[
+            ("status", "Status"),
+            ("size", "Size"),
+            ("t", "T"),
+            ("rtt", "RTT"),
+        ],
         vec![
             agg("summary", "status", vec![], None),
             agg("sum", "size", vec![], None),

@@ -64,8 +64,8 @@ impl AggregateResult {
                 }
                 let mut out = String::new();
                 for (k, n) in self.ranked() {
-                    let line = sprintf::format(&self.format, &[k, Value::Int(n as i64)])
-                        .map_err(fail)?;
+                    let line =
+                        sprintf::format(&self.format, &[k, Value::Int(n as i64)]).map_err(fail)?;
                     puts(&mut out, &line);
                 }
                 if out.ends_with('\n') {
@@ -126,7 +126,10 @@ impl Aggregates {
             } else {
                 // Ruby's split drops trailing empty pieces.
                 let lines: Vec<&str> = report.split('\n').collect();
-                let n = lines.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1);
+                let n = lines
+                    .iter()
+                    .rposition(|l| !l.is_empty())
+                    .map_or(0, |i| i + 1);
                 let indented: Vec<String> = lines[..n].iter().map(|l| format!("   {l}")).collect();
                 puts(&mut out, &indented.join("\n"));
             }

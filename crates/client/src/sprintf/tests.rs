@@ -8,7 +8,11 @@ fn s(v: &str) -> Value {
 }
 
 fn ok(fmt: &str, args: &[Value], want: &str) {
-    assert_eq!(format(fmt, args).as_deref(), Ok(want), "format({fmt:?}, {args:?})");
+    assert_eq!(
+        format(fmt, args).as_deref(),
+        Ok(want),
+        "format({fmt:?}, {args:?})"
+    );
 }
 
 fn err(fmt: &str, args: &[Value], want: &str) {
@@ -21,7 +25,11 @@ fn err(fmt: &str, args: &[Value], want: &str) {
 #[test]
 fn strings() {
     ok("%s = %s", &[s("running"), Value::Int(2)], "running = 2");
-    ok("%10s = %s", &[s("stopped"), Value::Int(1)], "   stopped = 1");
+    ok(
+        "%10s = %s",
+        &[s("stopped"), Value::Int(1)],
+        "   stopped = 1",
+    );
     ok("%-5s|", &[s("ab")], "ab   |");
     ok("%5.2s", &[s("hello")], "   he");
     ok("%5.3s|", &[s("abcdef")], "  abc|");
@@ -133,11 +141,27 @@ fn floats() {
     ok("%.2f", &[Value::Float(2.675)], "2.68");
     ok("%.2f", &[Value::Float(12.355)], "12.36");
     ok("%.2f", &[Value::Float(12.365)], "12.36");
-    ok("%.5f", &[Value::Float(-542009920.2225453)], "-542009920.22254");
-    ok("%.5f", &[Value::Float(-7537382795.369645)], "-7537382795.36965");
+    ok(
+        "%.5f",
+        &[Value::Float(-542009920.2225453)],
+        "-542009920.22254",
+    );
+    ok(
+        "%.5f",
+        &[Value::Float(-7537382795.369645)],
+        "-7537382795.36965",
+    );
     ok("%.17f", &[Value::Float(12.345)], "12.34500000000000064");
-    ok("%.30f", &[Value::Float(0.1)], "0.100000000000000005551115123126");
-    ok("%f", &[Value::Int(1152921504606846977)], "1152921504606846977.000000");
+    ok(
+        "%.30f",
+        &[Value::Float(0.1)],
+        "0.100000000000000005551115123126",
+    );
+    ok(
+        "%f",
+        &[Value::Int(1152921504606846977)],
+        "1152921504606846977.000000",
+    );
     // Ruby's quick estimate saw a half after an even digit: no rounding, zeros kept.
     ok(
         "%-.14G",
@@ -214,14 +238,26 @@ fn ruby_errors() {
     err("%d", &[s("1e3")], "invalid value for Integer(): \"1e3\"");
     err("%d", &[s("08")], "invalid value for Integer(): \"08\"");
     err("%d", &[s("")], "invalid value for Integer(): \"\"");
-    err("%d", &[Value::Bool(true)], "can't convert true into Integer");
-    err("%d", &[Value::sym("a")], "can't convert Symbol into Integer");
+    err(
+        "%d",
+        &[Value::Bool(true)],
+        "can't convert true into Integer",
+    );
+    err(
+        "%d",
+        &[Value::sym("a")],
+        "can't convert Symbol into Integer",
+    );
     err(
         "%d",
         &[Value::Array(vec![Value::Int(1)])],
         "can't convert Array into Integer",
     );
-    err("%d", &[Value::Hash(vec![])], "can't convert Hash into Integer");
+    err(
+        "%d",
+        &[Value::Hash(vec![])],
+        "can't convert Hash into Integer",
+    );
     err("%d", &[Value::Float(f64::NAN)], "NaN");
     err("%d", &[Value::Float(f64::INFINITY)], "Infinity");
     err("%f", &[Value::Nil], "can't convert nil into Float");
@@ -314,4 +350,3 @@ fn output_is_bounded() {
     let args = vec![Value::Nil; 300];
     assert_eq!(format(&fmt, &args), Err(FormatError::TooLong));
 }
-
