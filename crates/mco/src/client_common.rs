@@ -323,6 +323,7 @@ impl Loaded {
             reply_to: None,
             nodes: None,
             safety: Default::default(),
+            retry_missing: 0,
         }
     }
 }

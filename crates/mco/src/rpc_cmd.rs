@@ -36,6 +36,10 @@ pub struct RpcArgs {
     /// Sleep time between batches, in seconds.
     #[arg(long = "batch-sleep", value_name = "SECONDS")]
     pub batch_sleep: Option<f64>,
+    /// Send the request again, up to N times, to the nodes that did not answer (each
+    /// round with a new request id), and say which answered which round.
+    #[arg(long = "retry-missing", value_name = "N", default_value_t = 0)]
+    pub retry_missing: u32,
     /// With --batch: run K nodes first, alone, and go on only if all of them succeeded.
     #[arg(long = "canary", value_name = "K")]
     pub canary: Option<usize>,
@@ -177,6 +181,7 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         reply_to: args.reply_to.clone(),
         nodes,
         safety,
+        retry_missing: args.retry_missing,
         ..loaded.rpc_call(&args.common, &agent, &action, data, &filter)
     };
     let mut ddl = ddl;
@@ -263,6 +268,9 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
                 );
                 if let Some(batches) = &stats.batches {
                     print!("\n{}", batches.text());
+                }
+                for retry in &stats.retries {
+                    print!("{}", retry.text());
                 }
             }
             Ok(stats.exit_code())
