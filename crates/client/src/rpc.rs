@@ -58,6 +58,8 @@ pub trait Progress {
     fn start(&mut self, _total: usize) {}
     /// `done` of `total` nodes answered.
     fn update(&mut self, _done: usize, _total: usize) {}
+    /// A result, as it arrives.
+    fn result(&mut self, _result: &RpcResult) {}
     /// All replies are in (or the wait is over).
     fn finish(&mut self) {}
 }
@@ -189,6 +191,7 @@ impl Collector<'_> {
             RpcResult::from_reply(&self.call.agent, &self.call.action, &r.senderid, &r.payload);
         self.stats.record(&res);
         self.aggregates.add(&res);
+        self.progress.result(&res);
         self.results.push(res);
         self.progress.update(self.results.len(), self.total);
         Flow::Continue
