@@ -501,6 +501,10 @@ fn ruby_beyond_the_subset_is_refused_with_its_place() {
             "line 11, column 1: a statement cannot start with a list: loops such as `[...].each do |x|` are not supported; declare each action on its own",
         ),
         (
+            "[\"start\", \"stop\"].each do |act|\n  action act, :description => \"#{act.capitalize} a service\" do\n",
+            "line 11, column 1: a statement cannot start with a list: loops such as `[...].each do |x|` are not supported; declare each action on its own",
+        ),
+        (
             "action \"a\", :description => \"#{act} a service\" do\nend\n",
             "line 11, column 30: string interpolation (#{...}) is not supported; write the text out",
         ),

@@ -31,6 +31,8 @@ pub(crate) enum Tok {
         source: String,
         flags: String,
     },
+    /// A double-quoted string with `#{…}` in it, at the place of the first one.
+    Interpolated(Pos),
     /// `%w[]` (strings) or `%i[]` (symbols).
     Words {
         words: Vec<String>,
@@ -128,6 +130,7 @@ pub(crate) fn tokenize(text: &str) -> Result<Vec<Token>, RubyDdlError> {
         line: 1,
         col: 1,
         tokens: Vec::new(),
+        interpolation: None,
     };
     lexer.run()?;
     Ok(lexer.tokens)
@@ -139,6 +142,8 @@ struct Lexer<'a> {
     line: u32,
     col: u32,
     tokens: Vec<Token>,
+    /// Where the literal being read interpolates, if it does.
+    interpolation: Option<Pos>,
 }
 
 impl Lexer<'_> {
@@ -184,6 +189,10 @@ impl Lexer<'_> {
                 format!("more than {MAX_TOKENS} tokens"),
             ));
         }
+        let tok = match self.interpolation.take() {
+            Some(at) => Tok::Interpolated(at),
+            None => tok,
+        };
         self.tokens.push(Token {
             tok,
             pos,

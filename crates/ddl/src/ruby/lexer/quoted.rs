@@ -47,7 +47,9 @@ impl Lexer<'_> {
             .map_err(|_| RubyDdlError::syntax(pos, "the string's escapes make invalid UTF-8"))
     }
 
-    /// A double-quoted body with Ruby's escapes; interpolation is refused.
+    /// A double-quoted body with Ruby's escapes. Interpolation is skipped over and noted,
+    /// so that the token becomes [`Tok::Interpolated`]: the parser refuses it where it
+    /// meets it, after any earlier error (such as the loop it usually sits in).
     pub(super) fn double_quoted(
         &mut self,
         open: u8,
@@ -68,10 +70,11 @@ impl Lexer<'_> {
                     let interpolates = self.peek() == Some(b'{')
                         || next.is_some_and(|n| is_ident_start(n) || n == b'@');
                     if interpolates {
-                        return Err(RubyDdlError::syntax(
-                            at,
-                            "string interpolation (#{...}) is not supported; write the text out",
-                        ));
+                        self.interpolation.get_or_insert(at);
+                        if self.peek() == Some(b'{') {
+                            self.skip_interpolation(pos)?;
+                            continue;
+                        }
                     }
                     out.push(b);
                 }
@@ -88,6 +91,29 @@ impl Lexer<'_> {
             }
         }
         Lexer::utf8(out, pos)
+    }
+
+    /// The code of `#{…}` after `#`: up to its matching `}`, passing over quoted text.
+    fn skip_interpolation(&mut self, pos: Pos) -> Result<(), RubyDdlError> {
+        let mut depth = 0usize;
+        let mut quote = None;
+        loop {
+            let b = self
+                .bump()
+                .ok_or_else(|| Lexer::unterminated("string", pos))?;
+            match (quote, b) {
+                (Some(_), b'\\') => {
+                    self.bump();
+                }
+                (Some(q), b) if b == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'{') => depth += 1,
+                (None, b'}') if depth == 1 => return Ok(()),
+                (None, b'}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
     }
 
     /// One escape after `\` in a double-quoted string.

@@ -131,8 +131,20 @@ fn comments_continuations_and_end() {
 #[test]
 fn refusals_name_the_place() {
     assert_eq!(
-        err("a = \"x #{y}\""),
-        "line 1, column 8: string interpolation (#{...}) is not supported; write the text out"
+        toks("\"x #{y.sub(/p$/, '}')} #{z}\" :\"#@v\""),
+        vec![
+            Tok::Interpolated(Pos { line: 1, column: 4 }),
+            Tok::Interpolated(Pos {
+                line: 1,
+                column: 32
+            }),
+            Tok::Eof
+        ]
+    );
+    assert_eq!(toks("\"# #x\""), vec![Tok::Str("# #x".into()), Tok::Eof]);
+    assert_eq!(
+        err("\"#{\""),
+        "line 1, column 1: unterminated string meets end of file"
     );
     assert_eq!(
         err("\n  \"abc"),

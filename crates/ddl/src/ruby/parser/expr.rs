@@ -185,6 +185,12 @@ impl Parser<'_> {
                     format!("constants such as `{c}` are not supported"),
                 ));
             }
+            Tok::Interpolated(at) => {
+                return Err(RubyDdlError::syntax(
+                    *at,
+                    "string interpolation (#{...}) is not supported; write the text out",
+                ));
+            }
             other => {
                 return Err(RubyDdlError::syntax(
                     pos,

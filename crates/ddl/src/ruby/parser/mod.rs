@@ -22,6 +22,7 @@ pub(super) fn describe_token(tok: &Tok) -> String {
         Tok::Int(i) => format!("`{i}`"),
         Tok::Float(f) => format!("`{f}`"),
         Tok::Str(_) => "a string".into(),
+        Tok::Interpolated(_) => "an interpolated string".into(),
         Tok::Sym(s) => format!("`:{s}`"),
         Tok::Regexp { .. } => "a regexp".into(),
         Tok::Words { .. } => "a %w list".into(),
@@ -269,6 +270,7 @@ impl<'a> Parser<'a> {
         let t = self.peek();
         match &t.tok {
             Tok::Str(_) | Tok::Sym(_) | Tok::Int(_) | Tok::Float(_) | Tok::Regexp { .. } => true,
+            Tok::Interpolated(_) => true,
             Tok::Words { .. } | Tok::Label(_) | Tok::Const(_) => true,
             Tok::Ident(w) => w != "do" && w != "end",
             Tok::Op("[" | "(") => t.space_before,
