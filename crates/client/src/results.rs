@@ -61,6 +61,8 @@ pub struct Stats {
     pub requestid: Option<String>,
     /// The broker connection was lost while replies were collected (why).
     pub interrupted: Option<String>,
+    /// How a batched call went (which nodes ran, failed, were skipped).
+    pub batches: Option<crate::batch::BatchReport>,
 }
 
 impl Default for Stats {
@@ -79,6 +81,7 @@ impl Default for Stats {
             unexpectedresponsefrom: Vec::new(),
             requestid: None,
             interrupted: None,
+            batches: None,
         }
     }
 }
@@ -109,10 +112,13 @@ impl Stats {
             .filter(|n| !discovered.contains(n))
             .cloned()
             .collect();
+        // Nodes a batched run skipped were never asked: they are not silent.
+        let skipped: HashSet<&String> =
+            self.batches.iter().flat_map(|b| b.skipped.iter()).collect();
         self.noresponsefrom = self
             .discovered_nodes
             .iter()
-            .filter(|n| !responded.contains(n))
+            .filter(|n| !responded.contains(n) && !skipped.contains(n))
             .cloned()
             .collect();
     }

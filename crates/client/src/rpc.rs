@@ -2,6 +2,7 @@
 //! the targets, then send once or in batches and collect the results.
 
 use crate::aggregate::{AggregateSummary, Aggregator};
+use crate::batch::{BatchReport, Safety};
 use crate::client::{Client, ClientError, Flow, Reply, ReplyMode, RequestSpec, RequestStats};
 use crate::limit;
 use crate::request::{self, Targets};
@@ -40,6 +41,8 @@ pub struct RpcCall {
     pub reply_to: Option<String>,
     /// Nodes from `--nodes FILE` or stdin: no discovery, direct requests.
     pub nodes: Option<Vec<String>>,
+    /// Canary, failure budget and stop switch of a batched call.
+    pub safety: Safety,
 }
 
 /// What a caller is told while a call runs.
@@ -345,7 +348,9 @@ impl<'a> Rpc<'a> {
         Ok(())
     }
 
-    /// Directed requests to `batch` nodes at a time, `--batch-sleep` apart.
+    /// Directed requests to `batch` nodes at a time, `--batch-sleep` apart: the canary
+    /// first when there is one; the rest skipped once the canary failed, the failure
+    /// budget is passed or the stop switch was set, each reason in the stats' report.
     async fn send_in_batches(
         &mut self,
         data: Vec<(Value, Value)>,
@@ -359,9 +364,11 @@ impl<'a> Rpc<'a> {
             return Err(ClientError::BatchWithoutDirectAddressing);
         }
         let size = batch.batch_size(nodes.len());
-        let mut processed = 0;
+        call.safety.check(Some(Limit::Count(size)))?;
+        let groups = call.safety.groups(nodes, size);
+        let mut report = BatchReport::default();
         collector.stats.requestid = Some(self.requestid.to_string());
-        for group in nodes.chunks(size) {
+        for (i, group) in groups.iter().enumerate() {
             let targets = Targets::Direct(group.to_vec());
             let spec = self.spec(
                 data.clone(),
@@ -371,6 +378,7 @@ impl<'a> Rpc<'a> {
                 group,
                 timeout,
             );
+            let first_result = collector.results.len();
             let rs: RequestStats = self.client.request_in(spec, |r| collector.add(r)).await?;
             let stats = &mut collector.stats;
             stats.responses += rs.responses;
@@ -378,11 +386,19 @@ impl<'a> Rpc<'a> {
             if stats.interrupted.is_none() {
                 stats.interrupted = rs.interrupted;
             }
-            processed += group.len();
-            if processed < nodes.len() {
+            let results = &collector.results[first_result..];
+            let last = i + 1 == groups.len();
+            if let Some(why) = report.after_batch(&call.safety, group, results, i == 0, nodes.len())
+                && !last
+            {
+                report.skip(&groups[i + 1..], why);
+                break;
+            }
+            if !last {
                 tokio::time::sleep(Duration::from_secs_f64(call.batch_sleep.max(0.0))).await;
             }
         }
+        collector.stats.batches = Some(report);
         Ok(())
     }
 }

@@ -2,11 +2,16 @@
 
 use crate::client_common::{self, CommonArgs, ConsoleProgress};
 use crate::find_cmd;
+use crate::report::Usage;
 use anyhow::{Context, bail};
 use clap::Args;
+use marionette_client::ClientError;
+use marionette_client::batch::Safety;
 use marionette_client::render;
 use marionette_client::rpc::{self, Limit, Outcome, RpcCall};
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `mco rpc [options] [filters] AGENT ACTION [key=value ...]`.
 #[derive(Args, Debug)]
@@ -31,6 +36,13 @@ pub struct RpcArgs {
     /// Sleep time between batches, in seconds.
     #[arg(long = "batch-sleep", value_name = "SECONDS")]
     pub batch_sleep: Option<f64>,
+    /// With --batch: run K nodes first, alone, and go on only if all of them succeeded.
+    #[arg(long = "canary", value_name = "K")]
+    pub canary: Option<usize>,
+    /// With --batch: stop the remaining batches once more than F nodes failed (a count,
+    /// or a percentage of the nodes, "10%"). A node that did not answer counts as failed.
+    #[arg(long = "max-failures", value_name = "F")]
+    pub max_failures: Option<String>,
     /// Send the request to only a subset of the nodes (a count or a percentage).
     #[arg(long = "limit-nodes", visible_aliases = ["ln", "limit"], value_name = "COUNT")]
     pub limit_nodes: Option<String>,
@@ -52,6 +64,19 @@ pub struct RpcArgs {
     /// AGENT ACTION [key=value ...]
     #[arg(value_name = "AGENT ACTION [KEY=VALUE]")]
     pub rest: Vec<String>,
+}
+
+/// Sets `stop` on Ctrl-C: the batch in flight finishes (up to its timeout) and no more
+/// are sent. A second Ctrl-C ends the command at once. Runs on the command's runtime.
+async fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    stop.store(true, Ordering::Relaxed);
+    eprintln!("\nInterrupted: finishing the batch in flight; no more batches will be sent.");
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(130);
+    }
 }
 
 /// `key=value` as MCollective splits it (`/^(.+?)=(.+)$/`).
@@ -115,6 +140,17 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
             (loaded.opts.batch_size > 0).then_some(Limit::Count(loaded.opts.batch_size as usize))
         }
     };
+    let safety = Safety {
+        canary: args.canary,
+        max_failures: match &args.max_failures {
+            Some(f) => Some(Limit::parse(f).map_err(|e| Usage(format!("--max-failures: {e}")))?),
+            None => None,
+        },
+        stop: batch.is_some().then(|| Arc::new(AtomicBool::new(false))),
+    };
+    if let Err(e) = safety.check(batch) {
+        return Err(Usage(e.to_string()).into());
+    }
     let nodes = match &args.nodes {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -140,6 +176,7 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         process_results: !args.no_results,
         reply_to: args.reply_to.clone(),
         nodes,
+        safety,
         ..loaded.rpc_call(&args.common, &agent, &action, data, &filter)
     };
     let mut ddl = ddl;
@@ -156,11 +193,18 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
     let json = args.json;
     let mut progress =
         ConsoleProgress::new(!json, !json && !args.common.no_progress, batch.is_some());
+    let stop = call.safety.stop.clone();
     let outcome = client_common::runtime()?.block_on(async {
+        if let Some(stop) = stop {
+            tokio::spawn(stop_on_ctrl_c(stop));
+        }
         let mut client = client_common::connect(loaded.opts).await?;
         let r = rpc::call(&mut client, &ddl, &call, &mut progress).await;
         client.close().await;
-        anyhow::Ok(r?)
+        match r {
+            Err(ClientError::Batch(e)) => Err(Usage(e.to_string()).into()),
+            r => anyhow::Ok(r?),
+        }
     })?;
     match outcome {
         Outcome::Sent {
@@ -217,6 +261,9 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
                         verbose
                     )
                 );
+                if let Some(batches) = &stats.batches {
+                    print!("\n{}", batches.text());
+                }
             }
             Ok(stats.exit_code())
         }
