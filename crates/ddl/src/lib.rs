@@ -3,7 +3,8 @@
 //! - [`Ddl`] and its parts: metadata, actions with display policy, inputs, outputs and
 //!   `summarize` aggregates.
 //! - [`stock`]: the DDLs of the stock `rpcutil` and `discovery` agents, as shipped with
-//!   MCollective 2.12.5.
+//!   MCollective 2.12.5; [`standard`]: those of the standard agents marionette builds in
+//!   (service, package, shell, puppet, filemgr, nettest), read from embedded Ruby DDLs.
 //! - Validation as the node and the client do it ([`Ddl::validate_rpc_request`]), with
 //!   MCollective's exact error messages, and the reply prefill
 //!   ([`Ddl::default_reply_data`]).
@@ -17,6 +18,7 @@ pub mod json;
 pub mod libdir;
 mod regex;
 pub mod ruby;
+pub mod standard;
 pub mod stock;
 mod validate;
 
