@@ -174,6 +174,15 @@ pub fn json(results: &[RpcResult], pretty: bool) -> String {
     )
 }
 
+/// The `--output jsonl` line of an action with a `summarize` block: `{"summaries": …}`
+/// (see [`crate::aggregate::text`]), before the statistics line.
+pub fn jsonl_summaries(aggregates: &Aggregates) -> String {
+    json_text(
+        &Value::Hash(vec![(Value::str("summaries"), aggregates.to_json_value())]),
+        false,
+    )
+}
+
 /// `--json` of an action with a `summarize` block: an object holding the agent, the
 /// action, the results (`replies`, each as in [`json`]) and the aggregates
 /// (`summaries`, see [`crate::aggregate::text`]).

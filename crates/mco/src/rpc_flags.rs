@@ -9,6 +9,7 @@ use crate::report::Usage;
 use anyhow::{Context, bail};
 use clap::Args;
 use marionette_client::batch::Safety;
+use marionette_client::output::Format;
 use marionette_client::rpc::Limit;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -24,12 +25,27 @@ pub struct RpcFlags {
     /// {"min": N, "max": N, "average": N} | {"error": WHY}}}.
     #[arg(short = 'j', long = "json")]
     pub json: bool,
+    /// How to print the results: text (MCollective's, or the command's own), json (as
+    /// --json), jsonl (one reply per line as it arrives, then for an action with a
+    /// `summarize` block a {"summaries": …} line, then a statistics line) or table (one
+    /// row per node, a column per output in DDL order).
+    #[arg(
+        long = "output",
+        value_name = "FORMAT",
+        value_enum,
+        conflicts_with = "json"
+    )]
+    pub output: Option<OutputArg>,
     /// Do requests in batches of SIZE nodes (or a percentage, "25%").
     #[arg(long = "batch", value_name = "SIZE")]
     pub batch: Option<String>,
     /// Sleep time between batches, in seconds.
     #[arg(long = "batch-sleep", value_name = "SECONDS")]
     pub batch_sleep: Option<f64>,
+    /// Send the request again, up to N times, to the nodes that did not answer (each
+    /// round with a new request id), and say which answered which round.
+    #[arg(long = "retry-missing", value_name = "N", default_value_t = 0)]
+    pub retry_missing: u32,
     /// With --batch: run K nodes first, alone, and go on only if all of them succeeded.
     #[arg(long = "canary", value_name = "K")]
     pub canary: Option<usize>,
@@ -54,7 +70,26 @@ pub struct RpcFlags {
     pub display: Option<String>,
 }
 
+/// `--output` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum OutputArg {
+    Text,
+    Json,
+    Jsonl,
+    Table,
+}
+
 impl RpcFlags {
+    /// The output format: `--output`, or `-j`.
+    pub fn format(&self) -> Format {
+        match (self.output, self.json) {
+            (Some(OutputArg::Json), _) | (None, true) => Format::Json,
+            (Some(OutputArg::Jsonl), _) => Format::Jsonl,
+            (Some(OutputArg::Table), _) => Format::Table,
+            (Some(OutputArg::Text), _) | (None, false) => Format::Text,
+        }
+    }
+
     /// `--limit-nodes`, or `--one`.
     pub fn limit(&self) -> anyhow::Result<Option<Limit>> {
         Ok(match (&self.limit_nodes, self.one) {

@@ -9,6 +9,7 @@ use crate::report::Usage;
 use crate::rpc_flags::RpcFlags;
 use marionette_client::ClientError;
 use marionette_client::aggregate::Aggregates;
+use marionette_client::output::{self, Format};
 use marionette_client::render;
 use marionette_client::rpc::{self, Outcome, RpcCall, RpcResult};
 use marionette_ddl::Ddl;
@@ -44,7 +45,7 @@ pub struct Called {
     pub ddl: Ddl,
     pub outcome: Outcome,
     pub verbose: bool,
-    pub json: bool,
+    pub format: Format,
 }
 
 /// Sets `stop` on Ctrl-C: the batch in flight finishes (up to its timeout) and no more
@@ -65,9 +66,9 @@ async fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
 pub struct Mode {
     /// Send without waiting for replies (`--nr`).
     pub no_results: bool,
-    /// Draw the progress bar (unless `--np` or `--json`).
+    /// Draw the progress bar (unless `--np` or a machine output).
     pub progress: bool,
-    /// Print the "Discovering hosts" line (unless `--json`).
+    /// Print the "Discovering hosts" line (unless a machine output).
     pub discovery_line: bool,
     /// Take the nodes from stdin when it is not a terminal.
     pub stdin_nodes: bool,
@@ -130,11 +131,15 @@ pub fn call(
         reply_to: flags.reply_to.clone(),
         nodes,
         safety,
+        retry_missing: flags.retry_missing,
         ..loaded.rpc_call(&flags.common, agent, action, data, &filter)
     };
-    let json = flags.json;
-    let bar = mode.progress && !json && !flags.common.no_progress;
-    let mut progress = ConsoleProgress::new(mode.discovery_line && !json, bar, batch.is_some());
+    let format = flags.format();
+    // Machine formats keep stdout for themselves: no discovery line, no bar.
+    let text = matches!(format, Format::Text | Format::Table);
+    let bar = mode.progress && text && !flags.common.no_progress;
+    let mut progress = ConsoleProgress::new(mode.discovery_line && text, bar, batch.is_some());
+    progress.jsonl = format == Format::Jsonl;
     let stop = call.safety.stop.clone();
     let outcome = client_common::runtime()?.block_on(async {
         if let Some(stop) = stop {
@@ -154,7 +159,7 @@ pub fn call(
         ddl,
         outcome,
         verbose: flags.common.verbose,
-        json,
+        format,
     })
 }
 
@@ -200,7 +205,7 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
             render::json(results, pretty)
         }
     };
-    match &called.outcome {
+    let (results, stats, aggregates) = match &called.outcome {
         Outcome::Sent {
             requestid,
             reply_to,
@@ -209,68 +214,82 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
                 Some(dest) => println!("Request sent with id: {requestid} replies to {dest}"),
                 None => println!("Request sent with id: {requestid}"),
             }
-            Ok(0)
+            return Ok(0);
         }
         Outcome::NothingDiscovered { stats } => {
             eprint!("\nNo request sent, we did not discover any nodes.");
-            if called.json {
-                let none = Aggregates {
-                    declared,
-                    ..Aggregates::default()
-                };
-                print!("{}", json(&[], &none));
-            } else {
-                print!("\n\n");
-                if show.always_stats {
-                    let none = Aggregates::default();
-                    let verbose = called.verbose;
-                    print!(
-                        "{}",
-                        render::report(stats, &none, &show.caption, false, verbose)?
-                    );
+            let none = Aggregates {
+                declared,
+                ..Aggregates::default()
+            };
+            match called.format {
+                Format::Json => print!("{}", json(&[], &none)),
+                Format::Jsonl => print!("{}", output::jsonl_stats(stats)),
+                Format::Text | Format::Table => {
+                    print!("\n\n");
+                    if show.always_stats {
+                        let (caption, verbose) = (&show.caption, called.verbose);
+                        print!("{}", render::report(stats, &none, caption, false, verbose)?);
+                    }
                 }
             }
-            Ok(stats.exit_code())
+            return Ok(stats.exit_code());
         }
         Outcome::Results {
             results,
             stats,
             aggregates,
-        } => {
-            if called.json {
-                print!("{}", json(results, aggregates));
-                // stdout stays the JSON; a partial result is said on stderr.
-                if let Some(why) = &stats.interrupted {
-                    eprintln!("{}", render::interrupted(why));
-                }
-                if !stats.noresponsefrom.is_empty() {
-                    eprintln!(
-                        "No response from {} of {} nodes: {}",
-                        stats.noresponsefrom.len(),
-                        stats.discovered(),
-                        stats.noresponsefrom.join(" ")
-                    );
-                }
-            } else {
-                match show.results {
-                    Some(lines) => print!("{}", lines(results, called.verbose)),
-                    None => print!("{}", render::printrpc(results, &called.ddl, called.verbose)),
-                }
-                let report = render::report(
-                    stats,
-                    aggregates,
-                    &show.caption,
-                    show.summarize,
-                    called.verbose,
-                )?;
-                print!("{report}");
-                if let Some(batches) = &stats.batches {
-                    print!("\n{}", batches.text());
-                }
+        } => (results, stats, aggregates),
+    };
+    if matches!(called.format, Format::Json | Format::Jsonl) {
+        if called.format == Format::Json {
+            print!("{}", json(results, aggregates));
+        } else {
+            if declared {
+                print!("{}", render::jsonl_summaries(aggregates));
             }
-            Ok(stats.exit_code())
+            print!("{}", output::jsonl_stats(stats));
         }
+        // stdout stays the JSON; a partial result is said on stderr.
+        if let Some(why) = &stats.interrupted {
+            eprintln!("{}", render::interrupted(why));
+        }
+        if !stats.noresponsefrom.is_empty() {
+            eprintln!(
+                "No response from {} of {} nodes: {}",
+                stats.noresponsefrom.len(),
+                stats.discovered(),
+                stats.noresponsefrom.join(" ")
+            );
+        }
+        if let Some(batches) = &stats.batches {
+            eprint!("{}", batches.text());
+        }
+        for retry in &stats.retries {
+            eprint!("{}", retry.text());
+        }
+        return Ok(stats.exit_code());
     }
+    match (called.format, show.results) {
+        (Format::Table, _) => print!("{}", output::table(results, &called.ddl, &called.action)),
+        (_, Some(lines)) => print!("{}", lines(results, called.verbose)),
+        (_, None) => print!("{}", render::printrpc(results, &called.ddl, called.verbose)),
+    }
+    let report = render::report(
+        stats,
+        aggregates,
+        &show.caption,
+        show.summarize,
+        called.verbose,
+    )?;
+    print!("{report}");
+    if let Some(batches) = &stats.batches {
+        print!("\n{}", batches.text());
+    }
+    for retry in &stats.retries {
+        print!("{}", retry.text());
+    }
+    Ok(stats.exit_code())
 }
 
 /// [`call`] as an application makes it, then [`print`].

@@ -16,6 +16,7 @@ fn ddl(outputs: &[(&str, &str)], aggregates: Vec<Aggregate>) -> Ddl {
             url: String::new(),
             timeout: 10,
         },
+        requires: None,
         actions: vec![Action {
             name: "act".into(),
             description: String::new(),

@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use marionette_client::RpcResult;
 use marionette_client::aggregate::{Aggregates, Summary};
+use marionette_client::output::Format;
 use marionette_client::rpc::Outcome;
 use marionette_wire::Value;
 
@@ -239,7 +240,8 @@ fn summary_text(results: &[RpcResult]) -> String {
 }
 
 /// A call whose results the command prints itself (`count`, `summary`): without the
-/// progress bar; `--json`, `--reply-to` and an empty discovery print as `mco rpc` does.
+/// progress bar; other outputs than text, `--reply-to` and an empty discovery print as
+/// `mco rpc` does.
 fn own_output(
     args: &PuppetArgs,
     action: &str,
@@ -251,7 +253,7 @@ fn own_output(
     };
     let called = rpc_run::call(&args.flags, "puppet", action, Inputs::Typed(vec![]), mode)?;
     match (&called.outcome, text(&called)) {
-        (Outcome::Results { stats, .. }, Some(t)) if !called.json => {
+        (Outcome::Results { stats, .. }, Some(t)) if called.format == Format::Text => {
             print!("{t}");
             Ok(stats.exit_code())
         }
