@@ -179,7 +179,18 @@ pub struct Show<'a> {
     pub always_stats: bool,
 }
 
-impl Show<'_> {
+impl<'a> Show<'a> {
+    /// An application's own lines, then the stats and summaries whatever the call found
+    /// (`printrpcstats :summarize => true, :caption => …`).
+    pub fn own(caption: String, lines: Lines<'a>) -> Show<'a> {
+        Show {
+            caption,
+            summarize: true,
+            results: Some(lines),
+            always_stats: true,
+        }
+    }
+
     /// `mco rpc`'s: the stock layout, summaries, "AGENT#ACTION call stats".
     pub fn stock(agent: &str, action: &str) -> Show<'static> {
         Show {

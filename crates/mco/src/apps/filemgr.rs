@@ -67,20 +67,13 @@ pub fn run(args: &FilemgrArgs) -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apps::testing::reply;
 
     #[test]
     fn status_lines_show_the_output_or_the_message() {
-        let r = |sender: &str, code: i64, output: Value| RpcResult {
-            agent: "filemgr".into(),
-            action: "status".into(),
-            sender: sender.into(),
-            statuscode: code,
-            statusmsg: if code == 0 {
-                "OK".into()
-            } else {
-                "No such file".into()
-            },
-            data: Value::Hash(vec![(Value::sym("output"), output)]),
+        let r = |sender: &str, code: i64, output: Value| {
+            let msg = if code == 0 { "OK" } else { "No such file" };
+            reply("status", sender, code, msg, vec![("output", output)])
         };
         let results = [
             r("node1", 0, Value::str("present")),

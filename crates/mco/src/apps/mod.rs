@@ -50,6 +50,14 @@ pub fn sender_lines(results: &[RpcResult], line: impl Fn(&RpcResult) -> Option<S
     out
 }
 
+/// [`sender_lines`] and the blank line after them; nothing without results.
+pub fn sender_block(results: &[RpcResult], line: impl Fn(&RpcResult) -> Option<String>) -> String {
+    if results.is_empty() {
+        return String::new();
+    }
+    sender_lines(results, line) + "\n"
+}
+
 /// Before acting on every node: unless a filter narrows the call or `yes` was given,
 /// asks `question` on stdout and reads the answer from stdin; true to go on ("y" or
 /// "yes", any case).
@@ -71,4 +79,34 @@ pub fn inputs(pairs: &[(&str, &str)]) -> Vec<(Value, Value)> {
         .iter()
         .map(|(k, v)| (Value::sym(k), Value::str(*v)))
         .collect()
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! What the verbs' tests build their replies and command lines with.
+
+    use marionette_client::RpcResult;
+    use marionette_wire::Value;
+
+    pub fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A reply from `sender`: statuscode `code` with `msg`, data `pairs` (Symbol keys).
+    pub fn reply(
+        action: &str,
+        sender: &str,
+        code: i64,
+        msg: &str,
+        pairs: Vec<(&str, Value)>,
+    ) -> RpcResult {
+        RpcResult {
+            agent: "test".into(),
+            action: action.into(),
+            sender: sender.into(),
+            statuscode: code,
+            statusmsg: msg.into(),
+            data: Value::Hash(pairs.into_iter().map(|(k, v)| (Value::sym(k), v)).collect()),
+        }
+    }
 }

@@ -68,22 +68,14 @@ pub fn run(args: &NettestArgs) -> anyhow::Result<i32> {
         let lines: String = results.iter().map(|r| line(action, r, verbose)).collect();
         lines + "\n"
     };
-    let show = Show {
-        caption: format!("{action} Nettest results"),
-        summarize: true,
-        results: Some(&lines),
-        always_stats: true,
-    };
+    let show = Show::own(format!("{action} Nettest results"), &lines);
     rpc_run::run(&args.flags, "nettest", action, data, &show)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn words(w: &[&str]) -> Vec<String> {
-        w.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::apps::testing::{reply, words};
 
     #[test]
     fn actions_and_inputs() {
@@ -123,17 +115,9 @@ mod tests {
 
     #[test]
     fn lines() {
-        let r = |code: i64, pairs: Vec<(&str, Value)>| RpcResult {
-            agent: "nettest".into(),
-            action: "connect".into(),
-            sender: "node1".into(),
-            statuscode: code,
-            statusmsg: if code == 0 {
-                "OK".into()
-            } else {
-                "Could not connect".into()
-            },
-            data: Value::Hash(pairs.into_iter().map(|(k, v)| (Value::sym(k), v)).collect()),
+        let r = |code: i64, pairs: Vec<(&str, Value)>| {
+            let msg = if code == 0 { "OK" } else { "Could not connect" };
+            reply("connect", "node1", code, msg, pairs)
         };
         let pad = format!("{:<40}", "node1");
         let ok = r(0, vec![("connect", Value::Bool(true))]);

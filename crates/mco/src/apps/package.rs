@@ -2,7 +2,7 @@
 //! (`count`, `md5`, the update checks): the package application. Each node's package
 //! state (`status`) or figure (`count`, `md5`), then the summaries.
 
-use super::{confirm_unfiltered, output_text, sender_lines};
+use super::{confirm_unfiltered, output_text, sender_block};
 use crate::rpc_flags::RpcFlags;
 use crate::rpc_run::{self, Show};
 use anyhow::bail;
@@ -101,27 +101,17 @@ pub fn run(args: &PackageArgs) -> anyhow::Result<i32> {
         data.push((Value::sym("version"), Value::str(version)));
     }
     let lines = |results: &[RpcResult], verbose: bool| -> String {
-        if results.is_empty() {
-            return String::new();
-        }
-        sender_lines(results, |r| line(action, r, verbose)) + "\n"
+        sender_block(results, |r| line(action, r, verbose))
     };
-    let show = Show {
-        caption: format!("{action} Package results"),
-        summarize: true,
-        results: Some(&lines),
-        always_stats: true,
-    };
+    let show = Show::own(format!("{action} Package results"), &lines);
     rpc_run::run(&args.flags, "package", action, data, &show)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn words(w: &[&str]) -> Vec<String> {
-        w.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::apps::sender_lines;
+    use crate::apps::testing::{reply, words};
 
     #[test]
     fn both_orders_and_actions_on_all_packages() {
@@ -152,19 +142,8 @@ mod tests {
     }
 
     fn result(sender: &str, pairs: &[(&str, &str)]) -> RpcResult {
-        RpcResult {
-            agent: "package".into(),
-            action: "status".into(),
-            sender: sender.into(),
-            statuscode: 0,
-            statusmsg: "OK".into(),
-            data: Value::Hash(
-                pairs
-                    .iter()
-                    .map(|(k, v)| (Value::sym(k), Value::str(*v)))
-                    .collect(),
-            ),
-        }
+        let data = pairs.iter().map(|(k, v)| (*k, Value::str(*v))).collect();
+        reply("status", sender, 0, "OK", data)
     }
 
     #[test]

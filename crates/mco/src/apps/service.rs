@@ -2,7 +2,7 @@
 //! node's status line (only those not in the wanted state after start, stop or restart,
 //! unless `-v`), then the summary of the service states.
 
-use super::{confirm_unfiltered, inputs, output_text, sender_lines};
+use super::{confirm_unfiltered, inputs, output_text, sender_block};
 use crate::rpc_flags::RpcFlags;
 use crate::rpc_run::{self, Show};
 use anyhow::bail;
@@ -61,17 +61,9 @@ pub fn run(args: &ServiceArgs) -> anyhow::Result<i32> {
         return Ok(1);
     }
     let lines = |results: &[RpcResult], verbose: bool| -> String {
-        if results.is_empty() {
-            return String::new();
-        }
-        sender_lines(results, |r| line(action, r, verbose)) + "\n"
+        sender_block(results, |r| line(action, r, verbose))
     };
-    let show = Show {
-        caption: format!("{action} Service results"),
-        summarize: true,
-        results: Some(&lines),
-        always_stats: true,
-    };
+    let show = Show::own(format!("{action} Service results"), &lines);
     rpc_run::run(
         &args.flags,
         "service",
@@ -84,11 +76,9 @@ pub fn run(args: &ServiceArgs) -> anyhow::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apps::sender_lines;
+    use crate::apps::testing::{reply, words};
     use marionette_wire::Value;
-
-    fn words(w: &[&str]) -> Vec<String> {
-        w.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn either_order() {
@@ -119,18 +109,14 @@ mod tests {
     }
 
     fn result(sender: &str, code: i64, status: &str) -> RpcResult {
-        RpcResult {
-            agent: "service".into(),
-            action: "start".into(),
-            sender: sender.into(),
-            statuscode: code,
-            statusmsg: if code == 0 {
-                "OK".into()
-            } else {
-                "Could not start".into()
-            },
-            data: Value::Hash(vec![(Value::sym("status"), Value::str(status))]),
-        }
+        let msg = if code == 0 { "OK" } else { "Could not start" };
+        reply(
+            "start",
+            sender,
+            code,
+            msg,
+            vec![("status", Value::str(status))],
+        )
     }
 
     #[test]

@@ -83,16 +83,10 @@ pub fn sparkline(results: &[RpcResult], field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apps::testing::reply;
 
     fn result(sender: &str, code: i64, field: &str, v: Value) -> RpcResult {
-        RpcResult {
-            agent: "puppet".into(),
-            action: "last_run_summary".into(),
-            sender: sender.into(),
-            statuscode: code,
-            statusmsg: "OK".into(),
-            data: Value::Hash(vec![(Value::sym(field), v)]),
-        }
+        reply("last_run_summary", sender, code, "OK", vec![(field, v)])
     }
 
     #[test]

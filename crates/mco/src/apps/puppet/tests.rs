@@ -1,4 +1,5 @@
 use super::*;
+use crate::apps::testing::{reply, words};
 use clap::Parser;
 use marionette_client::aggregate::{AggregateResult, Aggregates};
 
@@ -12,10 +13,6 @@ fn args(words: &[&str]) -> PuppetArgs {
     let mut argv = vec!["puppet"];
     argv.extend_from_slice(words);
     Line::try_parse_from(argv).expect("parses").args
-}
-
-fn words(w: &[&str]) -> Vec<String> {
-    w.iter().map(|s| s.to_string()).collect()
 }
 
 fn checked(w: &[&str]) -> anyhow::Result<Command> {
@@ -175,16 +172,12 @@ fn count_from_the_status_aggregates() {
 
 #[test]
 fn summary_of_the_last_runs() {
-    let r = |sender: &str, total: i64, time: f64| RpcResult {
-        agent: "puppet".into(),
-        action: "last_run_summary".into(),
-        sender: sender.into(),
-        statuscode: 0,
-        statusmsg: "OK".into(),
-        data: Value::Hash(vec![
-            (Value::sym("total_resources"), Value::Int(total)),
-            (Value::sym("total_time"), Value::Float(time)),
-        ]),
+    let r = |sender: &str, total: i64, time: f64| {
+        let data = vec![
+            ("total_resources", Value::Int(total)),
+            ("total_time", Value::Float(time)),
+        ];
+        reply("last_run_summary", sender, 0, "OK", data)
     };
     let text = summary_text(&[r("a", 100, 12.5), r("b", 1500, 30.25)]);
     assert_eq!(

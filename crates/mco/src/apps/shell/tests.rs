@@ -1,22 +1,11 @@
 use super::*;
-
-fn words(w: &[&str]) -> Vec<String> {
-    w.iter().map(|s| s.to_string()).collect()
-}
+use crate::apps::testing::{reply, words};
 
 fn result(sender: &str, code: i64, pairs: Vec<(&str, Value)>) -> RpcResult {
-    RpcResult {
-        agent: "shell".into(),
-        action: "run".into(),
-        sender: sender.into(),
-        statuscode: code,
-        statusmsg: if code == 0 {
-            "OK".into()
-        } else {
-            "Command failed".into()
-        },
-        data: Value::Hash(pairs.into_iter().map(|(k, v)| (Value::sym(k), v)).collect()),
-    }
+    let msg = if code == 0 { "OK" } else { "Command failed" };
+    let mut r = reply("run", sender, code, msg, pairs);
+    r.agent = "shell".into();
+    r
 }
 
 #[test]
