@@ -11,6 +11,7 @@ mod node_lab;
 
 use node_lab::NodeLab;
 use serde_json::json;
+use std::os::unix::fs::PermissionsExt;
 
 /// The agent's DDL: one action, five aggregates (the last fails on its String values).
 fn ddl() -> String {
@@ -40,10 +41,13 @@ fn agent(lab: &NodeLab, owner: &str, reply: &str) {
     let dir = lab.agent_dir(owner);
     std::fs::write(dir.join("stat.json"), ddl()).unwrap();
     if !reply.is_empty() {
-        NodeLab::executable(
-            &dir.join("stat"),
-            &format!("#!/bin/sh\nprintf '%s' '{reply}' > \"$2\"\n"),
-        );
+        let program = dir.join("stat");
+        std::fs::write(
+            &program,
+            format!("#!/bin/sh\nprintf '%s' '{reply}' > \"$2\"\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
 

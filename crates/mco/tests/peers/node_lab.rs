@@ -3,8 +3,7 @@
 //! client has a libdir too (for the DDLs it renders with). Needs `harness` beside it.
 
 use super::harness::{self, Broker, Guard, TempDir};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -45,13 +44,6 @@ impl NodeLab {
     /// `<lab>/<owner>/mcollective/agent`: a node's (by identity) or the client's.
     pub fn agent_dir(&self, owner: &str) -> PathBuf {
         self.path(owner).join("mcollective").join("agent")
-    }
-
-    /// Writes `text` as an executable file.
-    pub fn executable(path: &Path, text: &str) {
-        std::fs::write(path, text).expect("write program");
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-            .expect("make it executable");
     }
 
     /// Starts a daemon named `identity` with `extra` server.cfg lines, and waits until it
