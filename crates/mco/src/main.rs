@@ -73,6 +73,8 @@ enum Command {
     /// PACKAGE and the action may come in either order; count, md5, yum_clean,
     /// yum_checkupdates, apt_update, checkupdates and apt_checkupdates act on all packages.
     /// Acting on every node (no filter) asks first unless --yes.
+    // --version is the package version to install, as in MCollective's application.
+    #[command(disable_version_flag = true)]
     Package(apps::package::PackageArgs),
     /// Schedule runs, enable, disable and interrogate the Puppet agent:
     /// mco puppet status|enable|disable [MESSAGE]|runonce|resource TYPE NAME|count|summary.

@@ -153,6 +153,7 @@ fn a_filter_or_yes_skips_the_question() {
         &["service", "nginx", "restart", "-I", "node1"][..],
         &["service", "--yes", "nginx", "stop"][..],
         &["package", "-y", "install", "vim"][..],
+        &["package", "-y", "--version", "9.0", "install", "vim"][..],
         &["service", "nginx", "status"][..],
     ] {
         let mut with_config = args.to_vec();

@@ -19,7 +19,7 @@ pub struct PackageArgs {
     #[arg(short = 'y', long = "yes")]
     pub yes: bool,
     /// Optional VERSION to pass to install.
-    #[arg(long = "version", value_name = "VERSION")]
+    #[arg(long = "version", id = "package_version", value_name = "VERSION")]
     pub version: Option<String>,
     /// PACKAGE and ACTION in either order (install, uninstall, purge, update, status), or
     /// an action on all packages: count, md5, yum_clean, yum_checkupdates, apt_update,
