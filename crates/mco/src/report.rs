@@ -50,7 +50,7 @@ pub fn quiet_panics() {
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+        if message.contains("Broken pipe") {
             std::process::exit(141);
         }
         let place = info

@@ -187,18 +187,21 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
     if let Err(e) = safety.check(batch) {
         return Err(Usage(e.to_string()).into());
     }
-    let nodes = match &args.nodes {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the node list {path}"))?;
-            let nodes = find_cmd::parse_nodes(&text);
-            if nodes.is_empty() {
-                bail!("Could not find any hosts in discovery data provided");
+    let nodes = match (&args.nodes, args.common.static_discovery(&filter)?) {
+        (None, Some(nodes)) => Some(nodes),
+        _ => match &args.nodes {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the node list {path}"))?;
+                let nodes = find_cmd::parse_nodes(&text);
+                if nodes.is_empty() {
+                    bail!("Could not find any hosts in discovery data provided");
+                }
+                Some(nodes)
             }
-            Some(nodes)
-        }
-        None if args.reply_to.is_none() && !args.no_results => find_cmd::read_stdin_nodes(),
-        None => None,
+            None if args.reply_to.is_none() && !args.no_results => find_cmd::read_stdin_nodes(),
+            None => None,
+        },
     };
     if let Some(mode) = &args.display
         && !["ok", "all", "failed"].contains(&mode.as_str())
@@ -316,11 +319,13 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
                         verbose
                     )
                 );
+                // stdout stays what MCollective prints; the batch summary and the retry
+                // rounds go to stderr.
                 if let Some(batches) = &stats.batches {
-                    print!("\n{}", batches.text());
+                    eprint!("\n{}", batches.text());
                 }
                 for retry in &stats.retries {
-                    print!("{}", retry.text());
+                    eprint!("{}", retry.text());
                 }
             }
             Ok(stats.exit_code())
