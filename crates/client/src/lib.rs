@@ -12,7 +12,7 @@
 //! - [`batch`]: batch safety: canary, failure budget, stop switch, the batched summary.
 //! - [`results`]: each node's result and the call's stats.
 //! - [`aggregate`]: the DDL's `summarize` functions over the results.
-//! - [`render`]: the console and JSON layouts.
+//! - [`render`]: the console and JSON layouts; [`output`]: `jsonl` and `table`.
 //! - [`ruby`]: Ruby's `inspect`, `pretty_inspect`, `Float#to_s` and `to_json`.
 
 pub mod accounting;
@@ -21,6 +21,7 @@ pub mod batch;
 pub mod client;
 pub mod limit;
 pub mod options;
+pub mod output;
 pub mod render;
 pub mod request;
 pub mod results;

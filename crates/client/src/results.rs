@@ -63,6 +63,36 @@ pub struct Stats {
     pub interrupted: Option<String>,
     /// How a batched call went (which nodes ran, failed, were skipped).
     pub batches: Option<crate::batch::BatchReport>,
+    /// The `--retry-missing` rounds, in order.
+    pub retries: Vec<Retry>,
+}
+
+/// One `--retry-missing` round: the nodes asked again and those that answered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    pub attempt: u32,
+    pub requestid: String,
+    pub asked: Vec<String>,
+    pub answered: Vec<String>,
+}
+
+impl Retry {
+    /// "Retry 1 (request …): 2 of 3 answered: n1, n2".
+    pub fn text(&self) -> String {
+        let mut o = format!(
+            "Retry {} (request {}): {} of {} answered",
+            self.attempt,
+            self.requestid,
+            self.answered.len(),
+            self.asked.len()
+        );
+        if !self.answered.is_empty() {
+            o.push_str(": ");
+            o.push_str(&self.answered.join(", "));
+        }
+        o.push('\n');
+        o
+    }
 }
 
 impl Default for Stats {
@@ -82,6 +112,7 @@ impl Default for Stats {
             requestid: None,
             interrupted: None,
             batches: None,
+            retries: Vec::new(),
         }
     }
 }

@@ -13,7 +13,7 @@ use marionette_wire::envelope::Shared;
 use std::time::{Duration, Instant};
 
 pub use crate::limit::{Batch, InvalidLimit, Limit};
-pub use crate::results::{RpcResult, Stats};
+pub use crate::results::{Retry, RpcResult, Stats};
 
 /// Everything about one RPC call.
 #[derive(Debug, Clone)]
@@ -43,6 +43,9 @@ pub struct RpcCall {
     pub nodes: Option<Vec<String>>,
     /// Canary, failure budget and stop switch of a batched call.
     pub safety: Safety,
+    /// Send the request again, up to this many times, to the nodes that did not answer
+    /// (each time with a new request id).
+    pub retry_missing: u32,
 }
 
 /// What a caller is told while a call runs.
@@ -55,6 +58,8 @@ pub trait Progress {
     fn start(&mut self, _total: usize) {}
     /// `done` of `total` nodes answered.
     fn update(&mut self, _done: usize, _total: usize) {}
+    /// A result, as it arrives.
+    fn result(&mut self, _result: &RpcResult) {}
     /// All replies are in (or the wait is over).
     fn finish(&mut self) {}
 }
@@ -144,6 +149,8 @@ pub async fn call(
                 .await?;
         }
     }
+    rpc.retry_missing(&call.data, &nodes, timeout, &mut collector)
+        .await?;
     let Collector {
         results,
         mut stats,
@@ -184,6 +191,7 @@ impl Collector<'_> {
             RpcResult::from_reply(&self.call.agent, &self.call.action, &r.senderid, &r.payload);
         self.stats.record(&res);
         self.aggregates.add(&res);
+        self.progress.result(&res);
         self.results.push(res);
         self.progress.update(self.results.len(), self.total);
         Flow::Continue
@@ -345,6 +353,63 @@ impl<'a> Rpc<'a> {
         stats.blocktime = rs.blocktime;
         stats.requestid = Some(rs.requestid);
         stats.interrupted = rs.interrupted;
+        Ok(())
+    }
+
+    /// `--retry-missing`: asks the nodes that have not answered (and were not skipped)
+    /// again, directly and with a new request id each round, recording who answered when.
+    async fn retry_missing(
+        &mut self,
+        data: &[(Value, Value)],
+        nodes: &[String],
+        timeout: Duration,
+        collector: &mut Collector<'_>,
+    ) -> Result<(), ClientError> {
+        let call = self.call;
+        if call.retry_missing == 0 || !self.client.opts.direct_addressing {
+            return Ok(());
+        }
+        for attempt in 1..=call.retry_missing {
+            let skipped = collector.stats.batches.as_ref().map(|b| &b.skipped);
+            let missing: Vec<String> = nodes
+                .iter()
+                .filter(|n| !collector.stats.responsesfrom.contains(n))
+                .filter(|n| !skipped.is_some_and(|s| s.contains(n)))
+                .cloned()
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            let requestid =
+                marionette_wire::requestid::generate().map_err(ClientError::RequestId)?;
+            let mut payload = data.to_vec();
+            payload.push((Value::sym("process_results"), Value::Bool(true)));
+            let spec = RequestSpec {
+                requestid: &requestid,
+                ..self.spec(
+                    payload,
+                    call.filter.clone(),
+                    Targets::Direct(missing.clone()),
+                    ReplyMode::Collect,
+                    &missing,
+                    timeout,
+                )
+            };
+            let first = collector.results.len();
+            let rs = self.client.request_in(spec, |r| collector.add(r)).await?;
+            collector.stats.responses += rs.responses;
+            collector.stats.blocktime += rs.blocktime;
+            let answered = collector.results[first..]
+                .iter()
+                .map(|r| r.sender.clone())
+                .collect();
+            collector.stats.retries.push(Retry {
+                attempt,
+                requestid,
+                asked: missing,
+                answered,
+            });
+        }
         Ok(())
     }
 

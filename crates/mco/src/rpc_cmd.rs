@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use marionette_client::ClientError;
 use marionette_client::batch::Safety;
+use marionette_client::output::{self, Format};
 use marionette_client::render;
 use marionette_client::rpc::{self, Limit, Outcome, RpcCall};
 use std::io::IsTerminal;
@@ -27,15 +28,29 @@ pub struct RpcArgs {
     /// Argument to pass to the agent, key=value (repeatable).
     #[arg(long = "arg", visible_alias = "argument", value_name = "KEY=VALUE")]
     pub arg: Vec<String>,
-    /// Produce JSON output.
+    /// Produce JSON output (the same as --output json).
     #[arg(short = 'j', long = "json")]
     pub json: bool,
+    /// How to print the results: text (MCollective's), json (MCollective's array),
+    /// jsonl (one reply per line as it arrives, then a statistics line) or table (one row
+    /// per node, a column per output in DDL order).
+    #[arg(
+        long = "output",
+        value_name = "FORMAT",
+        value_enum,
+        conflicts_with = "json"
+    )]
+    pub output: Option<OutputArg>,
     /// Do requests in batches of SIZE nodes (or a percentage, "25%").
     #[arg(long = "batch", value_name = "SIZE")]
     pub batch: Option<String>,
     /// Sleep time between batches, in seconds.
     #[arg(long = "batch-sleep", value_name = "SECONDS")]
     pub batch_sleep: Option<f64>,
+    /// Send the request again, up to N times, to the nodes that did not answer (each
+    /// round with a new request id), and say which answered which round.
+    #[arg(long = "retry-missing", value_name = "N", default_value_t = 0)]
+    pub retry_missing: u32,
     /// With --batch: run K nodes first, alone, and go on only if all of them succeeded.
     #[arg(long = "canary", value_name = "K")]
     pub canary: Option<usize>,
@@ -76,6 +91,27 @@ async fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
     eprintln!("\nInterrupted: finishing the batch in flight; no more batches will be sent.");
     if tokio::signal::ctrl_c().await.is_ok() {
         std::process::exit(130);
+    }
+}
+
+/// `--output` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum OutputArg {
+    Text,
+    Json,
+    Jsonl,
+    Table,
+}
+
+impl RpcArgs {
+    /// The output format: `--output`, or `-j`.
+    fn format(&self) -> Format {
+        match (self.output, self.json) {
+            (Some(OutputArg::Json), _) | (None, true) => Format::Json,
+            (Some(OutputArg::Jsonl), _) => Format::Jsonl,
+            (Some(OutputArg::Table), _) => Format::Table,
+            (Some(OutputArg::Text), _) | (None, false) => Format::Text,
+        }
     }
 }
 
@@ -177,6 +213,7 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         reply_to: args.reply_to.clone(),
         nodes,
         safety,
+        retry_missing: args.retry_missing,
         ..loaded.rpc_call(&args.common, &agent, &action, data, &filter)
     };
     let mut ddl = ddl;
@@ -190,9 +227,13 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         };
     }
     let verbose = args.common.verbose;
-    let json = args.json;
+    let format = args.format();
+    let json = format == Format::Json;
+    // Machine formats keep stdout for themselves: no discovery line, no bar.
+    let text = matches!(format, Format::Text | Format::Table);
     let mut progress =
-        ConsoleProgress::new(!json, !json && !args.common.no_progress, batch.is_some());
+        ConsoleProgress::new(text, text && !args.common.no_progress, batch.is_some());
+    progress.jsonl = format == Format::Jsonl;
     let stop = call.safety.stop.clone();
     let outcome = client_common::runtime()?.block_on(async {
         if let Some(stop) = stop {
@@ -219,10 +260,10 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         }
         Outcome::NothingDiscovered { stats } => {
             eprint!("\nNo request sent, we did not discover any nodes.");
-            if json {
-                println!("[]");
-            } else {
-                print!("\n\n");
+            match format {
+                Format::Json => println!("[]"),
+                Format::Jsonl => print!("{}", output::jsonl_stats(&stats)),
+                Format::Text | Format::Table => print!("\n\n"),
             }
             Ok(stats.exit_code())
         }
@@ -231,11 +272,15 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
             stats,
             aggregates,
         } => {
-            if json {
-                print!(
-                    "{}",
-                    render::json(&results, std::io::stdout().is_terminal())
-                );
+            if matches!(format, Format::Json | Format::Jsonl) {
+                if json {
+                    print!(
+                        "{}",
+                        render::json(&results, std::io::stdout().is_terminal())
+                    );
+                } else {
+                    print!("{}", output::jsonl_stats(&stats));
+                }
                 // stdout stays the JSON MCollective prints; a partial result is said on
                 // stderr.
                 if let Some(why) = &stats.interrupted {
@@ -249,8 +294,18 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
                         stats.noresponsefrom.join(" ")
                     );
                 }
+                if let Some(batches) = &stats.batches {
+                    eprint!("{}", batches.text());
+                }
+                for retry in &stats.retries {
+                    eprint!("{}", retry.text());
+                }
             } else {
-                print!("{}", render::printrpc(&results, &ddl, verbose));
+                if format == Format::Table {
+                    print!("{}", output::table(&results, &ddl, &action));
+                } else {
+                    print!("{}", render::printrpc(&results, &ddl, verbose));
+                }
                 print!(
                     "{}",
                     render::report(
@@ -263,6 +318,9 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
                 );
                 if let Some(batches) = &stats.batches {
                     print!("\n{}", batches.text());
+                }
+                for retry in &stats.retries {
+                    print!("{}", retry.text());
                 }
             }
             Ok(stats.exit_code())
