@@ -74,19 +74,14 @@ pub fn run(args: CompletionArgs, mut cli: clap::Command) -> anyhow::Result<i32> 
     }
 }
 
-/// The agents whose DDL the client can see: the stock ones, then the libdirs' (a DDL
-/// that does not load is left out).
+/// The agents whose DDL the client can see: the stock and standard ones, then the
+/// libdirs' (a DDL that does not load is left out).
 fn visible_agents(libdir: &[std::path::PathBuf]) -> Vec<String> {
-    let mut names: Vec<String> = ["discovery", "rpcutil"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    for found in marionette_ddl::libdir::scan(libdir).into_iter().flatten() {
-        if !names.contains(&found.ddl.agent) {
-            names.push(found.ddl.agent);
-        }
-    }
-    names
+    marionette_ddl::libdir::visible(libdir)
+        .ddls
+        .into_iter()
+        .map(|d| d.agent)
+        .collect()
 }
 
 /// The options of `rpc` and `help` that take a value (their value is not a positional).

@@ -16,6 +16,7 @@ mod http;
 mod inventory_cmd;
 mod man_cmd;
 mod ping_cmd;
+mod plugin_cmd;
 mod report;
 mod rpc_cmd;
 mod swarm_cmd;
@@ -63,6 +64,9 @@ enum Command {
     Inventory(inventory_cmd::InventoryArgs),
     /// List the client commands, or describe an agent's DDL.
     Help(help_cmd::HelpArgs),
+    /// Plugin documentation: `mco plugin doc` lists the agents the client can see, `mco
+    /// plugin doc AGENT` shows one agent's actions, inputs and outputs.
+    Plugin(plugin_cmd::PluginArgs),
     /// Decode a pcap/pcapng capture of STOMP/MCollective traffic, or compute heart-beat cost.
     Analyze(analyze_cmd::AnalyzeArgs),
     /// Load generators for benchmarks (a soak of broadcast requests).
@@ -114,6 +118,13 @@ fn main() {
         Command::Facts(args) => (client("facts", &args.common), facts_cmd::run(&args)),
         Command::Inventory(args) => (client("inventory", &args.common), inventory_cmd::run(&args)),
         Command::Help(args) => (Style::Command("help"), help_cmd::run(args)),
+        Command::Plugin(args) => (
+            Style::Client {
+                app: "plugin",
+                verbose: false,
+            },
+            plugin_cmd::run(args),
+        ),
         Command::Analyze(args) => (Style::Command("analyze"), analyze_cmd::run(args)),
         Command::Bench(args) => (Style::Command("bench"), bench_cmd::run(args)),
         Command::Completion(args) => (
