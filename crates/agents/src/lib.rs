@@ -25,7 +25,7 @@ mod input;
 pub mod nettest;
 pub mod package;
 pub mod process;
-// pub mod puppet;
+pub mod puppet;
 pub mod service;
 pub mod shell;
 #[cfg(test)]
@@ -139,7 +139,7 @@ fn build(config: &Config, name: &'static str) -> Result<Arc<dyn Standard>, LoadE
         "filemgr" => Arc::new(filemgr::Filemgr::from_config(config)),
         "nettest" => Arc::new(nettest::Nettest),
         "package" => Arc::new(package::Package::from_config(config)?),
-        // "puppet" => Arc::new(puppet::Puppet::from_config(config)?),
+        "puppet" => Arc::new(puppet::Puppet::from_config(config)?),
         "service" => Arc::new(service::Service::from_config(config)?),
         "shell" => Arc::new(shell::Shell::from_config(config)?),
         _ => {
