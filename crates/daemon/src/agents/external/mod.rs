@@ -93,6 +93,9 @@ pub fn load(config: &Config, loaded: &[Arc<dyn Agent>]) -> Vec<Arc<dyn Agent>> {
                 );
                 agents.push(Arc::new(agent));
             }
+            Err(e @ LoadError::BuiltIn { .. }) => {
+                tracing::warn!("external agent not loaded: {e}; the built-in agent answers")
+            }
             Err(e) => tracing::error!("external agent not loaded: {e}"),
         }
     }
