@@ -578,3 +578,60 @@ async fn unsubscribe_by_destination_when_no_id_is_given() {
         "{e:?}"
     );
 }
+
+/// A SEND with a receipt: the RECEIPT it gets, after the message is routed.
+async fn sent_with_receipt(c: &mut Client, dest: &str, headers: &[(&str, &str)]) -> Frame {
+    let mut f = Frame::new(Command::Send)
+        .header("destination", dest)
+        .header("receipt", "count");
+    for (k, v) in headers {
+        f = f.header(*k, *v);
+    }
+    c.send(&f.with_body("x")).await;
+    let r = c.frame().await;
+    assert_eq!(r.command, Command::Receipt, "{r:?}");
+    assert_eq!(r.get("receipt-id"), Some("count"));
+    r
+}
+
+#[tokio::test]
+async fn receipts_count_the_copies_delivered() {
+    let b = broker(|_| {}).await;
+    let mut subs = Vec::new();
+    for (i, selector) in [None, None, Some("mc_identity = 'other'")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut s = Client::connect(b.stomp_addr, Some("1.2")).await;
+        let extra: Vec<(&str, &str)> = selector.map(|s| ("selector", s)).into_iter().collect();
+        s.subscribe(&format!("s{i}"), "/topic/fleet.agent", &extra)
+            .await;
+        subs.push(s);
+    }
+    let mut wild = Client::connect(b.stomp_addr, Some("1.2")).await;
+    wild.subscribe("w", "/topic/fleet.>", &[]).await;
+    let mut p = Client::connect(b.stomp_addr, Some("1.2")).await;
+    // Two plain subscribers and the wildcard one; the selector turns the third away.
+    let r = sent_with_receipt(&mut p, "/topic/fleet.agent", &[("mc_identity", "node1")]).await;
+    assert_eq!(r.get("marionette-delivered"), Some("3"));
+    let r = sent_with_receipt(&mut p, "/topic/fleet.agent", &[("mc_identity", "other")]).await;
+    assert_eq!(r.get("marionette-delivered"), Some("4"));
+    let r = sent_with_receipt(&mut p, "/topic/nobody", &[]).await;
+    assert_eq!(r.get("marionette-delivered"), Some("0"));
+    // A queue message with no consumer is held: nothing delivered yet.
+    let r = sent_with_receipt(&mut p, "/queue/later", &[]).await;
+    assert_eq!(r.get("marionette-delivered"), Some("0"));
+    let mut q = Client::connect(b.stomp_addr, Some("1.2")).await;
+    q.subscribe("q", "/queue/now", &[]).await;
+    let r = sent_with_receipt(&mut p, "/queue/now", &[]).await;
+    assert_eq!(r.get("marionette-delivered"), Some("1"));
+    assert_eq!(&q.frame().await.body[..], b"x");
+    // An expired message is delivered to no one.
+    let r = sent_with_receipt(&mut p, "/topic/fleet.agent", &[("expires", "1")]).await;
+    assert_eq!(r.get("marionette-delivered"), Some("0"));
+    for s in subs.iter_mut().take(2) {
+        for _ in 0..2 {
+            assert_eq!(s.frame().await.command, Command::Message);
+        }
+    }
+}

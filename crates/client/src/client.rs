@@ -1,14 +1,17 @@
 //! A connected client: numbered reply queues, publishing, reply collection and `mc`
-//! discovery (MCollective's `Client`, `Discovery::Mc`).
+//! discovery (MCollective's `Client`, `Discovery::Mc`). A broadcast's collection ends
+//! early when every node is accounted for ([`crate::accounting`]).
 
+use crate::accounting::{self, Tally};
 use crate::options::{ClientOptions, UnknownCollective};
 use crate::request::{self, Outgoing, Targets};
 use marionette_config::Dialect;
 use marionette_connector::{Connector, Event, Subscription};
 use marionette_ddl::ValidationError;
 use marionette_security::psk::Psk;
-use marionette_stomp::Command;
+use marionette_stomp::{Command, Frame};
 use marionette_wire::Value;
+use marionette_wire::accounting::{ACCOUNT_HEADER, ReplyKind};
 use marionette_wire::envelope::Shared;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -238,6 +241,22 @@ impl Client {
         Ok(())
     }
 
+    /// Sends a broadcast asking for accounting: a `receipt` the broker answers with its
+    /// delivery count, and the marker that makes marionette nodes account for each copy.
+    async fn publish_accounted(&self, out: &Outgoing) -> Result<(), ClientError> {
+        for mut frame in request::frames(&self.opts, out) {
+            frame
+                .headers
+                .push("receipt", accounting::receipt_id(&out.requestid));
+            frame.headers.push(ACCOUNT_HEADER, "1");
+            self.conn
+                .send(frame)
+                .await
+                .map_err(|e| ClientError::Connection(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// Receives replies to `requestid` until `on_reply` says stop or `deadline` passes;
     /// replies to other requests are ignored. See [`Client::collect_any`].
     pub async fn collect(
@@ -271,17 +290,85 @@ impl Client {
         mut on_reply: impl FnMut(&str, Reply) -> Option<Flow>,
     ) -> Result<Collected, ClientError> {
         let mut got = Collected::default();
-        let deadline = tokio::time::Instant::from_std(deadline);
+        while let Some(frame) = self.next_frame(reply_dest, deadline, &mut got).await? {
+            let Some((id, reply)) = self.open(&frame) else {
+                continue;
+            };
+            match on_reply(&id, reply) {
+                None => {}
+                Some(Flow::Continue) => got.replies += 1,
+                Some(Flow::Stop) => {
+                    got.replies += 1;
+                    break;
+                }
+            }
+        }
+        Ok(got)
+    }
+
+    /// [`Client::collect`] for an accounted broadcast: also ends when `tally` says every
+    /// copy is accounted for or its sliding window has passed (see [`crate::accounting`]).
+    async fn collect_accounted(
+        &mut self,
+        reply_dest: &str,
+        tally: &mut Tally,
+        deadline: Instant,
+        mut on_reply: impl FnMut(Reply) -> Flow,
+    ) -> Result<Collected, ClientError> {
+        let mut got = Collected::default();
+        loop {
+            if tally.complete() {
+                break;
+            }
+            let until = tally.window_ends().map_or(deadline, |w| w.min(deadline));
+            let Some(frame) = self.next_frame(Some(reply_dest), until, &mut got).await? else {
+                break;
+            };
+            if frame.command == Command::Receipt {
+                tally.receipt(&frame);
+                continue;
+            }
+            let kind = ReplyKind::of(|h| frame.get(h));
+            let sender = frame.get("mc_sender").unwrap_or_default();
+            if tally.marker(kind, sender, Instant::now()) {
+                continue;
+            }
+            let Some((id, reply)) = self.open(&frame) else {
+                continue;
+            };
+            if id != tally.requestid() {
+                tracing::debug!("ignoring a reply to request {id}");
+                continue;
+            }
+            tally.reply(&reply.senderid, reply.received);
+            got.replies += 1;
+            if on_reply(reply) == Flow::Stop {
+                break;
+            }
+        }
+        Ok(got)
+    }
+
+    /// The next MESSAGE or RECEIPT for this client before `until` (`None` then, or when
+    /// the connector gave up); ERROR frames are logged and a lost connection noted in
+    /// `got`. With ActiveMQ, messages for other reply queues are skipped.
+    async fn next_frame(
+        &mut self,
+        reply_dest: Option<&str>,
+        until: Instant,
+        got: &mut Collected,
+    ) -> Result<Option<Frame>, ClientError> {
+        let until = tokio::time::Instant::from_std(until);
         loop {
             let ev = tokio::select! {
                 ev = self.events.recv() => ev,
-                _ = tokio::time::sleep_until(deadline) => return Ok(got),
+                _ = tokio::time::sleep_until(until) => return Ok(None),
             };
             let Some(ev) = ev else {
                 return Err(ClientError::Connection("connector stopped".into()));
             };
             let frame = match ev {
-                Event::Frame(f) if f.command == Command::Message => f,
+                Event::Frame(f) if matches!(f.command, Command::Message | Command::Receipt) => f,
                 Event::Error(f) => {
                     tracing::warn!(
                         "ERROR frame from the broker: {}",
@@ -291,7 +378,7 @@ impl Client {
                 }
                 Event::GaveUp { reason } => {
                     got.interrupted.get_or_insert(reason);
-                    return Ok(got);
+                    return Ok(None);
                 }
                 Event::Disconnected { reason } => {
                     tracing::warn!("disconnected from the broker: {reason}");
@@ -300,24 +387,26 @@ impl Client {
                 }
                 _ => continue,
             };
-            if let (Some(dest), Dialect::ActiveMq) = (reply_dest, self.opts.dialect)
+            if let (Some(dest), Dialect::ActiveMq, Command::Message) =
+                (reply_dest, self.opts.dialect, frame.command)
                 && frame.get("destination").is_some_and(|d| d != dest)
             {
                 tracing::debug!("ignoring a message for {:?}", frame.get("destination"));
                 continue;
             }
-            let (reply, payload) = match self.psk.open_reply(&frame.body) {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::warn!(
-                        "Failed to decode a message from '{}': {e}",
-                        frame.get("mc_sender").unwrap_or_default()
-                    );
-                    continue;
-                }
-            };
-            let flow = on_reply(
-                &reply.requestid,
+            return Ok(Some(frame));
+        }
+    }
+
+    /// Opens a reply MESSAGE: its request id and the reply, or `None` (logged) when it is
+    /// not a reply that decodes and verifies.
+    fn open(&self, frame: &Frame) -> Option<(String, Reply)> {
+        if frame.command != Command::Message {
+            return None;
+        }
+        match self.psk.open_reply(&frame.body) {
+            Ok((reply, payload)) => Some((
+                reply.requestid,
                 Reply {
                     senderid: reply.senderid,
                     senderagent: reply.senderagent,
@@ -325,14 +414,13 @@ impl Client {
                     payload,
                     received: Instant::now(),
                 },
-            );
-            match flow {
-                None => {}
-                Some(Flow::Continue) => got.replies += 1,
-                Some(Flow::Stop) => {
-                    got.replies += 1;
-                    return Ok(got);
-                }
+            )),
+            Err(e) => {
+                tracing::warn!(
+                    "Failed to decode a message from '{}': {e}",
+                    frame.get("mc_sender").unwrap_or_default()
+                );
+                None
             }
         }
     }
@@ -395,24 +483,38 @@ impl Client {
         };
         let starttime = SystemTime::now();
         let start = Instant::now();
-        let published = self.publish(&out).await;
+        // A broadcast whose replies are collected is accounted: the broker counts its
+        // deliveries and each node accounts for its copy.
+        let accounted = collecting && out.targets == Targets::Broadcast && self.opts.accounting;
+        let published = if accounted {
+            self.publish_accounted(&out).await
+        } else {
+            self.publish(&out).await
+        };
         let mut collected = Collected::default();
         if published.is_ok() && collecting {
             let mut unfinished: Vec<String> = waitfor.to_vec();
             let wait_all = !unfinished.is_empty();
-            let result = self
-                .collect(Some(&reply_dest), requestid, start + timeout, |r| {
-                    if let Some(i) = unfinished.iter().position(|n| *n == r.senderid) {
-                        unfinished.swap_remove(i);
-                    }
-                    let flow = on_reply(r);
-                    if flow == Flow::Stop || (wait_all && unfinished.is_empty()) {
-                        Flow::Stop
-                    } else {
-                        Flow::Continue
-                    }
-                })
-                .await;
+            let on_reply = |r: Reply| {
+                if let Some(i) = unfinished.iter().position(|n| *n == r.senderid) {
+                    unfinished.swap_remove(i);
+                }
+                let flow = on_reply(r);
+                if flow == Flow::Stop || (wait_all && unfinished.is_empty()) {
+                    Flow::Stop
+                } else {
+                    Flow::Continue
+                }
+            };
+            let deadline = start + timeout;
+            let result = if accounted {
+                let mut tally = Tally::new(requestid, self.opts.discovery_window, start);
+                self.collect_accounted(&reply_dest, &mut tally, deadline, on_reply)
+                    .await
+            } else {
+                self.collect(Some(&reply_dest), requestid, deadline, on_reply)
+                    .await
+            };
             self.unsubscribe(&reply_dest).await;
             collected = result?;
         } else if collecting {

@@ -6,6 +6,7 @@
 //! - [`options`]: what the client takes from `client.cfg`, and its destinations.
 //! - [`request`]: payloads, envelopes and SEND frames.
 //! - [`client`]: a connected [`Client`]: reply queues, publishing, collection, discovery.
+//! - [`accounting`]: when a broadcast's collection ends before its timeout.
 //! - [`rpc`]: SimpleRPC calls: validation, discovery, targets, sending once or in batches.
 //! - [`limit`]: `--limit-nodes` and `--batch`, and the nodes they keep.
 //! - [`results`]: each node's result and the call's stats.
@@ -13,6 +14,7 @@
 //! - [`render`]: the console and JSON layouts.
 //! - [`ruby`]: Ruby's `inspect`, `pretty_inspect`, `Float#to_s` and `to_json`.
 
+pub mod accounting;
 pub mod aggregate;
 pub mod client;
 pub mod limit;

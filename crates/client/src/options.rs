@@ -30,6 +30,12 @@ pub struct ClientOptions {
     pub connector: Settings,
     /// How long to wait for the broker before giving up.
     pub connect_timeout: Duration,
+    /// Account for every delivered copy of a broadcast and stop collecting once all are
+    /// in (see [`crate::accounting`]); on by default.
+    pub accounting: bool,
+    /// The sliding window after the last reply (`--discovery-window`); see
+    /// [`crate::accounting`] for when it applies.
+    pub discovery_window: Option<Duration>,
 }
 
 /// A configuration the client cannot work with.
@@ -89,6 +95,8 @@ impl ClientOptions {
             batch_sleep: cfg.default_batch_sleep_time,
             connector: settings,
             connect_timeout,
+            accounting: true,
+            discovery_window: None,
         })
     }
 

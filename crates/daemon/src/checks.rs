@@ -1,12 +1,15 @@
 //! The request checks: whether a node answers a MESSAGE, decided in MCollective's order
 //! (PSK hash, callerid, TTL, filter, agent, reply-to). Every outcome is counted in the
-//! daemon's stats and every refusal logged; nothing invalid is ever answered.
+//! daemon's stats and every refusal logged; nothing invalid is ever answered. A sender
+//! that accounts for every copy (`marionette_wire::accounting`) is owed a [`Miss`] for a
+//! valid request this node does not serve.
 
 use crate::agents::Agent;
 use crate::stats::Stats;
 use marionette_security::psk::{Psk, Rejection};
 use marionette_stomp::Frame;
 use marionette_wire::Value;
+use marionette_wire::accounting;
 use marionette_wire::envelope::Request;
 use marionette_wire::filter::{Filter, NodeInfo};
 use std::sync::Arc;
@@ -17,16 +20,53 @@ pub struct Accepted {
     pub request: Request,
     pub payload: Value,
     pub reply_to: String,
+    /// The sender accounts for every copy: a reply slower than
+    /// [`accounting::ACCEPT_AFTER_MS`] is announced first.
+    pub accounting: bool,
+}
+
+/// A request this node will not serve, from a sender that accounts for every copy
+/// (`marionette_wire::accounting`): it gets a miss.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    pub requestid: String,
+    pub reply_to: String,
+}
+
+impl Miss {
+    /// The miss owed for `request` when its frame asks for accounting and says where to.
+    fn owed(frame: &Frame, request: &Request) -> Option<Miss> {
+        frame.get(accounting::ACCOUNT_HEADER)?;
+        Some(Miss {
+            requestid: request.requestid.clone(),
+            reply_to: frame.get("reply-to")?.to_string(),
+        })
+    }
 }
 
 /// What became of a request.
 pub enum Outcome {
     Rejected(String),
     Expired,
-    Filtered,
-    UnknownAgent(String),
+    /// The filter does not match this node.
+    Filtered(Option<Miss>),
+    /// No agent of that name here.
+    UnknownAgent {
+        agent: String,
+        miss: Option<Miss>,
+    },
     NoReplyTo,
     Accepted(Box<Accepted>),
+}
+
+impl Outcome {
+    /// The miss this outcome owes its sender, if any.
+    pub fn miss(&self) -> Option<&Miss> {
+        match self {
+            Outcome::Filtered(miss) | Outcome::UnknownAgent { miss, .. } => miss.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// Checks a MESSAGE in MCollective's order (PSK hash, callerid, TTL, filter, agent,
@@ -87,7 +127,7 @@ impl Checks<'_> {
         if !passes {
             Stats::bump(&self.stats.filtered);
             tracing::debug!(requestid = request.requestid, "does not pass filters");
-            return Outcome::Filtered;
+            return Outcome::Filtered(Miss::owed(frame, &request));
         }
         Stats::bump(&self.stats.passed);
         let Some(agent) = self
@@ -103,7 +143,11 @@ impl Checks<'_> {
                 "no agent {} here",
                 request.agent
             );
-            return Outcome::UnknownAgent(request.agent);
+            let miss = Miss::owed(frame, &request);
+            return Outcome::UnknownAgent {
+                agent: request.agent,
+                miss,
+            };
         };
         let Some(reply_to) = frame.get("reply-to").map(str::to_string) else {
             tracing::warn!(
@@ -117,6 +161,7 @@ impl Checks<'_> {
             request,
             payload,
             reply_to,
+            accounting: frame.get(accounting::ACCOUNT_HEADER).is_some(),
         }))
     }
 }

@@ -1,13 +1,15 @@
 //! One request that passed the request checks (`checks`), from agent to reply: run the
-//! agent within its timeout and send the sealed reply to `reply-to`.
+//! agent within its timeout and send the sealed reply to `reply-to`; and the empty
+//! accounting frames (miss, accepted) of `marionette_wire::accounting`.
 
 use crate::agents::{Call, Context};
-use crate::checks::Accepted;
+use crate::checks::{Accepted, Miss};
 use crate::stats::Stats;
 use bytes::Bytes;
 use marionette_connector::{Connector, ConnectorError};
 use marionette_security::psk::Psk;
 use marionette_stomp::{Command, Frame};
+use marionette_wire::accounting;
 use marionette_wire::destinations::{Dialect, Message};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,26 +34,49 @@ pub struct Handler {
     pub connector: Connector,
     /// Bounds the actions running at once.
     pub running: Arc<Semaphore>,
+    /// How long every request waits before it runs (zero but on a simulated slow node).
+    pub delay: Duration,
 }
 
 impl Handler {
-    /// Runs an accepted request and sends its reply.
+    /// Runs an accepted request and sends its reply. For a sender that accounts for
+    /// every copy, a request not answered within [`accounting::ACCEPT_AFTER_MS`] (waiting
+    /// for a free slot counts) is announced as accepted first.
     pub async fn run(&self, ctx: Context, accepted: Accepted) {
         let Accepted {
             agent,
             request,
             payload,
             reply_to,
+            accounting,
         } = accepted;
-        let Ok(_permit) = self.running.clone().acquire_owned().await else {
-            return;
+        let work = async {
+            if !self.delay.is_zero() {
+                tokio::time::sleep(self.delay).await;
+            }
+            let _permit = self.running.clone().acquire_owned().await.ok()?;
+            let limit = agent.timeout();
+            let call = Call {
+                request: request.clone(),
+                payload,
+            };
+            agent.run(ctx, call, limit).await
         };
-        let limit = agent.timeout();
-        let call = Call {
-            request: request.clone(),
-            payload,
+        let reply = if accounting {
+            let mut work = std::pin::pin!(work);
+            let soon = Duration::from_millis(accounting::ACCEPT_AFTER_MS);
+            match tokio::time::timeout(soon, &mut work).await {
+                Ok(reply) => reply,
+                Err(_) => {
+                    self.mark(accounting::ACCEPTED_HEADER, &request.requestid, &reply_to)
+                        .await;
+                    work.await
+                }
+            }
+        } else {
+            work.await
         };
-        let Some(reply) = agent.run(ctx, call, limit).await else {
+        let Some(reply) = reply else {
             return;
         };
         let now = unix_now();
@@ -82,6 +107,23 @@ impl Handler {
         match sent {
             Ok(()) => Stats::bump(&self.stats.replies),
             Err(e) => tracing::warn!(requestid = request.requestid, "reply not sent: {e}"),
+        }
+    }
+
+    /// Tells an accounting sender that its copy of the request will not be answered.
+    pub async fn miss(&self, miss: Miss) {
+        self.mark(accounting::MISS_HEADER, &miss.requestid, &miss.reply_to)
+            .await;
+    }
+
+    /// Sends an empty-bodied accounting frame (`header: requestid`) to `reply_to`.
+    async fn mark(&self, header: &str, requestid: &str, reply_to: &str) {
+        let frame = Frame::new(Command::Send)
+            .header("destination", reply_to)
+            .header(header, requestid)
+            .header("mc_sender", self.identity.as_str());
+        if let Err(e) = self.connector.send(frame).await {
+            tracing::debug!(requestid, "{header} not sent: {e}");
         }
     }
 }

@@ -48,6 +48,8 @@ pub enum NodeData {
     Fixed {
         facts: FactMap,
         classes: Vec<String>,
+        /// Every request is answered this much later (a slow node of a fleet emulator).
+        delay: Duration,
     },
 }
 
@@ -133,7 +135,7 @@ impl Node {
         let loaded = Loaded::load(&config, &data, None);
         let info = Arc::new(match &data {
             NodeData::FromConfig => node::node_info(&config, &loaded.meta, None),
-            NodeData::Fixed { facts, classes } => NodeInfo {
+            NodeData::Fixed { facts, classes, .. } => NodeInfo {
                 identity: config.identity.clone(),
                 classes: classes.clone(),
                 agents: loaded.meta.iter().cloned().collect(),
@@ -153,6 +155,10 @@ impl Node {
             stats: Arc::new(Stats::default()),
             connector,
             running: Arc::new(Semaphore::new(MAX_RUNNING)),
+            delay: match &data {
+                NodeData::Fixed { delay, .. } => *delay,
+                NodeData::FromConfig => Duration::ZERO,
+            },
         });
         let registration = Registration::new(&config, dialect, handler.clone(), loaded.names());
         Ok(Node {
@@ -212,10 +218,19 @@ impl Node {
     fn dispatch(&self, frame: &Frame, tasks: &mut JoinSet<()>) {
         let h = &self.handler;
         let agents = &self.loaded.agents;
-        let Outcome::Accepted(accepted) =
-            checks::check_request(&h.psk, &h.stats, agents, frame, &self.info, unix_now())
-        else {
-            return;
+        let outcome =
+            checks::check_request(&h.psk, &h.stats, agents, frame, &self.info, unix_now());
+        let accepted = match outcome {
+            Outcome::Accepted(accepted) => accepted,
+            other => {
+                if let Some(miss) = other.miss().cloned()
+                    && tasks.len() < MAX_RUNNING + MAX_WAITING
+                {
+                    let h = h.clone();
+                    tasks.spawn(async move { h.miss(miss).await });
+                }
+                return;
+            }
         };
         if tasks.len() >= MAX_RUNNING + MAX_WAITING {
             tracing::warn!(

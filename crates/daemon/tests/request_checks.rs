@@ -77,8 +77,8 @@ fn kind(o: &Outcome) -> &'static str {
     match o {
         Outcome::Rejected(_) => "rejected",
         Outcome::Expired => "expired",
-        Outcome::Filtered => "filtered",
-        Outcome::UnknownAgent(_) => "unknown agent",
+        Outcome::Filtered(_) => "filtered",
+        Outcome::UnknownAgent { .. } => "unknown agent",
         Outcome::NoReplyTo => "no reply-to",
         Outcome::Accepted(_) => "accepted",
     }
@@ -291,4 +291,57 @@ fn discovery_and_rpcutil_answer_like_real_nodes() {
     // Missing required input: statuscode 4.
     let reply = rpc("get_fact", vec![]).unwrap();
     assert_eq!(reply.get_sym("statuscode"), Some(&Value::Int(4)));
+}
+
+#[test]
+fn an_accounting_sender_is_owed_a_miss_for_each_copy_not_served() {
+    use marionette_daemon::checks::Miss;
+    use marionette_wire::accounting::ACCOUNT_HEADER;
+    let agents = agents::stock();
+    let psk = Psk::new("some-secret");
+    let check = |prefix: &str, name: &str, account: bool, reply_to: Option<&str>| {
+        let body = vector(prefix);
+        let now = msgtime(&body);
+        let mut frame = message(body, reply_to);
+        if account {
+            frame.headers.push(ACCOUNT_HEADER, "1");
+        }
+        let got = check_request(
+            &psk,
+            &Stats::default(),
+            &agents,
+            &frame,
+            &node(name, &agents),
+            now,
+        );
+        (kind(&got), got.miss().cloned())
+    };
+    let requestid = |prefix: &str| {
+        Request::from_value(&marshal::load(&vector(prefix)).unwrap())
+            .unwrap()
+            .requestid
+    };
+    // -F role=web: node2 misses, node1 runs it; no miss without the header or reply-to.
+    let miss = Miss {
+        requestid: requestid("19-"),
+        reply_to: "/queue/r".into(),
+    };
+    assert_eq!(
+        check("19-", "node2", true, Some("/queue/r")),
+        ("filtered", Some(miss))
+    );
+    assert_eq!(
+        check("19-", "node1", true, Some("/queue/r")),
+        ("accepted", None)
+    );
+    assert_eq!(
+        check("19-", "node2", false, Some("/queue/r")),
+        ("filtered", None)
+    );
+    assert_eq!(check("19-", "node2", true, None), ("filtered", None));
+    // A wrong PSK or an expired request is never answered, accounting or not.
+    assert_eq!(
+        check("35-", "node1", true, Some("/queue/r")),
+        ("rejected", None)
+    );
 }

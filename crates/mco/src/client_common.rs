@@ -31,6 +31,14 @@ pub struct CommonArgs {
         value_name = "SECONDS"
     )]
     pub discovery_timeout: Option<f64>,
+    /// End a broadcast's reply collection this long after the last reply (seconds).
+    /// Against our broker, which counts the nodes a request reached, collection already
+    /// ends when every one of them answered or said it does not match, and a 0.3 s window
+    /// covers nodes that never say so (real mcollectived in a mixed fleet). Against
+    /// ActiveMQ or RabbitMQ, without this option the discovery timeout is waited out as
+    /// MCollective does. --dt and --timeout stay the hard limits.
+    #[arg(long = "discovery-window", value_name = "SECONDS", value_parser = window_secs)]
+    pub discovery_window: Option<Duration>,
     /// Timeout for calling remote agents, in seconds (default: the agent's DDL timeout
     /// plus the discovery timeout).
     #[arg(short = 't', long = "timeout", value_name = "SECONDS")]
@@ -84,6 +92,14 @@ pub struct CommonArgs {
     pub no_progress: bool,
 }
 
+/// A `--discovery-window` value: seconds from 0 to 60.
+fn window_secs(v: &str) -> Result<Duration, String> {
+    match v.parse::<f64>() {
+        Ok(secs) if (0.0..=60.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!("{v:?} is not a number of seconds from 0 to 60")),
+    }
+}
+
 /// A loaded client configuration.
 pub struct Loaded {
     pub opts: ClientOptions,
@@ -116,6 +132,7 @@ impl CommonArgs {
         if let Some(ttl) = self.ttl {
             opts.ttl = ttl;
         }
+        opts.discovery_window = self.discovery_window;
         let collective = self
             .collective
             .clone()

@@ -6,6 +6,7 @@ mod analyze_cmd;
 mod bench_cmd;
 mod broker_cmd;
 mod client_common;
+mod completion_cmd;
 mod connections;
 mod daemon_cmd;
 mod facts_cmd;
@@ -13,13 +14,14 @@ mod find_cmd;
 mod help_cmd;
 mod http;
 mod inventory_cmd;
+mod man_cmd;
 mod ping_cmd;
 mod report;
 mod rpc_cmd;
 mod swarm_cmd;
 mod up_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use report::Style;
 
 /// marionette: MCollective-compatible orchestration (broker, daemon, client).
@@ -44,6 +46,12 @@ enum Command {
     /// endpoint on 127.0.0.1:61680) and a local daemon, ready for `mco ping`.
     Up(up_cmd::UpArgs),
     /// Ping every node that passes the filters.
+    ///
+    /// Against marionette's broker, ping ends as soon as every node that received it has
+    /// answered or said the filter does not match it; nodes that never say so (real
+    /// mcollectived) are covered by a 0.3 s window after the last reply. Against ActiveMQ
+    /// or RabbitMQ it waits the fixed 5 s (plus --dt) as MCollective does, unless
+    /// --discovery-window is given. -t stays the hard limit.
     Ping(ping_cmd::PingArgs),
     /// Call an agent's action on the nodes that pass the filters.
     Rpc(rpc_cmd::RpcArgs),
@@ -59,6 +67,11 @@ enum Command {
     Analyze(analyze_cmd::AnalyzeArgs),
     /// Load generators for benchmarks (a soak of broadcast requests).
     Bench(bench_cmd::BenchArgs),
+    /// Print a shell completion script (bash, zsh, fish) that also completes agent and
+    /// action names from the DDLs.
+    Completion(completion_cmd::CompletionArgs),
+    /// Write the man pages (mco.1 and mco-COMMAND.1) into a directory.
+    Man(man_cmd::ManArgs),
 }
 
 impl Command {
@@ -74,6 +87,7 @@ impl Command {
 }
 
 fn main() {
+    report::quiet_panics();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -102,6 +116,11 @@ fn main() {
         Command::Help(args) => (Style::Command("help"), help_cmd::run(args)),
         Command::Analyze(args) => (Style::Command("analyze"), analyze_cmd::run(args)),
         Command::Bench(args) => (Style::Command("bench"), bench_cmd::run(args)),
+        Command::Completion(args) => (
+            Style::Command("completion"),
+            completion_cmd::run(args, Cli::command()),
+        ),
+        Command::Man(args) => (Style::Command("man"), man_cmd::run(args, Cli::command())),
     };
     report::exit(style, result)
 }

@@ -39,6 +39,28 @@ macro_rules! ensure_usage {
 }
 pub(crate) use ensure_usage;
 
+/// Makes a panic one line on stderr, never a backtrace: "mco: internal error: …" with
+/// where it happened. A command whose output pipe was closed (`mco … | head`) ends
+/// quietly with status 141, as a program killed by SIGPIPE does.
+pub fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("mco: internal error: {message}{place}");
+    }));
+}
+
 /// The causes of `e` joined by ": ", as `{e:#}` prints them, but leaving out a cause
 /// whose text its parent's message already ends with (an error that both prints its
 /// source and returns it would otherwise say the same thing twice).

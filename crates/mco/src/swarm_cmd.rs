@@ -10,6 +10,7 @@ use marionette_daemon::{Control, Node, NodeData};
 use marionette_wire::filter::{FactMap, FactValue};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Descriptors kept for the runtime, logs and the like besides one per node.
@@ -47,6 +48,23 @@ pub struct SwarmArgs {
     /// Loopback source addresses to spread the connections over (0: let the system pick).
     #[arg(long, default_value_t = 16, value_name = "COUNT")]
     source_addresses: u8,
+    /// Make every EVERY-th node (by number) answer each request MS milliseconds late,
+    /// e.g. `--slow 10:1500`.
+    #[arg(long, value_name = "EVERY:MS", value_parser = slow_nodes)]
+    slow: Option<(u64, u64)>,
+}
+
+/// A `--slow EVERY:MS` value.
+fn slow_nodes(v: &str) -> Result<(u64, u64), String> {
+    let parsed = v
+        .split_once(':')
+        .and_then(|(every, ms)| Some((every.parse::<u64>().ok()?, ms.parse::<u64>().ok()?)));
+    match parsed {
+        Some((every, ms)) if every > 0 && ms <= 600_000 => Ok((every, ms)),
+        _ => Err(format!(
+            "{v:?} is not EVERY:MS (EVERY at least 1, MS at most 600000)"
+        )),
+    }
 }
 
 /// The generated facts of node `n`.
@@ -98,9 +116,14 @@ pub fn run(args: SwarmArgs) -> anyhow::Result<()> {
                 settings.bind = Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, host)));
             }
             let role = ROLES[(n % 3) as usize];
+            let delay = match args.slow {
+                Some((every, ms)) if n % every == 0 => Duration::from_millis(ms),
+                _ => Duration::ZERO,
+            };
             let data = NodeData::Fixed {
                 facts: facts(n),
                 classes: vec!["base".into(), format!("roles::{role}")],
+                delay,
             };
             let node = Node::start(config, settings, data).await?;
             let (tx, rx) = mpsc::channel(1);

@@ -99,3 +99,13 @@ fn the_documented_crate_map_matches_the_manifests() {
         );
     }
 }
+
+/// The broker names the delivery-count header itself (it does not depend on the wire
+/// crate); it must be the name the client reads.
+#[test]
+fn the_broker_and_the_client_agree_on_the_delivery_count_header() {
+    assert_eq!(
+        marionette_broker::router::DELIVERED_HEADER,
+        marionette_wire::accounting::DELIVERED_HEADER
+    );
+}

@@ -10,8 +10,10 @@
 //! - [`envelope`]: request and reply envelopes.
 //! - [`simplerpc`]: SimpleRPC request and reply bodies.
 //! - [`requestid`]: request ids as MCollective's client makes them.
+//! - [`accounting`]: the headers that let a client stop when every node has answered.
 //! - [`json`]: values to and from JSON.
 
+pub mod accounting;
 pub mod destinations;
 pub mod envelope;
 pub mod filter;

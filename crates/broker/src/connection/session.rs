@@ -83,8 +83,12 @@ impl Session {
             Command::Send | Command::Ack | Command::Nack => {
                 if let Some(tx_id) = frame.get("transaction") {
                     self.buffer(tx_id.to_string(), frame)?;
+                } else if frame.command == Command::Send {
+                    // The router answers the receipt once the message is routed.
+                    self.apply(frame, receipt.map(Box::from)).await?;
+                    return Ok(true);
                 } else {
-                    self.apply(frame).await?;
+                    self.apply(frame, None).await?;
                 }
                 true
             }
@@ -127,7 +131,7 @@ impl Session {
                 self.transaction_bytes -= frames.iter().map(bytes_of).sum::<usize>();
                 if frame.command == Command::Commit {
                     for f in frames {
-                        self.apply(f).await?;
+                        self.apply(f, None).await?;
                     }
                 }
                 true
@@ -216,8 +220,9 @@ impl Session {
         Ok(())
     }
 
-    /// Applies a SEND, ACK or NACK (now, or at COMMIT).
-    async fn apply(&mut self, frame: Frame) -> Result<(), Refusal> {
+    /// Applies a SEND, ACK or NACK (now, or at COMMIT). A SEND's `receipt` is answered
+    /// by the router.
+    async fn apply(&mut self, frame: Frame, receipt: Option<Box<str>>) -> Result<(), Refusal> {
         let cmd = match frame.command {
             Command::Send => {
                 let dest = destination(&frame)?;
@@ -232,6 +237,7 @@ impl Session {
                     dest,
                     frame,
                     inbox,
+                    receipt,
                 }
             }
             _ => {

@@ -71,6 +71,10 @@ pub enum RouterCmd {
         frame: Frame,
         /// The frame's share of the inbox byte bound, given back once it is routed.
         inbox: OwnedSemaphorePermit,
+        /// The SEND's `receipt` header: the router answers it once the message is
+        /// routed, saying how many subscriptions it was delivered to
+        /// ([`DELIVERED_HEADER`](crate::router::DELIVERED_HEADER)).
+        receipt: Option<Box<str>>,
     },
     Ack {
         conn: ConnId,

@@ -34,15 +34,17 @@ impl Router {
         }
     }
 
-    pub(super) fn fan_out(&mut self, keys: &[SubKey], msg: &Arc<Message>) -> bool {
-        let mut any = false;
+    /// Hands `msg` to every subscription in `keys` whose selector accepts it; returns
+    /// how many took it.
+    pub(super) fn fan_out(&mut self, keys: &[SubKey], msg: &Arc<Message>) -> usize {
+        let mut delivered = 0;
         for &k in keys {
             let accepts = self.subs.get(&k).is_some_and(|s| s.accepts(msg));
             if accepts && self.deliver(k, msg, None) {
-                any = true;
+                delivered += 1;
             }
         }
-        any
+        delivered
     }
 
     /// Hands `msg` to subscription `key`'s connection. Returns false when the connection

@@ -14,6 +14,12 @@ pub use cmd::{ConnHandle, Outbound, RouterCmd};
 
 pub use subscription::{AckMode, ConnId, SubKey};
 
+/// The header of a RECEIPT for a SEND that says how many subscriptions the message was
+/// delivered to when it was routed. A client that knows how many nodes got a request
+/// knows when every one of them has answered (`marionette_wire::accounting`, which the
+/// broker does not depend on, has the same name; a test checks they agree).
+pub const DELIVERED_HEADER: &str = "marionette-delivered";
+
 use crate::config::BrokerConfig;
 use crate::destination::{Destination, binding_matches, is_topic_pattern, topic_matches};
 use crate::log_limit::LogLimit;
@@ -157,9 +163,13 @@ impl Router {
                 dest,
                 frame,
                 inbox,
+                receipt,
             } => {
-                self.publish(conn, dest, frame);
+                let delivered = self.publish(conn, dest, frame);
                 drop(inbox);
+                if let Some(id) = receipt {
+                    self.receipt(conn, &id, delivered);
+                }
             }
             RouterCmd::Ack {
                 conn,
@@ -329,7 +339,27 @@ impl Router {
         format!("{}{}", self.id_prefix, self.next_message)
     }
 
-    fn publish(&mut self, conn: ConnId, dest: Destination, mut frame: Frame) {
+    /// Answers a SEND's receipt once it is routed: `delivered` copies went out now.
+    fn receipt(&mut self, conn: ConnId, id: &str, delivered: usize) {
+        let Some(state) = self.conns.get(&conn) else {
+            return;
+        };
+        let frame = Frame::new(marionette_stomp::Command::Receipt)
+            .header("receipt-id", id)
+            .header(DELIVERED_HEADER, delivered.to_string());
+        if state
+            .handle
+            .tx
+            .try_send(Outbound::Frame(Box::new(frame)))
+            .is_err()
+        {
+            self.to_cut.push((conn, "outbound queue full"));
+        }
+    }
+
+    /// Routes a SEND; returns how many subscriptions it was delivered to now (a queue
+    /// message held for a later consumer counts 0).
+    fn publish(&mut self, conn: ConnId, dest: Destination, mut frame: Frame) -> usize {
         let now = now_ms();
         if let Some(reply_to) = frame.get("reply-to")
             && let Ok(Destination::TempQueue(name)) = Destination::parse(reply_to)
@@ -349,7 +379,7 @@ impl Router {
         self.metrics.messages_published.fetch_add(1, Relaxed);
         if msg.expired(now) {
             self.metrics.messages_expired.fetch_add(1, Relaxed);
-            return;
+            return 0;
         }
         let delivered = match &dest {
             Destination::Topic(name) => {
@@ -377,25 +407,27 @@ impl Router {
             }
             Destination::Queue(name) => {
                 let name = name.clone();
-                if !self.deliver_to_queue(&name, msg.clone()) {
-                    self.hold(&name, msg, Hold::New);
+                if self.deliver_to_queue(&name, msg.clone()) {
+                    return 1;
                 }
-                return;
+                self.hold(&name, msg, Hold::New);
+                return 0;
             }
             Destination::TempQueue(name) => {
                 let key = self
                     .ensure_temp_queue(conn, name)
                     .and_then(|public| self.reply_queues.get(&public).copied());
-                key.is_some_and(|k| self.deliver(k, &msg, None))
+                usize::from(key.is_some_and(|k| self.deliver(k, &msg, None)))
             }
             Destination::ReplyQueue(name) => {
                 let key = self.reply_queues.get(name).copied();
-                key.is_some_and(|k| self.deliver(k, &msg, None))
+                usize::from(key.is_some_and(|k| self.deliver(k, &msg, None)))
             }
         };
-        if !delivered {
+        if delivered == 0 {
             self.metrics.messages_unroutable.fetch_add(1, Relaxed);
         }
+        delivered
     }
 
     /// The public name of `conn`'s temp queue `name`, creating it (and the implicit
