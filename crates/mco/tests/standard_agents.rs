@@ -1,0 +1,128 @@
+//! The standard agents end to end: our broker, two of our `mco daemon`s (one with the
+//! shell agent activated) and our `mco` client, on this machine's real state.
+
+#[path = "peers/harness.rs"]
+mod harness;
+
+use harness::{Broker, TempDir};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const PSK: &str = "standard-agents-key";
+
+fn server_cfg(dir: &Path, port: u16, identity: &str, extra: &str) -> PathBuf {
+    let facts = dir.join(format!("{identity}-facts.yaml"));
+    std::fs::write(&facts, "---\nrole: web\n").unwrap();
+    let node = format!(
+        "identity = {identity}\nfactsource = yaml\nplugin.yaml = {}\n{extra}",
+        facts.display()
+    );
+    let path = dir.join(format!("{identity}.cfg"));
+    harness::write_mcollective_cfg(&path, port, "mcollective", "marionette", PSK, &node);
+    path
+}
+
+fn mco(client: &Path, args: &[&str]) -> harness::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
+    cmd.args(args).arg("--config").arg(client).env("NO_COLOR", "1");
+    harness::run(cmd, Duration::from_secs(60)).unwrap()
+}
+
+/// The agents `node` reports in `rpcutil agent_inventory`, from `--json` output.
+fn inventory(client: &Path, node: &str) -> Vec<String> {
+    let out = mco(client, &["rpc", "rpcutil", "agent_inventory", "-I", node, "--json"]);
+    assert!(out.success(), "{}", out.describe());
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    json[0]["data"]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agent"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn standard_agents_through_real_nodes() {
+    let broker = Broker::start(&[]);
+    let dir = TempDir::new("marionette-standard-agents");
+    let plain = server_cfg(dir.path(), broker.port(), "plain", "");
+    let shelly = server_cfg(
+        dir.path(),
+        broker.port(),
+        "shelly",
+        "plugin.shell.activate_agent = true\n",
+    );
+    let client = dir.path().join("client.cfg");
+    harness::write_mcollective_cfg(&client, broker.port(), "admin", "secret", PSK, "identity = tester\n");
+    let _plain = harness::mco_daemon(&plain, &dir.path().join("plain.log"));
+    let _shelly = harness::mco_daemon(&shelly, &dir.path().join("shelly.log"));
+    for node in ["plain", "shelly"] {
+        harness::wait_until(
+            Duration::from_secs(20),
+            Duration::from_millis(200),
+            |out: String| format!("{node} never answered: {out}"),
+            || {
+                let out = mco(&client, &["rpc", "rpcutil", "ping", "-I", node]);
+                if out.success() && out.stdout.contains(node) {
+                    Ok(())
+                } else {
+                    Err(out.describe())
+                }
+            },
+        );
+    }
+
+    // agent_inventory: the standard agents, shell only where activated.
+    let standard = ["discovery", "rpcutil", "filemgr", "nettest", "package", "puppet", "service"];
+    assert_eq!(inventory(&client, "plain"), standard);
+    let mut with_shell = standard.to_vec();
+    with_shell.push("shell");
+    assert_eq!(inventory(&client, "shelly"), with_shell);
+
+    // filemgr status of a file of ours, printed as the client prints it.
+    let file = dir.path().join("motd");
+    std::fs::write(&file, b"hello").unwrap();
+    let meta = std::fs::metadata(&file).unwrap();
+    let out = mco(&client, &["rpc", "filemgr", "status", &format!("file={}", file.display()), "-I", "plain"]);
+    assert!(out.success(), "{}", out.describe());
+    for line in [
+        format!("               Name: {}", file.display()),
+        "             Status: present".to_string(),
+        "            Present: 1".to_string(),
+        "               Size: 5".to_string(),
+        "                MD5: 5d41402abc4b2a76b9719d911017c592".to_string(),
+        format!("               Mode: {:o}", meta.mode()),
+        "               Type: file".to_string(),
+    ] {
+        assert!(out.stdout.lines().any(|l| l == line), "no {line:?} in:\n{}", out.stdout);
+    }
+
+    // service status: the answer of this machine's service manager, or its error.
+    let out = mco(&client, &["rpc", "service", "status", "service=marionette-no-such-service", "-I", "plain"]);
+    assert!(
+        out.stdout.contains("Could not determine status of service 'marionette-no-such-service'"),
+        "{}",
+        out.describe()
+    );
+
+    // shell: refused where it is off, run where it is on.
+    let out = mco(&client, &["rpc", "shell", "run", "command=echo hello", "-I", "plain"]);
+    assert!(!out.stdout.contains("hello"), "{}", out.describe());
+    let out = mco(&client, &["rpc", "shell", "run", "command=echo hello", "-I", "shelly", "--json"]);
+    assert!(out.success(), "{}", out.describe());
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json[0]["statuscode"], 0, "{json}");
+    assert_eq!(json[0]["data"]["stdout"], "hello\n");
+    assert_eq!(json[0]["data"]["exitcode"], 0);
+
+    // package status of bash (Debian) by the node, against dpkg-query here.
+    if Path::new("/usr/bin/dpkg-query").exists() {
+        let version = Command::new("dpkg-query").args(["-W", "-f=${Version}", "bash"]).output().unwrap();
+        let version = String::from_utf8(version.stdout).unwrap();
+        let out = mco(&client, &["rpc", "package", "status", "package=bash", "-I", "plain", "--json"]);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(json[0]["data"]["ensure"], version.as_str(), "{json}");
+    }
+}
