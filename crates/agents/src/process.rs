@@ -160,6 +160,14 @@ impl Drop for Capture {
     }
 }
 
+/// Resolves when `stopping` becomes true; never when its sender is gone (nobody can
+/// stop the process any more).
+pub async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    if stopping.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Runs `command` in a new process group until it exits, `limit` passes, or `stopping`
 /// becomes true; in the last two cases the whole group is killed before returning. At
 /// most `capture` bytes of each of stdout and stderr are kept (the last ones).
@@ -186,7 +194,7 @@ pub async fn supervise(
     let ended = tokio::select! {
         status = child.wait() => Ended::Exited(status?),
         _ = tokio::time::sleep(limit) => Ended::TimedOut,
-        _ = stopping.wait_for(|stop| *stop) => Ended::Stopped,
+        _ = stopped(&mut stopping) => Ended::Stopped,
     };
     if matches!(ended, Ended::Exited(_)) {
         group.disarm();
@@ -323,10 +331,7 @@ pub async fn run(
 
 /// A stop signal that never fires (for commands run outside a request).
 pub fn never_stopping() -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(false);
-    // The sender is leaked on purpose: a dropped sender would end `wait_for` at once.
-    std::mem::forget(tx);
-    rx
+    watch::channel(false).1
 }
 
 #[cfg(test)]

@@ -13,14 +13,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn request(action: &str, service: &str) -> Request {
-    let (tx, stopping) = tokio::sync::watch::channel(false);
-    std::mem::forget(tx);
     Request {
         action: action.into(),
         inputs: Value::Hash(vec![(Value::sym("service"), Value::str(service))]),
         caller: "uid=0".into(),
         limit: Duration::from_secs(60),
-        stopping,
+        stopping: marionette_agents::process::never_stopping(),
     }
 }
 

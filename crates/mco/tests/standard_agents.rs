@@ -87,29 +87,64 @@ fn standard_agents_through_real_nodes() {
     let meta = std::fs::metadata(&file).unwrap();
     let out = mco(&client, &["rpc", "filemgr", "status", &format!("file={}", file.display()), "-I", "plain"]);
     assert!(out.success(), "{}", out.describe());
-    for line in [
-        format!("               Name: {}", file.display()),
-        "             Status: present".to_string(),
-        "            Present: 1".to_string(),
-        "               Size: 5".to_string(),
-        "                MD5: 5d41402abc4b2a76b9719d911017c592".to_string(),
-        format!("               Mode: {:o}", meta.mode()),
-        "               Type: file".to_string(),
-    ] {
-        assert!(out.stdout.lines().any(|l| l == line), "no {line:?} in:\n{}", out.stdout);
-    }
+    let time = |secs: i64| format!("{} +0000", marionette_wire::filter::utc_timestamp(secs));
+    let expected = [
+        format!("         Access time: {}", time(meta.atime())),
+        format!("         Access time: {}", meta.atime()),
+        format!("         Change time: {}", time(meta.ctime())),
+        format!("         Change time: {}", meta.ctime()),
+        "   Directory Listing: nil".to_string(),
+        format!("               Group: {}", meta.gid()),
+        "                 MD5: 5d41402abc4b2a76b9719d911017c592".to_string(),
+        format!("                Mode: {:o}", meta.mode()),
+        format!("   Modification time: {}", time(meta.mtime())),
+        format!("   Modification time: {}", meta.mtime()),
+        format!("                Name: {}", file.display()),
+        "              Status: present".to_string(),
+        "             Present: 1".to_string(),
+        "                Size: 5".to_string(),
+        "                Type: file".to_string(),
+        format!("               Owner: {}", meta.uid()),
+    ];
+    let block: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("plain "))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(block, expected, "{}", out.stdout);
 
     // service status: the answer of this machine's service manager, or its error.
-    let out = mco(&client, &["rpc", "service", "status", "service=marionette-no-such-service", "-I", "plain"]);
-    assert!(
-        out.stdout.contains("Could not determine status of service 'marionette-no-such-service'"),
+    let out = mco(
+        &client,
+        &["rpc", "service", "status", "service=marionette-no-such-service", "-I", "plain"],
+    );
+    let missing = "marionette-no-such-service";
+    let why = if Path::new("/run/systemd/system").is_dir() {
+        format!("Could not find unit '{missing}'")
+    } else if ["/usr/sbin/service", "/sbin/service"].iter().any(|p| Path::new(p).exists()) {
+        format!("Could not find init script for '{missing}'")
+    } else {
+        "no service manager: systemd is not running and no service command is installed".into()
+    };
+    let block: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("plain "))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        block,
+        [
+            "plain                                    Request Aborted".to_string(),
+            format!("   Could not determine status of service '{missing}': {why}"),
+        ],
         "{}",
         out.describe()
     );
 
-    // shell: refused where it is off, run where it is on.
-    let out = mco(&client, &["rpc", "shell", "run", "command=echo hello", "-I", "plain"]);
-    assert!(!out.stdout.contains("hello"), "{}", out.describe());
+    // shell, where it is on.
     let out = mco(&client, &["rpc", "shell", "run", "command=echo hello", "-I", "shelly", "--json"]);
     assert!(out.success(), "{}", out.describe());
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
