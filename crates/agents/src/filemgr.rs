@@ -18,6 +18,20 @@ use std::sync::Arc;
 
 /// The file used when a request names none.
 pub const DEFAULT_TOUCH_FILE: &str = "/var/run/mcollective.plugin.filemgr.touch";
+/// The `status` outputs that are 0 for a file that is not there.
+const NUMBERS: [&str; 11] = [
+    "present",
+    "size",
+    "mtime",
+    "ctime",
+    "atime",
+    "mtime_seconds",
+    "ctime_seconds",
+    "atime_seconds",
+    "md5",
+    "uid",
+    "gid",
+];
 /// The most directory entries `status` lists.
 pub const MAX_DIR_ENTRIES: usize = 10_000;
 
@@ -159,19 +173,7 @@ pub fn status(file: &Path, dirlist: bool, data: &mut Value) -> Result<(), RpcErr
     set(data, "output", Value::str("not present"));
     set(data, "type", Value::str("unknown"));
     set(data, "mode", Value::str("0000"));
-    for key in [
-        "present",
-        "size",
-        "mtime",
-        "ctime",
-        "atime",
-        "mtime_seconds",
-        "ctime_seconds",
-        "atime_seconds",
-        "md5",
-        "uid",
-        "gid",
-    ] {
+    for key in NUMBERS {
         set(data, key, Value::Int(0));
     }
     // `File.exists?` follows links: a dangling link is not present.
@@ -205,7 +207,8 @@ pub fn status(file: &Path, dirlist: bool, data: &mut Value) -> Result<(), RpcErr
     }
     set(data, "type", Value::str(file_kind(kind)));
     if dirlist && kind.is_dir() {
-        let entries = std::fs::read_dir(file).map_err(|e| RpcError::Unknown(ruby_errno(&e, file)))?;
+        let entries =
+            std::fs::read_dir(file).map_err(|e| RpcError::Unknown(ruby_errno(&e, file)))?;
         let names = entries
             .filter_map(Result::ok)
             .take(MAX_DIR_ENTRIES)
@@ -221,24 +224,12 @@ mod tests {
     use super::*;
     use crate::testing::{TempDir, call, data, get, request};
 
-    const OUTPUTS: [&str; 16] = [
-        "name",
-        "output",
-        "present",
-        "size",
-        "mode",
-        "md5",
-        "mtime",
-        "ctime",
-        "atime",
-        "mtime_seconds",
-        "ctime_seconds",
-        "atime_seconds",
-        "uid",
-        "gid",
-        "type",
-        "dir_listing",
-    ];
+    /// Every `status` output, prefilled with nil.
+    fn outputs() -> Value {
+        let mut keys = vec!["name", "output", "mode", "type", "dir_listing"];
+        keys.extend(NUMBERS);
+        data(&keys)
+    }
 
     fn agent(touch_file: &Path) -> Arc<dyn Standard> {
         Arc::new(Filemgr {
@@ -258,7 +249,7 @@ mod tests {
         assert_eq!(std::fs::read(&file).unwrap(), b"");
 
         std::fs::write(&file, b"hello").unwrap();
-        let r = call(fm.clone(), request("status", &input), data(&OUTPUTS)).await;
+        let r = call(fm.clone(), request("status", &input), outputs()).await;
         assert_eq!(r.outcome, Ok(()));
         let meta = std::fs::metadata(&file).unwrap();
         assert_eq!(get(&r.data, "name"), &Value::str(file.to_str().unwrap()));
@@ -303,10 +294,13 @@ mod tests {
         let file = dir.path().join("absent");
         let fm = agent(&file);
         // No file input: the configured touch file.
-        let r = call(fm, request("status", &[]), data(&OUTPUTS)).await;
+        let r = call(fm, request("status", &[]), outputs()).await;
         assert_eq!(
             r.outcome,
-            Err(RpcError::Aborted(format!("{} does not exist", file.display())))
+            Err(RpcError::Aborted(format!(
+                "{} does not exist",
+                file.display()
+            )))
         );
         assert_eq!(get(&r.data, "output"), &Value::str("not present"));
         assert_eq!(get(&r.data, "present"), &Value::Int(0));
@@ -325,7 +319,7 @@ mod tests {
             ("file", Value::str(dir.path().to_str().unwrap())),
             ("dirlist", Value::Bool(true)),
         ];
-        let r = call(fm.clone(), request("status", &input), data(&OUTPUTS)).await;
+        let r = call(fm.clone(), request("status", &input), outputs()).await;
         assert_eq!(r.outcome, Ok(()));
         assert_eq!(get(&r.data, "type"), &Value::str("directory"));
         assert_eq!(get(&r.data, "md5"), &Value::Int(0));

@@ -42,7 +42,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// The standard agents, in the order a node loads them.
-pub const NAMES: [&str; 6] = ["filemgr", "nettest", "package", "puppet", "service", "shell"];
+pub const NAMES: [&str; 6] = [
+    "filemgr", "nettest", "package", "puppet", "service", "shell",
+];
 
 /// One request to a standard agent, its inputs validated against the agent's DDL.
 #[derive(Debug, Clone)]
@@ -124,7 +126,8 @@ pub fn activated(config: &Config, agent: &'static str) -> Result<bool, LoadError
 pub fn load(config: &Config) -> Vec<Arc<dyn Standard>> {
     let mut agents: Vec<Arc<dyn Standard>> = Vec::new();
     for name in NAMES {
-        let built = activated(config, name).and_then(|on| on.then(|| build(config, name)).transpose());
+        let built =
+            activated(config, name).and_then(|on| on.then(|| build(config, name)).transpose());
         match built {
             Ok(Some(agent)) => agents.push(agent),
             Ok(None) => tracing::debug!(agent = name, "standard agent not activated"),

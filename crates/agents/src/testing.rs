@@ -69,8 +69,7 @@ pub fn get<'a>(data: &'a Value, key: &str) -> &'a Value {
 /// Waits until process `pid` is gone or a zombie; panics after 10 s.
 pub fn wait_gone(pid: i32) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
-    {
+    while std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z ")) {
         assert!(Instant::now() < deadline, "process {pid} lives on");
         std::thread::sleep(Duration::from_millis(20));
     }

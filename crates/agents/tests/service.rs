@@ -40,9 +40,13 @@ struct TestService {
 impl Drop for TestService {
     fn drop(&mut self) {
         let stop = if self.systemd {
-            Command::new("systemctl").args(["stop", &self.name]).status()
+            Command::new("systemctl")
+                .args(["stop", &self.name])
+                .status()
         } else {
-            Command::new("/etc/init.d/".to_string() + &self.name).arg("stop").status()
+            Command::new("/etc/init.d/".to_string() + &self.name)
+                .arg("stop")
+                .status()
         };
         let _ = stop;
         for f in &self.files {
@@ -69,7 +73,10 @@ fn lsb_service(name: &str) -> TestService {
          *) echo \"usage: $0 start|stop|restart|status\"; exit 2 ;;\nesac\nexit 0\n"
     );
     std::fs::write(&script, text).unwrap();
-    Command::new("chmod").args(["755", script.to_str().unwrap()]).status().unwrap();
+    Command::new("chmod")
+        .args(["755", script.to_str().unwrap()])
+        .status()
+        .unwrap();
     TestService {
         name: name.into(),
         files: vec![script, PathBuf::from(pidfile)],
@@ -79,8 +86,15 @@ fn lsb_service(name: &str) -> TestService {
 
 fn systemd_service(name: &str) -> TestService {
     let unit = PathBuf::from(format!("/run/systemd/system/{name}.service"));
-    std::fs::write(&unit, "[Unit]\nDescription=marionette test service\n[Service]\nExecStart=/bin/sleep 300\n").unwrap();
-    Command::new("systemctl").arg("daemon-reload").status().unwrap();
+    std::fs::write(
+        &unit,
+        "[Unit]\nDescription=marionette test service\n[Service]\nExecStart=/bin/sleep 300\n",
+    )
+    .unwrap();
+    Command::new("systemctl")
+        .arg("daemon-reload")
+        .status()
+        .unwrap();
     TestService {
         name: name.into(),
         files: vec![unit],
@@ -111,11 +125,15 @@ async fn start_status_stop_a_service_of_our_own() {
     };
     assert_eq!(
         outcome,
-        Err(RpcError::Aborted(format!("Could not determine status of service '{missing}': {unknown}")))
+        Err(RpcError::Aborted(format!(
+            "Could not determine status of service '{missing}': {unknown}"
+        )))
     );
     // SAFETY: geteuid cannot fail.
     if unsafe { libc::geteuid() } != 0 {
-        eprintln!("not root: a test service cannot be installed, only the unknown service was checked");
+        eprintln!(
+            "not root: a test service cannot be installed, only the unknown service was checked"
+        );
         return;
     }
     let name = format!("marionette-test-{}", std::process::id());
@@ -132,7 +150,9 @@ async fn start_status_stop_a_service_of_our_own() {
         call("start", &name).await,
         (
             running.clone(),
-            Err(RpcError::Aborted(format!("Could not start service '{name}': Service is already running")))
+            Err(RpcError::Aborted(format!(
+                "Could not start service '{name}': Service is already running"
+            )))
         )
     );
     assert_eq!(call("restart", &name).await, (running.clone(), Ok(())));
@@ -142,7 +162,9 @@ async fn start_status_stop_a_service_of_our_own() {
         call("stop", &name).await,
         (
             stopped,
-            Err(RpcError::Aborted(format!("Could not stop service '{name}': Service is already stopped")))
+            Err(RpcError::Aborted(format!(
+                "Could not stop service '{name}': Service is already stopped"
+            )))
         )
     );
 }

@@ -105,9 +105,12 @@ pub fn is_echo_reply(packet: &[u8], kind: Kind, ident: u16, seq: u16) -> bool {
         return false;
     }
     let reply_type = if kind.v6() { 129 } else { 0 };
-    let same_ident = matches!(kind, Kind::Datagram { .. })
-        || u16::from_be_bytes([icmp[4], icmp[5]]) == ident;
-    icmp[0] == reply_type && icmp[1] == 0 && same_ident && u16::from_be_bytes([icmp[6], icmp[7]]) == seq
+    let same_ident =
+        matches!(kind, Kind::Datagram { .. }) || u16::from_be_bytes([icmp[4], icmp[5]]) == ident;
+    icmp[0] == reply_type
+        && icmp[1] == 0
+        && same_ident
+        && u16::from_be_bytes([icmp[6], icmp[7]]) == seq
 }
 
 /// Opens the first ICMP socket this process may: datagram, else raw.
@@ -195,7 +198,12 @@ mod tests {
         let reply = as_reply(echo_request(false, 9, 3), false);
         assert!(is_echo_reply(&reply, Kind::Datagram { v6: false }, 1, 3));
         assert!(!is_echo_reply(&reply, Kind::Datagram { v6: false }, 9, 4));
-        assert!(!is_echo_reply(&echo_request(false, 9, 3), Kind::Datagram { v6: false }, 9, 3));
+        assert!(!is_echo_reply(
+            &echo_request(false, 9, 3),
+            Kind::Datagram { v6: false },
+            9,
+            3
+        ));
         let mut ip = vec![0x45; 1];
         ip.extend([0u8; 19]);
         ip.extend(&reply);

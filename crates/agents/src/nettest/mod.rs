@@ -51,7 +51,9 @@ pub fn is_hostname(name: &str) -> bool {
                 (Some(first), Some(last)) => {
                     first.is_ascii_alphabetic()
                         && last.is_ascii_alphanumeric()
-                        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                        && bytes
+                            .iter()
+                            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
                 }
                 _ => false,
             }
@@ -155,7 +157,16 @@ mod tests {
         for good in ["localhost", "host1.example.com", "a", "a-b.c9"] {
             assert!(is_hostname(good), "{good}");
         }
-        for bad in ["", "not a hostname", "1.2.3.4", "-a", "a-", "a..b", "a_b", "9host"] {
+        for bad in [
+            "",
+            "not a hostname",
+            "1.2.3.4",
+            "-a",
+            "a-",
+            "a..b",
+            "a_b",
+            "9host",
+        ] {
             assert!(!is_hostname(bad), "{bad}");
         }
     }
@@ -165,7 +176,12 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let open = listener.local_addr().unwrap().port();
         let outputs = ["connect", "connect_status", "connect_time"];
-        let input = |port: u16| [("fqdn", Value::str("127.0.0.1")), ("port", Value::Int(port.into()))];
+        let input = |port: u16| {
+            [
+                ("fqdn", Value::str("127.0.0.1")),
+                ("port", Value::Int(port.into())),
+            ]
+        };
         let r = call(agent(), request("connect", &input(open)), data(&outputs)).await;
         assert_eq!(r.outcome, Ok(()));
         assert_eq!(get(&r.data, "connect"), &Value::Bool(true));
@@ -180,10 +196,16 @@ mod tests {
         let r = call(agent(), request("connect", &input(closed)), data(&outputs)).await;
         assert_eq!(r.outcome, Ok(()));
         assert_eq!(get(&r.data, "connect"), &Value::Bool(false));
-        assert_eq!(get(&r.data, "connect_status"), &Value::str("Connection Refused"));
+        assert_eq!(
+            get(&r.data, "connect_status"),
+            &Value::str("Connection Refused")
+        );
         assert_eq!(get(&r.data, "connect_time"), &Value::Nil);
 
-        let by_name = [("fqdn", Value::str("localhost")), ("port", Value::Int(open.into()))];
+        let by_name = [
+            ("fqdn", Value::str("localhost")),
+            ("port", Value::Int(open.into())),
+        ];
         let r = call(agent(), request("connect", &by_name), data(&outputs)).await;
         assert_eq!(r.outcome, Ok(()));
         drop(listener);
@@ -191,7 +213,10 @@ mod tests {
 
     #[tokio::test]
     async fn bad_input_and_unknown_names() {
-        let bad = [("fqdn", Value::str("not a hostname")), ("port", Value::Int(80))];
+        let bad = [
+            ("fqdn", Value::str("not a hostname")),
+            ("port", Value::Int(80)),
+        ];
         let r = call(agent(), request("connect", &bad), data(&[])).await;
         assert_eq!(
             r.outcome,
@@ -199,15 +224,23 @@ mod tests {
                 "not a hostname is not a valid host name or IP address".into()
             ))
         );
-        let port = [("fqdn", Value::str("127.0.0.1")), ("port", Value::Int(70000))];
+        let port = [
+            ("fqdn", Value::str("127.0.0.1")),
+            ("port", Value::Int(70000)),
+        ];
         let r = call(agent(), request("connect", &port), data(&[])).await;
         assert_eq!(
             r.outcome,
-            Err(RpcError::InvalidData("port 70000 is not a TCP port (1 to 65535)".into()))
+            Err(RpcError::InvalidData(
+                "port 70000 is not a TCP port (1 to 65535)".into()
+            ))
         );
         let unknown = [("fqdn", Value::str("no-such-host.invalid"))];
         let r = call(agent(), request("ping", &unknown), data(&["rtt"])).await;
-        assert_eq!(r.outcome, Err(RpcError::Aborted("Cannot resolve hostname".into())));
+        assert_eq!(
+            r.outcome,
+            Err(RpcError::Aborted("Cannot resolve hostname".into()))
+        );
     }
 
     #[tokio::test]

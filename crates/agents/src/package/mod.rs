@@ -32,8 +32,15 @@ const ACTION_CAPTURE: usize = 1024 * 1024;
 /// Bytes of a failed command's output quoted in its error.
 const QUOTE: usize = 4096;
 /// The clean modes `yum clean` takes.
-pub const YUM_CLEAN_MODES: [&str; 7] =
-    ["all", "headers", "packages", "metadata", "dbcache", "plugins", "expire-cache"];
+pub const YUM_CLEAN_MODES: [&str; 7] = [
+    "all",
+    "headers",
+    "packages",
+    "metadata",
+    "dbcache",
+    "plugins",
+    "expire-cache",
+];
 
 /// Which tools to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +75,10 @@ impl Package {
         };
         let wait = config
             .plugin_int("package.lock_timeout", 60)
-            .map_err(|source| LoadError::Config { agent: "package", source })?;
+            .map_err(|source| LoadError::Config {
+                agent: "package",
+                source,
+            })?;
         if !(0..=86_400).contains(&wait) {
             return Err(setting(format!(
                 "plugin.package.lock_timeout = {wait} is not 0 to 86400 seconds"
@@ -77,7 +87,10 @@ impl Package {
         Ok(Package {
             provider,
             lock_timeout: Duration::from_secs(wait as u64),
-            yum_clean_mode: config.plugin("package.yum_clean_mode").unwrap_or("all").to_string(),
+            yum_clean_mode: config
+                .plugin("package.yum_clean_mode")
+                .unwrap_or("all")
+                .to_string(),
         })
     }
 
@@ -116,9 +129,14 @@ impl Standard for Package {
 
 /// Runs `argv` for `request`; a command that cannot run or times out fails with 5.
 async fn exec(argv: &Argv, request: &Request, capture: usize) -> Result<Output, RpcError> {
-    run(argv, request.command_limit(), capture, request.stopping.clone())
-        .await
-        .map_err(|e| RpcError::Unknown(e.to_string()))
+    run(
+        argv,
+        request.command_limit(),
+        capture,
+        request.stopping.clone(),
+    )
+    .await
+    .map_err(|e| RpcError::Unknown(e.to_string()))
 }
 
 fn raise(message: impl Into<String>) -> RpcError {
@@ -132,7 +150,12 @@ fn apt(lock_wait: Duration) -> Argv {
         .env("APT_LISTCHANGES_FRONTEND", "none")
         .args(["-q", "-y", "-o"])
         .arg(format!("DPkg::Lock::Timeout={}", lock_wait.as_secs()))
-        .args(["-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"])
+        .args([
+            "-o",
+            "Dpkg::Options::=--force-confdef",
+            "-o",
+            "Dpkg::Options::=--force-confold",
+        ])
 }
 
 impl Package {
@@ -200,10 +223,14 @@ impl Package {
         let version = inputs.string("version");
         for given in std::iter::once(name).chain(version) {
             if !tools::valid_name(given) {
-                return Err(RpcError::InvalidData(format!("{given} is not a valid package name or version")));
+                return Err(RpcError::InvalidData(format!(
+                    "{given} is not a valid package name or version"
+                )));
             }
         }
-        let family = self.family().ok_or_else(|| raise("Cannot find a package manager (dpkg or rpm)"))?;
+        let family = self
+            .family()
+            .ok_or_else(|| raise("Cannot find a package manager (dpkg or rpm)"))?;
         let action = request.action.as_str();
         if action == "status" {
             self.fill_status(&family, name, request, data).await?;
@@ -213,7 +240,9 @@ impl Package {
         let _held = family.locked(wait).await?;
         let installed = self.fill_status(&family, name, request, data).await?;
         match (action, installed) {
-            ("install", true) if version.is_none() => return Err(raise("Package is already installed")),
+            ("install", true) if version.is_none() => {
+                return Err(raise("Package is already installed"));
+            }
             ("update" | "uninstall" | "purge", false) => {
                 return Err(raise("Package is not present on the system"));
             }
@@ -241,15 +270,28 @@ impl Package {
                 }
             }
         };
-        tracing::info!(package = name, command = argv.display(), caller = request.caller, "package {action}");
+        tracing::info!(
+            package = name,
+            command = argv.display(),
+            caller = request.caller,
+            "package {action}"
+        );
         let out = exec(&argv, request, ACTION_CAPTURE).await?;
         if !out.status.success() {
             let mut said = out.stdout.last(QUOTE);
             let err = out.stderr.last(QUOTE);
             if !err.is_empty() {
-                said = if said.is_empty() { err } else { format!("{said}\n{err}") };
+                said = if said.is_empty() {
+                    err
+                } else {
+                    format!("{said}\n{err}")
+                };
             }
-            return Err(raise(format!("Execution of '{}' returned {}: {said}", argv.display(), out.code())));
+            return Err(raise(format!(
+                "Execution of '{}' returned {}: {said}",
+                argv.display(),
+                out.code()
+            )));
         }
         self.fill_status(&family, name, request, data).await?;
         set(data, "output", Value::str(out.stdout.text()));
@@ -271,19 +313,29 @@ impl Package {
             Family::RedHat { rpm, .. } => (Argv::new(rpm).arg("-qa"), "rpm"),
         };
         if !argv.program.exists() {
-            return Err(raise(format!("Cannot find {tool} at {}", argv.program.display())));
+            return Err(raise(format!(
+                "Cannot find {tool} at {}",
+                argv.program.display()
+            )));
         }
         let out = exec(&argv, request, LIST_CAPTURE).await?;
         if out.stdout.truncated() {
-            return Err(raise(format!("{tool} printed more than {LIST_CAPTURE} bytes")));
+            return Err(raise(format!(
+                "{tool} printed more than {LIST_CAPTURE} bytes"
+            )));
         }
         if !out.status.success() {
-            return Err(raise(format!("{tool} command failed, exit code was {}", out.code())));
+            return Err(raise(format!(
+                "{tool} command failed, exit code was {}",
+                out.code()
+            )));
         }
         let text = out.stdout.text();
         let result = match (&family, count) {
             (Family::Debian, true) => parse::dpkg_installed_lines(&text).len().to_string(),
-            (Family::Debian, false) => md5_hex(parse::dpkg_installed_lines(&text).join("\n").as_bytes()),
+            (Family::Debian, false) => {
+                md5_hex(parse::dpkg_installed_lines(&text).join("\n").as_bytes())
+            }
             (Family::RedHat { .. }, true) => parse::rpm_count(&text).to_string(),
             (Family::RedHat { .. }, false) => md5_hex(text.as_bytes()),
         };
@@ -293,22 +345,29 @@ impl Package {
     }
 
     async fn yum_clean(&self, request: &Request, data: &mut Value) -> Result<(), RpcError> {
-        let mode = Inputs(&request.inputs).string("mode").unwrap_or(&self.yum_clean_mode);
+        let mode = Inputs(&request.inputs)
+            .string("mode")
+            .unwrap_or(&self.yum_clean_mode);
         if !std::path::Path::new(tools::YUM).exists() {
             return Err(raise(format!("Cannot find yum at {}", tools::YUM)));
         }
         if !YUM_CLEAN_MODES.contains(&mode) {
             return Err(raise(format!("Unsupported yum clean mode: {mode}")));
         }
-        let family = self.family().unwrap_or(Family::RedHat { rpm: "/usr/bin/rpm".into(), yum: tools::YUM.into() });
-        let _held = family.locked(self.lock_timeout.min(request.command_limit())).await?;
-        let out = exec(&Argv::new(tools::YUM).args(["clean", mode]), request, ACTION_CAPTURE).await?;
-        set(data, "exitcode", Value::Int(out.code().into()));
-        set(data, "output", Value::str(out.stdout.text()));
-        if !out.status.success() {
-            return Err(raise(format!("Yum clean failed, exit code was {}", out.code())));
-        }
-        Ok(())
+        let family = self.family().unwrap_or(Family::RedHat {
+            rpm: "/usr/bin/rpm".into(),
+            yum: tools::YUM.into(),
+        });
+        let _held = family
+            .locked(self.lock_timeout.min(request.command_limit()))
+            .await?;
+        let out = exec(
+            &Argv::new(tools::YUM).args(["clean", mode]),
+            request,
+            ACTION_CAPTURE,
+        )
+        .await?;
+        exit_and_output(&out, "Yum clean", data)
     }
 
     async fn apt_update(&self, request: &Request, data: &mut Value) -> Result<(), RpcError> {
@@ -318,30 +377,38 @@ impl Package {
         let wait = self.lock_timeout.min(request.command_limit());
         let _held = Family::Debian.locked(wait).await?;
         let out = exec(&apt(wait).arg("update"), request, ACTION_CAPTURE).await?;
-        set(data, "exitcode", Value::Int(out.code().into()));
-        set(data, "output", Value::str(out.stdout.text()));
-        if !out.status.success() {
-            return Err(raise(format!("apt-get update failed, exit code was {}", out.code())));
-        }
-        Ok(())
+        exit_and_output(&out, "apt-get update", data)
     }
 
     async fn checkupdates(&self, request: &Request, data: &mut Value) -> Result<(), RpcError> {
         let yum_there = std::path::Path::new(tools::YUM).exists();
         let apt_there = std::path::Path::new(APT_GET).exists();
         let use_yum = match request.action.as_str() {
-            "yum_checkupdates" if !yum_there => return Err(raise(format!("Cannot find yum at {}", tools::YUM))),
-            "apt_checkupdates" if !apt_there => return Err(raise(format!("Cannot find apt-get at {APT_GET}"))),
+            "yum_checkupdates" if !yum_there => {
+                return Err(raise(format!("Cannot find yum at {}", tools::YUM)));
+            }
+            "apt_checkupdates" if !apt_there => {
+                return Err(raise(format!("Cannot find apt-get at {APT_GET}")));
+            }
             "yum_checkupdates" => true,
             "apt_checkupdates" => false,
             _ if yum_there => true,
             _ if apt_there => false,
-            _ => return Err(raise("Cannot find a compatible package system to check updates")),
+            _ => {
+                return Err(raise(
+                    "Cannot find a compatible package system to check updates",
+                ));
+            }
         };
         let (argv, manager) = if use_yum {
             (Argv::new(tools::YUM).args(["-q", "check-update"]), "yum")
         } else {
-            (Argv::new(APT_GET).env("DEBIAN_FRONTEND", "noninteractive").args(["--simulate", "dist-upgrade"]), "apt")
+            (
+                Argv::new(APT_GET)
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .args(["--simulate", "dist-upgrade"]),
+                "apt",
+            )
         };
         let out = exec(&argv, request, LIST_CAPTURE).await?;
         let text = out.stdout.text();
@@ -349,11 +416,37 @@ impl Package {
         set(data, "output", Value::str(text.as_str()));
         set(data, "package_manager", Value::str(manager));
         if !use_yum && !out.status.success() {
-            return Err(raise(format!("Apt check-update failed, exit code was {}", out.code())));
+            return Err(raise(format!(
+                "Apt check-update failed, exit code was {}",
+                out.code()
+            )));
         }
-        let outdated = if use_yum { parse::yum_outdated(&text) } else { parse::apt_outdated(&text) };
-        set(data, "outdated_packages", Value::Array(outdated.iter().map(outdated_value).collect()));
+        let outdated = if use_yum {
+            parse::yum_outdated(&text)
+        } else {
+            parse::apt_outdated(&text)
+        };
+        set(
+            data,
+            "outdated_packages",
+            Value::Array(outdated.iter().map(outdated_value).collect()),
+        );
         Ok(())
+    }
+}
+
+/// Sets `exitcode` and `output` from `out`; a failed exit is "WHAT failed, exit code
+/// was N" (status 5), as the plugin raises it.
+fn exit_and_output(out: &Output, what: &str, data: &mut Value) -> Result<(), RpcError> {
+    set(data, "exitcode", Value::Int(out.code().into()));
+    set(data, "output", Value::str(out.stdout.text()));
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(raise(format!(
+            "{what} failed, exit code was {}",
+            out.code()
+        )))
     }
 }
 

@@ -24,7 +24,12 @@ pub struct Installed {
 pub fn dpkg_status(text: &str) -> Option<Installed> {
     text.lines().find_map(|line| {
         let mut fields = line.split('\t');
-        let (status, name, full, arch) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
+        let (status, name, full, arch) = (
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+        );
         if status.split_whitespace().nth(2) != Some("installed") || full.is_empty() {
             return None;
         }
@@ -65,7 +70,11 @@ pub fn rpm_status(text: &str) -> Option<Installed> {
         } else {
             format!("{version}-{release}")
         };
-        let ensure = if epoch == "0" { vr } else { format!("{epoch}:{vr}") };
+        let ensure = if epoch == "0" {
+            vr
+        } else {
+            format!("{epoch}:{vr}")
+        };
         Some(Installed {
             name: name.to_string(),
             ensure,
@@ -157,11 +166,24 @@ mod tests {
             }
         );
         let epoch = dpkg_status("install ok installed\tvim\t2:9.0.1378-2\tamd64").unwrap();
-        assert_eq!((epoch.epoch.as_str(), epoch.version.as_str(), epoch.release.as_str()), ("2", "9.0.1378", "2"));
+        assert_eq!(
+            (
+                epoch.epoch.as_str(),
+                epoch.version.as_str(),
+                epoch.release.as_str()
+            ),
+            ("2", "9.0.1378", "2")
+        );
         assert_eq!(epoch.ensure, "2:9.0.1378-2");
         let native = dpkg_status("install ok installed\tadduser\t3.134\tall").unwrap();
-        assert_eq!((native.version.as_str(), native.release.as_str()), ("3.134", ""));
-        assert_eq!(dpkg_status("deinstall ok config-files\tfoo\t1.0-1\tamd64\n"), None);
+        assert_eq!(
+            (native.version.as_str(), native.release.as_str()),
+            ("3.134", "")
+        );
+        assert_eq!(
+            dpkg_status("deinstall ok config-files\tfoo\t1.0-1\tamd64\n"),
+            None
+        );
         assert_eq!(dpkg_status("unknown ok not-installed\tfoo\t\t\n"), None);
         assert_eq!(dpkg_status(""), None);
     }
@@ -171,7 +193,8 @@ mod tests {
         let p = rpm_status("bash\t(none)\t5.1.8\t9.el9\tx86_64\n").unwrap();
         assert_eq!(p.ensure, "5.1.8-9.el9");
         assert_eq!(p.epoch, "0");
-        let p = rpm_status("kernel\t0\t5.14.0\t1.el9\tx86_64\nkernel\t1\t5.14.0\t2.el9\tx86_64\n").unwrap();
+        let p = rpm_status("kernel\t0\t5.14.0\t1.el9\tx86_64\nkernel\t1\t5.14.0\t2.el9\tx86_64\n")
+            .unwrap();
         assert_eq!(p.ensure, "1:5.14.0-2.el9");
         assert_eq!(rpm_status("package foo is not installed\n"), None);
         assert_eq!(rpm_count("a-1\nb-2\n\n"), 2);
@@ -180,7 +203,10 @@ mod tests {
     #[test]
     fn dpkg_list() {
         let text = "Desired=Unknown\n||/ Name\n+++-====\nii  a  1  all  x\nrc  b  2  all  y\nii  c  3  all  z\n";
-        assert_eq!(dpkg_installed_lines(text), ["ii  a  1  all  x", "ii  c  3  all  z"]);
+        assert_eq!(
+            dpkg_installed_lines(text),
+            ["ii  a  1  all  x", "ii  c  3  all  z"]
+        );
     }
 
     #[test]
@@ -201,7 +227,14 @@ mod tests {
                    Obsoleting Packages\nold.x86_64 1-1 baseos\n";
         let found = yum_outdated(yum);
         assert_eq!(found.len(), 2);
-        assert_eq!(found[1], Outdated { package: "kernel.x86_64".into(), version: "5.14.0-3.el9".into(), repo: "baseos".into() });
+        assert_eq!(
+            found[1],
+            Outdated {
+                package: "kernel.x86_64".into(),
+                version: "5.14.0-3.el9".into(),
+                repo: "baseos".into()
+            }
+        );
     }
 
     proptest! {

@@ -5,7 +5,9 @@ use super::*;
 use crate::testing::{call, data, get, request};
 use std::process::Command;
 
-const STATUS: [&str; 8] = ["output", "epoch", "arch", "ensure", "version", "provider", "name", "release"];
+const STATUS: [&str; 8] = [
+    "output", "epoch", "arch", "ensure", "version", "provider", "name", "release",
+];
 
 fn agent() -> Arc<dyn Standard> {
     Arc::new(Package {
@@ -24,7 +26,11 @@ fn debian() -> bool {
 }
 
 fn sh(script: &str) -> String {
-    let out = Command::new("/bin/sh").arg("-c").arg(script).output().unwrap();
+    let out = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -52,10 +58,18 @@ async fn status_of_installed_and_missing_packages() {
     assert_eq!(get(&r.data, "release"), &Value::str(rel));
     assert_eq!(get(&r.data, "output"), &Value::Nil);
 
-    let r = call(agent(), request("status", &pkg("no-such-package-marionette")), data(&STATUS)).await;
+    let r = call(
+        agent(),
+        request("status", &pkg("no-such-package-marionette")),
+        data(&STATUS),
+    )
+    .await;
     assert_eq!(r.outcome, Ok(()));
     assert_eq!(get(&r.data, "ensure"), &Value::str("absent"));
-    assert_eq!(get(&r.data, "name"), &Value::str("no-such-package-marionette"));
+    assert_eq!(
+        get(&r.data, "name"),
+        &Value::str("no-such-package-marionette")
+    );
     assert_eq!(get(&r.data, "version"), &Value::Nil);
 }
 
@@ -65,14 +79,24 @@ async fn changes_refused_before_anything_runs() {
         return;
     }
     let r = call(agent(), request("install", &pkg("bash")), data(&STATUS)).await;
-    assert_eq!(r.outcome, Err(RpcError::Unknown("Package is already installed".into())));
+    assert_eq!(
+        r.outcome,
+        Err(RpcError::Unknown("Package is already installed".into()))
+    );
     let version = sh("dpkg-query -W -f='${Version}' bash");
     assert_eq!(get(&r.data, "ensure"), &Value::str(version.as_str()));
     for action in ["update", "uninstall", "purge"] {
-        let r = call(agent(), request(action, &pkg("no-such-package-marionette")), data(&STATUS)).await;
+        let r = call(
+            agent(),
+            request(action, &pkg("no-such-package-marionette")),
+            data(&STATUS),
+        )
+        .await;
         assert_eq!(
             r.outcome,
-            Err(RpcError::Unknown("Package is not present on the system".into())),
+            Err(RpcError::Unknown(
+                "Package is not present on the system".into()
+            )),
             "{action}"
         );
         assert_eq!(get(&r.data, "ensure"), &Value::str("absent"));
@@ -85,22 +109,35 @@ async fn invalid_names_are_refused() {
         let r = call(agent(), request("status", &pkg(bad)), data(&STATUS)).await;
         assert_eq!(
             r.outcome,
-            Err(RpcError::InvalidData(format!("{bad} is not a valid package name or version")))
+            Err(RpcError::InvalidData(format!(
+                "{bad} is not a valid package name or version"
+            )))
         );
         assert_eq!(r.data, data(&STATUS));
     }
     let r = call(
         agent(),
-        request("install", &[("package", Value::str("bash")), ("version", Value::str("--force"))]),
+        request(
+            "install",
+            &[
+                ("package", Value::str("bash")),
+                ("version", Value::str("--force")),
+            ],
+        ),
         data(&STATUS),
     )
     .await;
     assert_eq!(
         r.outcome,
-        Err(RpcError::InvalidData("--force is not a valid package name or version".into()))
+        Err(RpcError::InvalidData(
+            "--force is not a valid package name or version".into()
+        ))
     );
     let r = call(agent(), request("status", &[]), data(&STATUS)).await;
-    assert_eq!(r.outcome, Err(RpcError::MissingData("missing input package".into())));
+    assert_eq!(
+        r.outcome,
+        Err(RpcError::MissingData("missing input package".into()))
+    );
 }
 
 #[tokio::test]
@@ -108,7 +145,12 @@ async fn count_and_md5_of_the_installed_set() {
     if !debian() {
         return;
     }
-    let r = call(agent(), request("count", &[]), data(&["output", "exitcode"])).await;
+    let r = call(
+        agent(),
+        request("count", &[]),
+        data(&["output", "exitcode"]),
+    )
+    .await;
     assert_eq!(r.outcome, Ok(()));
     let expected = sh("dpkg --list | grep -c '^ii'");
     assert_eq!(get(&r.data, "output"), &Value::str(expected.trim()));
@@ -128,18 +170,33 @@ async fn yum_actions_on_a_machine_without_yum() {
     }
     for action in ["yum_clean", "yum_checkupdates"] {
         let r = call(agent(), request(action, &[]), data(&["output", "exitcode"])).await;
-        assert_eq!(r.outcome, Err(RpcError::Unknown("Cannot find yum at /usr/bin/yum".into())));
+        assert_eq!(
+            r.outcome,
+            Err(RpcError::Unknown("Cannot find yum at /usr/bin/yum".into()))
+        );
     }
 }
 
 #[test]
 fn settings() {
-    let cfg = |t: &str| Config::parse(std::path::Path::new("/dev/null"), t.as_bytes(), "n").unwrap();
+    let cfg =
+        |t: &str| Config::parse(std::path::Path::new("/dev/null"), t.as_bytes(), "n").unwrap();
     let p = Package::from_config(&cfg("")).unwrap();
-    assert_eq!((p.provider, p.lock_timeout, p.yum_clean_mode.as_str()), (Provider::Auto, Duration::from_secs(60), "all"));
-    let p = Package::from_config(&cfg("plugin.package.provider = yum\nplugin.package.lock_timeout = 5\n")).unwrap();
-    assert_eq!((p.provider, p.lock_timeout), (Provider::RedHat, Duration::from_secs(5)));
-    let bad = Package::from_config(&cfg("plugin.package.provider = zypper\n")).err().unwrap();
+    assert_eq!(
+        (p.provider, p.lock_timeout, p.yum_clean_mode.as_str()),
+        (Provider::Auto, Duration::from_secs(60), "all")
+    );
+    let p = Package::from_config(&cfg(
+        "plugin.package.provider = yum\nplugin.package.lock_timeout = 5\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        (p.provider, p.lock_timeout),
+        (Provider::RedHat, Duration::from_secs(5))
+    );
+    let bad = Package::from_config(&cfg("plugin.package.provider = zypper\n"))
+        .err()
+        .unwrap();
     assert_eq!(
         bad.to_string(),
         "agent package: plugin.package.provider = \"zypper\" is not one of apt, yum, dnf, puppet"

@@ -82,10 +82,12 @@ pub fn detect() -> Option<Family> {
 /// and holds only letters, digits and `. + - _ : ~`, so it is never an option nor a
 /// pattern.
 pub fn valid_name(name: &str) -> bool {
-    name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-' | b'_' | b':' | b'~'))
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-' | b'_' | b':' | b'~')
+        })
 }
 
 #[cfg(test)]
@@ -94,10 +96,20 @@ mod tests {
 
     #[test]
     fn names() {
-        for good in ["bash", "libc6", "g++", "python3.11", "kernel-core", "1:2.3-4", "0.9~rc1"] {
+        for good in [
+            "bash",
+            "libc6",
+            "g++",
+            "python3.11",
+            "kernel-core",
+            "1:2.3-4",
+            "0.9~rc1",
+        ] {
             assert!(valid_name(good), "{good}");
         }
-        for bad in ["", "-y", "--purge", "a b", "bash*", "a;b", "a/b", "$(x)", ".x"] {
+        for bad in [
+            "", "-y", "--purge", "a b", "bash*", "a;b", "a/b", "$(x)", ".x",
+        ] {
             assert!(!valid_name(bad), "{bad}");
         }
     }

@@ -39,7 +39,11 @@ pub(super) async fn act(
         "enable" => enable(files, data),
         "disable" => disable(files, request, data),
         "last_run_summary" => {
-            last_run_summary(files, Inputs(&request.inputs).boolean("logs") == Some(true), data);
+            last_run_summary(
+                files,
+                Inputs(&request.inputs).boolean("logs") == Some(true),
+                data,
+            );
             Ok(())
         }
         "runonce" => runonce(puppet, program, files, request, data),
@@ -94,15 +98,28 @@ fn enable(files: &Files, data: &mut Value) -> Result<(), RpcError> {
     let outcome = if !files.disabled() {
         Err("Already enabled".to_string())
     } else {
-        std::fs::remove_file(&files.agent_disabled_lockfile).map_err(|e| e.to_string())
+        std::fs::remove_file(&files.agent_disabled_lockfile)
+            .map(|()| "Succesfully enabled the Puppet agent".to_string())
+            .map_err(|e| e.to_string())
     };
+    answer("enable", outcome, files, data)
+}
+
+/// Sets `status` (the success, or "Could not VERB Puppet: why" as a failure) and
+/// `enabled`, as `enable` and `disable` answer.
+fn answer(
+    verb: &str,
+    outcome: Result<String, String>,
+    files: &Files,
+    data: &mut Value,
+) -> Result<(), RpcError> {
     let result = match outcome {
-        Ok(()) => {
-            set(data, "status", Value::str("Succesfully enabled the Puppet agent"));
+        Ok(status) => {
+            set(data, "status", Value::str(status));
             Ok(())
         }
         Err(e) => {
-            let message = format!("Could not enable Puppet: {e}");
+            let message = format!("Could not {verb} Puppet: {e}");
             set(data, "status", Value::str(message.as_str()));
             Err(RpcError::Aborted(message))
         }
@@ -113,7 +130,10 @@ fn enable(files: &Files, data: &mut Value) -> Result<(), RpcError> {
 
 /// Writes `text` to `path` through a temporary file beside it and a rename.
 fn atomic_write(path: &Path, text: &str) -> std::io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = path.with_file_name(format!(".{name}.{}", std::process::id()));
     std::fs::write(&temp, text)?;
     std::fs::rename(&temp, path).inspect_err(|_| {
@@ -125,7 +145,11 @@ fn disable(files: &Files, request: &Request, data: &mut Value) -> Result<(), Rpc
     let message = Inputs(&request.inputs).string("message").map_or_else(
         || {
             let at = utc_timestamp(now());
-            format!("Disabled via MCollective by {} at {}", request.caller, &at[..16])
+            format!(
+                "Disabled via MCollective by {} at {}",
+                request.caller,
+                &at[..16]
+            )
         },
         str::to_string,
     );
@@ -133,22 +157,11 @@ fn disable(files: &Files, request: &Request, data: &mut Value) -> Result<(), Rpc
         Err("Already disabled".to_string())
     } else {
         let lock = serde_json::json!({ "disabled_message": message }).to_string();
-        atomic_write(&files.agent_disabled_lockfile, &lock).map_err(|e| e.to_string())
+        atomic_write(&files.agent_disabled_lockfile, &lock)
+            .map(|()| format!("Succesfully locked the Puppet agent: {message}"))
+            .map_err(|e| e.to_string())
     };
-    let result = match outcome {
-        Ok(()) => {
-            let status = format!("Succesfully locked the Puppet agent: {message}");
-            set(data, "status", Value::str(status));
-            Ok(())
-        }
-        Err(e) => {
-            let message = format!("Could not disable Puppet: {e}");
-            set(data, "status", Value::str(message.as_str()));
-            Err(RpcError::Aborted(message))
-        }
-    };
-    set(data, "enabled", Value::Bool(!files.disabled()));
-    result
+    answer("disable", outcome, files, data)
 }
 
 /// A YAML value as Ruby would hand it on (String keys).
@@ -160,14 +173,27 @@ fn ruby(y: &Yaml) -> Value {
         Yaml::Float(f) => Value::Float(*f),
         Yaml::Str(s) => Value::str(s.as_str()),
         Yaml::List(items) => Value::Array(items.iter().map(ruby).collect()),
-        Yaml::Map(pairs) => Value::Hash(pairs.iter().map(|(k, v)| (Value::str(k.as_str()), ruby(v))).collect()),
+        Yaml::Map(pairs) => Value::Hash(
+            pairs
+                .iter()
+                .map(|(k, v)| (Value::str(k.as_str()), ruby(v)))
+                .collect(),
+        ),
     }
 }
 
 fn last_run_summary(files: &Files, logs: bool, data: &mut Value) {
     let summary = files.summary();
     let section = |name: &str, key: &str| summary.get(name).and_then(|s| s.get(key)).map(ruby);
-    set(data, "logs", if logs { Value::Array(files.last_run_logs()) } else { Value::Hash(Vec::new()) });
+    set(
+        data,
+        "logs",
+        if logs {
+            Value::Array(files.last_run_logs())
+        } else {
+            Value::Hash(Vec::new())
+        },
+    );
     let distribution = files
         .type_distribution()
         .into_iter()
@@ -181,14 +207,30 @@ fn last_run_summary(files: &Files, logs: bool, data: &mut Value) {
         ("changed_resources", "changed"),
         ("total_resources", "total"),
     ] {
-        set(data, output, section("resources", key).unwrap_or(Value::Int(0)));
+        set(
+            data,
+            output,
+            section("resources", key).unwrap_or(Value::Int(0)),
+        );
     }
-    set(data, "total_time", section("time", "total").unwrap_or(Value::Int(0)));
-    set(data, "config_retrieval_time", section("time", "config_retrieval").unwrap_or(Value::Int(0)));
+    set(
+        data,
+        "total_time",
+        section("time", "total").unwrap_or(Value::Int(0)),
+    );
+    set(
+        data,
+        "config_retrieval_time",
+        section("time", "config_retrieval").unwrap_or(Value::Int(0)),
+    );
     let last = lastrun(&summary);
     set(data, "lastrun", Value::Int(last));
     set(data, "since_lastrun", Value::Int(now() - last));
-    set(data, "config_version", section("version", "config").unwrap_or(Value::str("unknown")));
+    set(
+        data,
+        "config_version",
+        section("version", "config").unwrap_or(Value::str("unknown")),
+    );
     set(data, "summary", ruby(&summary));
 }
 
@@ -228,7 +270,10 @@ fn runonce(
     };
     if let Some(server) = inputs.string("server") {
         if !puppet.allow_server_override {
-            return fail(data, "Passing 'server' option is not allowed in module configuration".into());
+            return fail(
+                data,
+                "Passing 'server' option is not allowed in module configuration".into(),
+            );
         }
         options.server = Some(server.to_string());
     }
@@ -246,7 +291,10 @@ fn runonce(
         }
     }
     if files.applying() {
-        return fail(data, "Puppet is currently applying a catalog, cannot run now".into());
+        return fail(
+            data,
+            "Puppet is currently applying a catalog, cannot run now".into(),
+        );
     }
     let args = match runonce::arguments(&options) {
         Ok(args) => args,
@@ -254,24 +302,48 @@ fn runonce(
     };
     if let (true, Some(pid)) = (signalling, daemon) {
         if !args.is_empty() {
-            return fail(data, "Cannot specify any custom puppet options when the daemon is running".into());
+            return fail(
+                data,
+                "Cannot specify any custom puppet options when the daemon is running".into(),
+            );
         }
         // SAFETY: sends SIGUSR1 to the pid the daemon's pidfile names, which was alive.
         if unsafe { libc::kill(pid, libc::SIGUSR1) } != 0 {
             let e = std::io::Error::last_os_error();
-            return fail(data, format!("Failed to signal the puppet agent at pid {pid}: {e}"));
+            return fail(
+                data,
+                format!("Failed to signal the puppet agent at pid {pid}: {e}"),
+            );
         }
-        set(data, "summary", Value::str("Signalled the running Puppet Daemon"));
+        set(
+            data,
+            "summary",
+            Value::str("Signalled the running Puppet Daemon"),
+        );
     } else {
         let mut argv: Vec<String> = puppet.command[1..].to_vec();
         argv.extend(runonce::FOREGROUND.iter().map(|s| s.to_string()));
         argv.extend(args);
-        let line = std::iter::once(puppet.command[0].clone()).chain(argv.iter().cloned()).collect::<Vec<_>>().join(" ");
+        let line = std::iter::once(puppet.command[0].clone())
+            .chain(argv.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
         if let Err(e) = start_detached(program, &argv) {
-            return fail(data, format!("Puppet command '{line}' could not be started: {e}"));
+            return fail(
+                data,
+                format!("Puppet command '{line}' could not be started: {e}"),
+            );
         }
-        tracing::info!(command = line, caller = request.caller, "started a Puppet run");
-        set(data, "summary", Value::str(format!("Started a Puppet run using the '{line}' command")));
+        tracing::info!(
+            command = line,
+            caller = request.caller,
+            "started a Puppet run"
+        );
+        set(
+            data,
+            "summary",
+            Value::str(format!("Started a Puppet run using the '{line}' command")),
+        );
     }
     set(data, "initiated_at", Value::Int(now()));
     Ok(())
@@ -318,14 +390,22 @@ async fn apply_resource(
         .policy
         .check(Inputs(&request.inputs), &files.managed_resources())?;
     let argv = Argv::new(program).args(&apply.args);
-    let out = run(&argv, request.command_limit(), RESOURCE_CAPTURE, request.stopping.clone())
-        .await
-        .map_err(|e| RpcError::Aborted(e.to_string()))?;
+    let out = run(
+        &argv,
+        request.command_limit(),
+        RESOURCE_CAPTURE,
+        request.stopping.clone(),
+    )
+    .await
+    .map_err(|e| RpcError::Aborted(e.to_string()))?;
     let (result, changed) = resource::outcome(&apply.title, &out.stdout.text(), &out.stderr.text());
     set(data, "result", Value::str(result.as_str()));
     set(data, "changed", Value::Bool(changed));
     if !out.status.success() || result.lines().any(|l| l.starts_with("Error:")) {
-        return Err(RpcError::Aborted(format!("Failed to apply {}: {result}", apply.title)));
+        return Err(RpcError::Aborted(format!(
+            "Failed to apply {}: {result}",
+            apply.title
+        )));
     }
     Ok(())
 }

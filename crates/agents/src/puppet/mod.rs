@@ -45,7 +45,10 @@ pub struct Puppet {
 
 impl Puppet {
     pub fn from_config(config: &Config) -> Result<Puppet, LoadError> {
-        let bad = |source| LoadError::Config { agent: "puppet", source };
+        let bad = |source| LoadError::Config {
+            agent: "puppet",
+            source,
+        };
         let line = config.plugin("puppet.command").unwrap_or("puppet agent");
         let command = marionette_config::shellwords(line).map_err(|e| LoadError::Setting {
             agent: "puppet",
@@ -59,15 +62,24 @@ impl Puppet {
         }
         let configured = SETTINGS
             .iter()
-            .filter_map(|name| Some((*name, PathBuf::from(config.plugin(&format!("puppet.{name}"))?))))
+            .filter_map(|name| {
+                Some((
+                    *name,
+                    PathBuf::from(config.plugin(&format!("puppet.{name}"))?),
+                ))
+            })
             .collect();
         Ok(Puppet {
             command,
             puppet_config: config.plugin("puppet.config").map(str::to_string),
             splay: config.plugin_bool("puppet.splay", true).map_err(bad)?,
             splaylimit: config.plugin_int("puppet.splaylimit", 30).map_err(bad)?,
-            signal_daemon: config.plugin_bool("puppet.signal_daemon", true).map_err(bad)?,
-            allow_server_override: config.plugin_bool("puppet.allow_server_override", false).map_err(bad)?,
+            signal_daemon: config
+                .plugin_bool("puppet.signal_daemon", true)
+                .map_err(bad)?,
+            allow_server_override: config
+                .plugin_bool("puppet.allow_server_override", false)
+                .map_err(bad)?,
             policy: resource::Policy::from_config(config).map_err(bad)?,
             configured,
             files: OnceCell::new(),
@@ -78,8 +90,9 @@ impl Puppet {
     /// is a path; `None` when it is not installed.
     fn program(&self) -> Option<PathBuf> {
         use std::os::unix::fs::PermissionsExt;
-        let executable =
-            |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+        let executable = |p: &Path| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        };
         let word = &self.command[0];
         if word.contains('/') {
             return executable(Path::new(word)).then(|| PathBuf::from(word));
@@ -111,12 +124,21 @@ impl Puppet {
                     .copied()
                     .collect();
                 if !missing.is_empty() {
-                    let mut argv = Argv::new(program).args(["config", "print"]).args(missing.iter().copied());
+                    let mut argv = Argv::new(program)
+                        .args(["config", "print"])
+                        .args(missing.iter().copied());
                     argv = argv.args(["--section", "agent"]);
                     if let Some(file) = &self.puppet_config {
                         argv = argv.arg(format!("--config={file}"));
                     }
-                    match run(&argv, request.command_limit(), 64 * 1024, request.stopping.clone()).await {
+                    match run(
+                        &argv,
+                        request.command_limit(),
+                        64 * 1024,
+                        request.stopping.clone(),
+                    )
+                    .await
+                    {
                         Ok(out) if out.status.success() => {
                             let text = out.stdout.text();
                             let single = missing.len() == 1;
@@ -126,7 +148,9 @@ impl Puppet {
                                     None if single => (missing[0], line.trim()),
                                     None => continue,
                                 };
-                                if let Some(slot) = files.get_mut(name).filter(|_| !value.is_empty()) {
+                                if let Some(slot) =
+                                    files.get_mut(name).filter(|_| !value.is_empty())
+                                {
                                     *slot = PathBuf::from(value);
                                 }
                             }

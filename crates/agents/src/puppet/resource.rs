@@ -60,8 +60,12 @@ impl Policy {
             .collect();
         Ok(Policy {
             allow_managed: config.plugin_bool("puppet.resource_allow_managed_resources", false)?,
-            type_whitelist: config.plugin("puppet.resource_type_whitelist").map(str::to_string),
-            type_blacklist: config.plugin("puppet.resource_type_blacklist").map(str::to_string),
+            type_whitelist: config
+                .plugin("puppet.resource_type_whitelist")
+                .map(str::to_string),
+            type_blacklist: config
+                .plugin("puppet.resource_type_blacklist")
+                .map(str::to_string),
             names,
         })
     }
@@ -77,20 +81,32 @@ impl Policy {
             ));
         }
         let (Some(kind), Some(name)) = (inputs.string("type"), inputs.string("name")) else {
-            return Err(RpcError::MissingData("the resource needs a type and a name".into()));
+            return Err(RpcError::MissingData(
+                "the resource needs a type and a name".into(),
+            ));
         };
         let kind = kind.to_lowercase();
         if !kind.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-            || !kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b':')
+            || !kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b':')
         {
-            return Err(RpcError::InvalidData(format!("{kind} is not a valid resource type")));
+            return Err(RpcError::InvalidData(format!(
+                "{kind} is not a valid resource type"
+            )));
         }
         if name.starts_with('-') {
-            return Err(RpcError::InvalidData(format!("{name} is not a valid resource name")));
+            return Err(RpcError::InvalidData(format!(
+                "{name} is not a valid resource name"
+            )));
         }
         let title = format!("{}[{name}]", capitalized(&kind));
-        let white = self.names.get(&format!("puppet.resource_name_whitelist.{kind}"));
-        let black = self.names.get(&format!("puppet.resource_name_blacklist.{kind}"));
+        let white = self
+            .names
+            .get(&format!("puppet.resource_name_whitelist.{kind}"));
+        let black = self
+            .names
+            .get(&format!("puppet.resource_name_blacklist.{kind}"));
         if white.is_some() && black.is_some() {
             return Err(abort(format!(
                 "You cannot specify both puppet.resource_name_whitelist.{kind} and \
@@ -99,7 +115,9 @@ impl Policy {
         }
         match (&self.type_blacklist, &self.type_whitelist) {
             (Some(black), _) if listed(black, &kind) => {
-                return Err(abort(format!("The {kind} type is listed in the type blacklist")));
+                return Err(abort(format!(
+                    "The {kind} type is listed in the type blacklist"
+                )));
             }
             (Some(_), _) => {}
             (None, white) => {
@@ -108,21 +126,27 @@ impl Policy {
                     Some(w) => w,
                 };
                 if !listed(white, &kind) {
-                    return Err(abort(format!("The {kind} type is not listed in the type whitelist")));
+                    return Err(abort(format!(
+                        "The {kind} type is not listed in the type whitelist"
+                    )));
                 }
             }
         }
         match (black, white) {
             (Some(black), _) if listed(black, name) => {
-                return Err(abort(format!("The {name} name is listed in the name blacklist")));
+                return Err(abort(format!(
+                    "The {name} name is listed in the name blacklist"
+                )));
             }
             (None, Some(white)) if !listed(white, name) => {
-                return Err(abort(format!("The {name} name is not listed in the name whitelist")));
+                return Err(abort(format!(
+                    "The {name} name is not listed in the name whitelist"
+                )));
             }
             _ => {}
         }
         let key = format!("{kind}[{name}]");
-        if !self.allow_managed && managed.iter().any(|m| *m == key) {
+        if !self.allow_managed && managed.contains(&key) {
             return Err(abort(format!(
                 "Puppet is managing the resource '{title}', refusing to create conflicting states"
             )));
@@ -133,9 +157,13 @@ impl Policy {
                 continue;
             }
             let valid = key.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-                && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
             let Some(value) = text(value).filter(|_| valid) else {
-                return Err(RpcError::InvalidData(format!("{key} is not a valid resource attribute")));
+                return Err(RpcError::InvalidData(format!(
+                    "{key} is not a valid resource attribute"
+                )));
             };
             args.push(format!("{key}={value}"));
         }
@@ -181,11 +209,17 @@ mod tests {
     use std::path::Path;
 
     fn policy(text: &str) -> Policy {
-        Policy::from_config(&Config::parse(Path::new("/dev/null"), text.as_bytes(), "n").unwrap()).unwrap()
+        Policy::from_config(&Config::parse(Path::new("/dev/null"), text.as_bytes(), "n").unwrap())
+            .unwrap()
     }
 
     fn inputs(pairs: &[(&str, &str)]) -> Value {
-        Value::Hash(pairs.iter().map(|(k, v)| (Value::sym(k), Value::str(*v))).collect())
+        Value::Hash(
+            pairs
+                .iter()
+                .map(|(k, v)| (Value::sym(k), Value::str(*v)))
+                .collect(),
+        )
     }
 
     #[test]
@@ -193,11 +227,15 @@ mod tests {
         let req = inputs(&[("type", "file"), ("name", "/tmp/x")]);
         assert_eq!(
             policy("").check(Inputs(&req), &[]),
-            Err(RpcError::Aborted("The file type is not listed in the type whitelist".into()))
+            Err(RpcError::Aborted(
+                "The file type is not listed in the type whitelist".into()
+            ))
         );
         assert_eq!(
             policy("plugin.puppet.resource_type_whitelist = none\n").check(Inputs(&req), &[]),
-            Err(RpcError::Aborted("The file type is not listed in the type whitelist".into()))
+            Err(RpcError::Aborted(
+                "The file type is not listed in the type whitelist".into()
+            ))
         );
     }
 
@@ -209,7 +247,12 @@ mod tests {
             p.check(Inputs(&req), &[]).unwrap(),
             Apply {
                 title: "File[/tmp/x]".into(),
-                args: vec!["resource".into(), "file".into(), "/tmp/x".into(), "ensure=present".into()],
+                args: vec![
+                    "resource".into(),
+                    "file".into(),
+                    "/tmp/x".into(),
+                    "ensure=present".into()
+                ],
             }
         );
         assert_eq!(
@@ -218,33 +261,49 @@ mod tests {
                 "Puppet is managing the resource 'File[/tmp/x]', refusing to create conflicting states".into()
             ))
         );
-        let black = policy("plugin.puppet.resource_type_blacklist = exec\nplugin.puppet.resource_name_blacklist.file = /etc/passwd\n");
+        let black = policy(
+            "plugin.puppet.resource_type_blacklist = exec\nplugin.puppet.resource_name_blacklist.file = /etc/passwd\n",
+        );
         let exec = inputs(&[("type", "exec"), ("name", "rm")]);
         assert_eq!(
             black.check(Inputs(&exec), &[]),
-            Err(RpcError::Aborted("The exec type is listed in the type blacklist".into()))
+            Err(RpcError::Aborted(
+                "The exec type is listed in the type blacklist".into()
+            ))
         );
         let passwd = inputs(&[("type", "file"), ("name", "/etc/passwd")]);
         assert_eq!(
             black.check(Inputs(&passwd), &[]),
-            Err(RpcError::Aborted("The /etc/passwd name is listed in the name blacklist".into()))
+            Err(RpcError::Aborted(
+                "The /etc/passwd name is listed in the name blacklist".into()
+            ))
         );
-        let both = policy("plugin.puppet.resource_type_blacklist = a\nplugin.puppet.resource_type_whitelist = b\n");
-        assert!(matches!(both.check(Inputs(&passwd), &[]), Err(RpcError::Aborted(m)) if m.starts_with("You cannot specify both")));
+        let both = policy(
+            "plugin.puppet.resource_type_blacklist = a\nplugin.puppet.resource_type_whitelist = b\n",
+        );
+        assert!(
+            matches!(both.check(Inputs(&passwd), &[]), Err(RpcError::Aborted(m)) if m.starts_with("You cannot specify both"))
+        );
         let bad = inputs(&[("type", "file"), ("name", "-x")]);
         assert_eq!(
             p.check(Inputs(&bad), &[]),
-            Err(RpcError::InvalidData("-x is not a valid resource name".into()))
+            Err(RpcError::InvalidData(
+                "-x is not a valid resource name".into()
+            ))
         );
     }
 
     #[test]
     fn what_puppet_printed() {
-        let out = "Notice: /File[/tmp/x]/ensure: created\nfile { '/tmp/x':\n  ensure => 'file',\n}\n";
+        let out =
+            "Notice: /File[/tmp/x]/ensure: created\nfile { '/tmp/x':\n  ensure => 'file',\n}\n";
         assert_eq!(
             outcome("File[/tmp/x]", out, ""),
             ("Notice: /File[/tmp/x]/ensure: created".to_string(), true)
         );
-        assert_eq!(outcome("File[/tmp/x]", "file { '/tmp/x': }\n", ""), ("no output produced".to_string(), false));
+        assert_eq!(
+            outcome("File[/tmp/x]", "file { '/tmp/x': }\n", ""),
+            ("no output produced".to_string(), false)
+        );
     }
 }

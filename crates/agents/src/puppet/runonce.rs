@@ -155,18 +155,35 @@ mod tests {
         assert_eq!(
             arguments(&all).unwrap(),
             [
-                "--tags", "apache,ntp::config", "--splay", "--splaylimit", "60", "--noop",
-                "--environment", "production", "--server", "puppet.example.org", "--masterport",
-                "8141", "--ignoreschedules", "--no-use_cached_catalog"
+                "--tags",
+                "apache,ntp::config",
+                "--splay",
+                "--splaylimit",
+                "60",
+                "--noop",
+                "--environment",
+                "production",
+                "--server",
+                "puppet.example.org",
+                "--masterport",
+                "8141",
+                "--ignoreschedules",
+                "--no-use_cached_catalog"
             ]
         );
-        assert_eq!(arguments(&RunOptions::default()).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            arguments(&RunOptions::default()).unwrap(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn servers() {
         assert_eq!(split_server("h:1"), ("h".into(), Some("1".into())));
-        assert_eq!(split_server("[::1]:8140"), ("::1".into(), Some("8140".into())));
+        assert_eq!(
+            split_server("[::1]:8140"),
+            ("::1".into(), Some("8140".into()))
+        );
         assert_eq!(split_server("::1"), ("::1".into(), None));
         assert_eq!(split_server("h"), ("h".into(), None));
     }
@@ -175,23 +192,38 @@ mod tests {
     fn bad_options_are_refused_with_the_plugins_messages() {
         let bad = |o: RunOptions| arguments(&o).unwrap_err();
         assert_eq!(
-            bad(RunOptions { environment: Some("prod-1".into()), ..Default::default() }),
+            bad(RunOptions {
+                environment: Some("prod-1".into()),
+                ..Default::default()
+            }),
             "Invalid environment 'prod-1' specified"
         );
         assert_eq!(
-            bad(RunOptions { tags: vec!["a b".into()], ..Default::default() }),
+            bad(RunOptions {
+                tags: vec!["a b".into()],
+                ..Default::default()
+            }),
             "Invalid tag 'a b' specified"
         );
         assert_eq!(
-            bad(RunOptions { splaylimit: Some(1.5), ..Default::default() }),
+            bad(RunOptions {
+                splaylimit: Some(1.5),
+                ..Default::default()
+            }),
             "Invalid splaylimit '1.5' specified"
         );
         assert_eq!(
-            bad(RunOptions { server: Some("bad host:1".into()), ..Default::default() }),
+            bad(RunOptions {
+                server: Some("bad host:1".into()),
+                ..Default::default()
+            }),
             "The hostname 'bad host' is not a valid hostname"
         );
         assert_eq!(
-            bad(RunOptions { server: Some("h:x1".into()), ..Default::default() }),
+            bad(RunOptions {
+                server: Some("h:x1".into()),
+                ..Default::default()
+            }),
             "The port 'x1' is not a valid puppet master port"
         );
     }

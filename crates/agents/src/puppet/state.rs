@@ -114,10 +114,11 @@ impl Files {
     /// The last run summary with the plugin's defaults: every section present, the
     /// resource counters 0 when missing.
     pub fn summary(&self) -> Yaml {
-        let mut sections: Vec<(String, Yaml)> = ["changes", "time", "resources", "version", "events"]
-            .iter()
-            .map(|s| (s.to_string(), Yaml::Map(Vec::new())))
-            .collect();
+        let mut sections: Vec<(String, Yaml)> =
+            ["changes", "time", "resources", "version", "events"]
+                .iter()
+                .map(|s| (s.to_string(), Yaml::Map(Vec::new())))
+                .collect();
         if let Some(Ok(Yaml::Map(found))) = read(&self.lastrunfile).map(|t| yaml::parse(&t)) {
             for (k, v) in found {
                 match sections.iter_mut().find(|(s, _)| *s == k) {
@@ -126,11 +127,17 @@ impl Files {
                 }
             }
         }
-        let mut resources: Vec<(String, Yaml)> =
-            ["failed", "changed", "corrective_change", "total", "restarted", "out_of_sync"]
-                .iter()
-                .map(|k| (k.to_string(), Yaml::Int(0)))
-                .collect();
+        let mut resources: Vec<(String, Yaml)> = [
+            "failed",
+            "changed",
+            "corrective_change",
+            "total",
+            "restarted",
+            "out_of_sync",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), Yaml::Int(0)))
+        .collect();
         if let Some((_, Yaml::Map(given))) = sections.iter().find(|(k, _)| k == "resources") {
             for (k, v) in given {
                 match resources.iter_mut().find(|(r, _)| r == k) {
@@ -203,7 +210,10 @@ impl Files {
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
         None => String::new(),
     }
 }
@@ -213,12 +223,18 @@ pub fn rfc3339_seconds(text: &str) -> Option<i64> {
     let t = text.trim();
     let num = |s: &str| s.parse::<i64>().ok();
     let (y, mo, d) = (num(t.get(0..4)?)?, num(t.get(5..7)?)?, num(t.get(8..10)?)?);
-    let (h, mi, s) = (num(t.get(11..13)?)?, num(t.get(14..16)?)?, num(t.get(17..19)?)?);
+    let (h, mi, s) = (
+        num(t.get(11..13)?)?,
+        num(t.get(14..16)?)?,
+        num(t.get(17..19)?)?,
+    );
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let rest = t.get(19..)?;
-    let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit()).trim();
+    let rest = rest
+        .trim_start_matches(|c: char| c == '.' || c.is_ascii_digit())
+        .trim();
     let offset = match rest {
         "" | "Z" | "UTC" => 0,
         _ => {
@@ -276,14 +292,26 @@ mod tests {
         assert_eq!(seconds_to_human(5), "05 seconds");
         assert_eq!(seconds_to_human(65), "1 minutes 05 seconds");
         assert_eq!(seconds_to_human(3661), "1 hours 1 minutes 01 seconds");
-        assert_eq!(seconds_to_human(86_400 + 61), "1 day 0 hours 1 minutes 01 seconds");
-        assert_eq!(seconds_to_human(3 * 86_400), "3 days 0 hours 0 minutes 00 seconds");
+        assert_eq!(
+            seconds_to_human(86_400 + 61),
+            "1 day 0 hours 1 minutes 01 seconds"
+        );
+        assert_eq!(
+            seconds_to_human(3 * 86_400),
+            "3 days 0 hours 0 minutes 00 seconds"
+        );
     }
 
     #[test]
     fn times() {
-        assert_eq!(rfc3339_seconds("2019-09-18T14:07:05.843262744+00:00"), Some(1_568_815_625));
-        assert_eq!(rfc3339_seconds("2019-09-18 16:07:05 +02:00"), Some(1_568_815_625));
+        assert_eq!(
+            rfc3339_seconds("2019-09-18T14:07:05.843262744+00:00"),
+            Some(1_568_815_625)
+        );
+        assert_eq!(
+            rfc3339_seconds("2019-09-18 16:07:05 +02:00"),
+            Some(1_568_815_625)
+        );
         assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(rfc3339_seconds("2000-02-29T00:00:00Z"), Some(951_782_400));
         assert_eq!(rfc3339_seconds("yesterday"), None);

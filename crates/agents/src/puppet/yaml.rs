@@ -102,13 +102,19 @@ fn is_item(text: &str) -> bool {
 
 /// `key: value` or `key:`: the key and the rest.
 fn split_key(text: &str) -> Option<(String, &str)> {
-    let (key, rest) = if let Some(quoted) = text.strip_prefix('"').or_else(|| text.strip_prefix('\'')) {
-        let end = quoted.find(['"', '\''])?;
-        (quoted[..end].to_string(), quoted[end + 1..].strip_prefix(':')?)
-    } else {
-        let at = text.find(": ").or_else(|| text.strip_suffix(':').map(|k| k.len()))?;
-        (text[..at].trim().to_string(), &text[at + 1..])
-    };
+    let (key, rest) =
+        if let Some(quoted) = text.strip_prefix('"').or_else(|| text.strip_prefix('\'')) {
+            let end = quoted.find(['"', '\''])?;
+            (
+                quoted[..end].to_string(),
+                quoted[end + 1..].strip_prefix(':')?,
+            )
+        } else {
+            let at = text
+                .find(": ")
+                .or_else(|| text.strip_suffix(':').map(|k| k.len()))?;
+            (text[..at].trim().to_string(), &text[at + 1..])
+        };
     let rest = rest.trim();
     if !rest.is_empty() && !text.contains(": ") && !text.ends_with(':') {
         return None;
@@ -119,7 +125,9 @@ fn split_key(text: &str) -> Option<(String, &str)> {
 /// Drops a leading tag (`!ruby/sym`, `!ruby/object:Puppet::Util::Log`).
 fn untag(text: &str) -> &str {
     match text.strip_prefix('!') {
-        Some(tagged) => tagged.split_once(' ').map_or("", |(_, rest)| rest.trim_start()),
+        Some(tagged) => tagged
+            .split_once(' ')
+            .map_or("", |(_, rest)| rest.trim_start()),
         None => text,
     }
 }
@@ -145,39 +153,47 @@ fn scalar(text: &str) -> Yaml {
         return Yaml::Int(i);
     }
     let numeric = text.bytes().any(|b| b.is_ascii_digit())
-        && text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
     match text.parse::<f64>() {
         Ok(f) if numeric => Yaml::Float(f),
         _ => Yaml::Str(text.to_string()),
     }
 }
 
+/// The character of `digits` hexadecimal digits at the start of `text`.
+fn hex_char(text: &str, digits: usize) -> Option<char> {
+    let hex = text.get(..digits)?;
+    u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+}
+
+/// A double-quoted scalar's text with its escapes read (`\n`, `\t`, `\xHH`, `\uHHHH`…).
 fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some('e') => out.push('\u{1b}'),
-            Some('x') => {
-                let hex: String = chars.by_ref().take(2).collect();
-                out.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
-            }
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                out.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
-            }
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let mut after = rest[at + 1..].chars();
+        let Some(code) = after.next() else {
+            out.push('\\');
+            return out;
+        };
+        let tail = after.as_str();
+        let (decoded, used) = match code {
+            'n' => (Some('\n'), 0),
+            't' => (Some('\t'), 0),
+            'r' => (Some('\r'), 0),
+            '0' => (Some('\0'), 0),
+            'e' => (Some('\u{1b}'), 0),
+            'x' => (hex_char(tail, 2), 2),
+            'u' => (hex_char(tail, 4), 4),
+            other => (Some(other), 0),
+        };
+        out.extend(decoded);
+        rest = tail.get(used..).unwrap_or_default();
     }
+    out.push_str(rest);
     out
 }
 
@@ -244,7 +260,9 @@ impl<'a> Reader<'a> {
         }
         match self.peek() {
             Some(next) if next.indent > indent => self.node(next.indent, depth + 1),
-            Some(next) if next.indent == indent && is_item(next.text) => self.list(indent, depth + 1),
+            Some(next) if next.indent == indent && is_item(next.text) => {
+                self.list(indent, depth + 1)
+            }
             _ => Ok(Yaml::Null),
         }
     }
@@ -325,11 +343,26 @@ events:
     #[test]
     fn a_run_summary() {
         let y = parse(SUMMARY).unwrap();
-        assert_eq!(y.get("version").and_then(|v| v.get("config")), Some(&Yaml::Int(1568814424)));
-        assert_eq!(y.get("version").and_then(|v| v.get("puppet")), Some(&Yaml::Str("6.8.1".into())));
-        assert_eq!(y.get("resources").and_then(|v| v.get("out_of_sync")), Some(&Yaml::Int(3)));
-        assert_eq!(y.get("time").and_then(|v| v.get("total")), Some(&Yaml::Float(1.25)));
-        assert_eq!(y.get("events").and_then(|v| v.get("failure")), Some(&Yaml::Int(0)));
+        assert_eq!(
+            y.get("version").and_then(|v| v.get("config")),
+            Some(&Yaml::Int(1568814424))
+        );
+        assert_eq!(
+            y.get("version").and_then(|v| v.get("puppet")),
+            Some(&Yaml::Str("6.8.1".into()))
+        );
+        assert_eq!(
+            y.get("resources").and_then(|v| v.get("out_of_sync")),
+            Some(&Yaml::Int(3))
+        );
+        assert_eq!(
+            y.get("time").and_then(|v| v.get("total")),
+            Some(&Yaml::Float(1.25))
+        );
+        assert_eq!(
+            y.get("events").and_then(|v| v.get("failure")),
+            Some(&Yaml::Int(0))
+        );
     }
 
     #[test]
@@ -351,12 +384,23 @@ metrics: {}
 ";
         let y = parse(report).unwrap();
         assert_eq!(y.get("host"), Some(&Yaml::Str("node1".into())));
-        let Some(Yaml::List(logs)) = y.get("logs") else { panic!("{y:?}") };
+        let Some(Yaml::List(logs)) = y.get("logs") else {
+            panic!("{y:?}")
+        };
         assert_eq!(logs.len(), 2);
-        assert_eq!(logs[0].get("message"), Some(&Yaml::Str("Applied catalog in 0.01 seconds".into())));
-        assert_eq!(logs[0].get("tags"), Some(&Yaml::List(vec![Yaml::Str("notice".into())])));
+        assert_eq!(
+            logs[0].get("message"),
+            Some(&Yaml::Str("Applied catalog in 0.01 seconds".into()))
+        );
+        assert_eq!(
+            logs[0].get("tags"),
+            Some(&Yaml::List(vec![Yaml::Str("notice".into())]))
+        );
         assert_eq!(logs[1].get("level"), Some(&Yaml::Str("err".into())));
-        assert_eq!(logs[1].get("message"), Some(&Yaml::Str("Could not find \"x\"".into())));
+        assert_eq!(
+            logs[1].get("message"),
+            Some(&Yaml::Str("Could not find \"x\"".into()))
+        );
         assert_eq!(y.get("metrics"), Some(&Yaml::Map(Vec::new())));
     }
 
@@ -367,11 +411,16 @@ metrics: {}
         assert_eq!(y.get("b"), Some(&Yaml::Str("x\ny".into())));
         assert_eq!(y.get("c"), Some(&Yaml::Str("p q".into())));
         assert_eq!(y.get("d"), Some(&Yaml::Str(String::new())));
+        let y = parse("e: \"x\\x41\\u00e9\\n\\\"end\\\"\"\nf: \"cut \\u00\"\n").unwrap();
+        assert_eq!(y.get("e"), Some(&Yaml::Str("xA\u{e9}\n\"end\"".into())));
+        assert_eq!(y.get("f"), Some(&Yaml::Str("cut ".into())));
     }
 
     #[test]
     fn limits() {
-        let deep: String = (0..100).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+        let deep: String = (0..100)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
         assert_eq!(parse(&deep), Err(YamlError::TooDeep));
         assert_eq!(parse(&"a".repeat(MAX_BYTES + 1)), Err(YamlError::TooLarge));
         assert_eq!(parse(""), Ok(Yaml::Null));

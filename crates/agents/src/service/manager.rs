@@ -68,10 +68,10 @@ fn first(paths: &[&str]) -> Option<PathBuf> {
 
 /// The manager of this machine, if any.
 pub fn detect() -> Option<Manager> {
-    if Path::new("/run/systemd/system").is_dir() {
-        if let Some(systemctl) = first(&["/usr/bin/systemctl", "/bin/systemctl"]) {
-            return Some(Manager::Systemd { systemctl });
-        }
+    if Path::new("/run/systemd/system").is_dir()
+        && let Some(running) = systemd()
+    {
+        return Some(running);
     }
     sysv()
 }
@@ -135,7 +135,9 @@ impl Manager {
                 let argv = Argv::new(systemctl).args(["show", "--property=LoadState", "--", name]);
                 let out = run(&argv, limit, CAPTURE, stopping.clone()).await?;
                 let text = out.stdout.text();
-                let state = properties(&text).find(|(k, _)| *k == "LoadState").map(|(_, v)| v);
+                let state = properties(&text)
+                    .find(|(k, _)| *k == "LoadState")
+                    .map(|(_, v)| v);
                 match state {
                     Some("not-found") => Err(ServiceError::NoUnit(name.to_string())),
                     Some(_) => Ok(()),

@@ -98,11 +98,17 @@ impl Standard for Service {
             };
             let Some(name) = Inputs(&request.inputs).string("service") else {
                 let error = RpcError::MissingData("missing input service".into());
-                return Reply { data, outcome: Err(error) };
+                return Reply {
+                    data,
+                    outcome: Err(error),
+                };
             };
             if !valid_name(name) {
                 let error = RpcError::InvalidData(format!("{name} is not a valid service name"));
-                return Reply { data, outcome: Err(error) };
+                return Reply {
+                    data,
+                    outcome: Err(error),
+                };
             }
             let outcome = match self.provider.manager() {
                 None => Err(Failure::Error(ServiceError::None)),
@@ -174,7 +180,8 @@ mod tests {
     fn providers() {
         let cfg = |t: &str| Config::parse(Path::new("/dev/null"), t.as_bytes(), "n").unwrap();
         assert_eq!(Provider::from_config(&cfg("")).unwrap(), Provider::Auto);
-        let set = |v: &str| Provider::from_config(&cfg(&format!("plugin.service.provider = {v}\n")));
+        let set =
+            |v: &str| Provider::from_config(&cfg(&format!("plugin.service.provider = {v}\n")));
         assert_eq!(set("puppet").unwrap(), Provider::Auto);
         assert_eq!(set("systemd").unwrap(), Provider::Systemd);
         assert_eq!(set("debian").unwrap(), Provider::Sysv);
@@ -187,13 +194,23 @@ mod tests {
     #[tokio::test]
     async fn bad_names_run_nothing() {
         let agent = Arc::new(Service::new(Provider::Auto));
-        let r = call(agent.clone(), request("start", &[("service", Value::str("--help"))]), data(&["status"])).await;
+        let r = call(
+            agent.clone(),
+            request("start", &[("service", Value::str("--help"))]),
+            data(&["status"]),
+        )
+        .await;
         assert_eq!(
             r.outcome,
-            Err(RpcError::InvalidData("--help is not a valid service name".into()))
+            Err(RpcError::InvalidData(
+                "--help is not a valid service name".into()
+            ))
         );
         assert_eq!(r.data, data(&["status"]));
         let r = call(agent, request("status", &[]), data(&["status"])).await;
-        assert_eq!(r.outcome, Err(RpcError::MissingData("missing input service".into())));
+        assert_eq!(
+            r.outcome,
+            Err(RpcError::MissingData("missing input service".into()))
+        );
     }
 }

@@ -256,7 +256,10 @@ mod tests {
     fn handles_look_like_the_plugins() {
         let h = new_handle().unwrap();
         assert_eq!(h.len(), 36);
-        assert!(h.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(
+            h.bytes()
+                .all(|b| b == b'-' || b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert_eq!(h.matches('-').count(), 4);
     }
 }

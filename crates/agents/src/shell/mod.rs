@@ -52,8 +52,11 @@ impl Standard for Shell {
                     self.list(&mut data);
                     Ok(())
                 }
-                "kill" => handle(&request)
-                    .and_then(|h| self.jobs.kill(h).map_err(|e| RpcError::Aborted(e.to_string()))),
+                "kill" => handle(&request).and_then(|h| {
+                    self.jobs
+                        .kill(h)
+                        .map_err(|e| RpcError::Aborted(e.to_string()))
+                }),
                 _ => return unknown_action("shell", &request, data),
             };
             Reply { data, outcome }
@@ -91,8 +94,13 @@ async fn run(request: &Request, data: &mut Value) -> Result<(), RpcError> {
         .filter(|t| t.is_finite() && *t > 0.0)
         .map(Duration::from_secs_f64)
         .filter(|t| *t < limit);
-    if Inputs(&request.inputs).number("timeout").is_some_and(|t| t < 0.0 || !t.is_finite()) {
-        return Err(RpcError::InvalidData("timeout must be 0 or more seconds".into()));
+    if Inputs(&request.inputs)
+        .number("timeout")
+        .is_some_and(|t| t < 0.0 || !t.is_finite())
+    {
+        return Err(RpcError::InvalidData(
+            "timeout must be 0 or more seconds".into(),
+        ));
     }
     tracing::info!(command = line, caller = request.caller, "running");
     let finished = supervise(
@@ -108,7 +116,11 @@ async fn run(request: &Request, data: &mut Value) -> Result<(), RpcError> {
     match finished.ended {
         Ended::Exited(status) => {
             set(data, "success", Value::Bool(true));
-            set(data, "exitcode", status.code().map_or(Value::Nil, |c| Value::Int(c.into())));
+            set(
+                data,
+                "exitcode",
+                status.code().map_or(Value::Nil, |c| Value::Int(c.into())),
+            );
             Ok(())
         }
         Ended::TimedOut if asked.is_some() => {
@@ -152,7 +164,11 @@ impl Shell {
         set(data, "stdout", Value::str(now.stdout));
         set(data, "stderr", Value::str(now.stderr));
         if let JobStatus::Stopped { exitcode, .. } = now.status {
-            set(data, "exitcode", exitcode.map_or(Value::Nil, |c| Value::Int(c.into())));
+            set(
+                data,
+                "exitcode",
+                exitcode.map_or(Value::Nil, |c| Value::Int(c.into())),
+            );
         }
         Ok(())
     }
@@ -166,7 +182,9 @@ impl Shell {
             .map(|job| {
                 let status = job.status();
                 let signal = match status {
-                    JobStatus::Stopped { signal, .. } => signal.map_or(Value::Nil, |s| Value::Int(s.into())),
+                    JobStatus::Stopped { signal, .. } => {
+                        signal.map_or(Value::Nil, |s| Value::Int(s.into()))
+                    }
                     _ => Value::Nil,
                 };
                 let entry = Value::Hash(vec![

@@ -61,7 +61,12 @@ async fn run_reports_output_and_exit_codes() {
     let r = call(agent(), request("run", &[cmd(big)]), data(&RUN)).await;
     assert_eq!(get(&r.data, "stdout").as_str().unwrap().len(), RUN_OUTPUT);
 
-    let r = call(agent(), request("run", &[cmd("id -un"), ("user", Value::str("nobody"))]), data(&RUN)).await;
+    let r = call(
+        agent(),
+        request("run", &[cmd("id -un"), ("user", Value::str("nobody"))]),
+        data(&RUN),
+    )
+    .await;
     // SAFETY: geteuid cannot fail.
     if unsafe { libc::geteuid() } == 0 {
         assert_eq!(get(&r.data, "stdout"), &Value::str("nobody\n"));
@@ -73,18 +78,36 @@ async fn run_reports_output_and_exit_codes() {
             ))
         );
     }
-    let r = call(agent(), request("run", &[cmd("true"), ("user", Value::str("no-such-user-x"))]), data(&RUN)).await;
+    let r = call(
+        agent(),
+        request(
+            "run",
+            &[cmd("true"), ("user", Value::str("no-such-user-x"))],
+        ),
+        data(&RUN),
+    )
+    .await;
     assert_eq!(
         r.outcome,
         Err(RpcError::Aborted("no such user \"no-such-user-x\"".into()))
     );
-    let r = call(agent(), request("run", &[cmd("true"), ("timeout", Value::Float(-1.0))]), data(&RUN)).await;
+    let r = call(
+        agent(),
+        request("run", &[cmd("true"), ("timeout", Value::Float(-1.0))]),
+        data(&RUN),
+    )
+    .await;
     assert_eq!(
         r.outcome,
-        Err(RpcError::InvalidData("timeout must be 0 or more seconds".into()))
+        Err(RpcError::InvalidData(
+            "timeout must be 0 or more seconds".into()
+        ))
     );
     let r = call(agent(), request("run", &[]), data(&RUN)).await;
-    assert_eq!(r.outcome, Err(RpcError::MissingData("missing input command".into())));
+    assert_eq!(
+        r.outcome,
+        Err(RpcError::MissingData("missing input command".into()))
+    );
 }
 
 #[tokio::test]
@@ -127,7 +150,12 @@ async fn a_timeout_kills_the_whole_group() {
 
 async fn wait_stopped(shell: &Arc<Shell>, handle: &str) -> Value {
     for _ in 0..500 {
-        let r = call(shell.clone(), request("status", &[("handle", Value::str(handle))]), data(&STATUS)).await;
+        let r = call(
+            shell.clone(),
+            request("status", &[("handle", Value::str(handle))]),
+            data(&STATUS),
+        )
+        .await;
         if get(&r.data, "status") != &Value::sym("running") {
             return r.data;
         }
@@ -139,7 +167,12 @@ async fn wait_stopped(shell: &Arc<Shell>, handle: &str) -> Value {
 #[tokio::test]
 async fn background_jobs_start_status_list_kill() {
     let shell = agent();
-    let r = call(shell.clone(), request("start", &[cmd("echo one; echo two >&2; exit 4")]), data(&["handle"])).await;
+    let r = call(
+        shell.clone(),
+        request("start", &[cmd("echo one; echo two >&2; exit 4")]),
+        data(&["handle"]),
+    )
+    .await;
     assert_eq!(r.outcome, Ok(()));
     let done = get(&r.data, "handle").as_str().unwrap().to_string();
     let status = wait_stopped(&shell, &done).await;
@@ -149,15 +182,31 @@ async fn background_jobs_start_status_list_kill() {
     // Output read from an offset.
     let r = call(
         shell.clone(),
-        request("status", &[("handle", Value::str(done.as_str())), ("stdout_offset", Value::Int(2))]),
+        request(
+            "status",
+            &[
+                ("handle", Value::str(done.as_str())),
+                ("stdout_offset", Value::Int(2)),
+            ],
+        ),
         data(&STATUS),
     )
     .await;
     assert_eq!(get(&r.data, "stdout"), &Value::str("e\n"));
 
-    let r = call(shell.clone(), request("start", &[cmd("sleep 300")]), data(&["handle"])).await;
+    let r = call(
+        shell.clone(),
+        request("start", &[cmd("sleep 300")]),
+        data(&["handle"]),
+    )
+    .await;
     let running = get(&r.data, "handle").as_str().unwrap().to_string();
-    let r = call(shell.clone(), request("status", &[("handle", Value::str(running.as_str()))]), data(&STATUS)).await;
+    let r = call(
+        shell.clone(),
+        request("status", &[("handle", Value::str(running.as_str()))]),
+        data(&STATUS),
+    )
+    .await;
     assert_eq!(get(&r.data, "status"), &Value::sym("running"));
     assert_eq!(get(&r.data, "exitcode"), &Value::Nil);
 
@@ -166,21 +215,48 @@ async fn background_jobs_start_status_list_kill() {
     let entry = jobs.get_str(&running).unwrap();
     assert_eq!(entry.get_sym("command"), Some(&Value::str("sleep 300")));
     assert_eq!(entry.get_sym("status"), Some(&Value::sym("running")));
-    assert_eq!(jobs.get_str(&done).unwrap().get_sym("status"), Some(&Value::sym("stopped")));
+    assert_eq!(
+        jobs.get_str(&done).unwrap().get_sym("status"),
+        Some(&Value::sym("stopped"))
+    );
 
-    let r = call(shell.clone(), request("kill", &[("handle", Value::str(running.as_str()))]), data(&[])).await;
+    let r = call(
+        shell.clone(),
+        request("kill", &[("handle", Value::str(running.as_str()))]),
+        data(&[]),
+    )
+    .await;
     assert_eq!(r.outcome, Ok(()));
     let status = wait_stopped(&shell, &running).await;
     assert_eq!(get(&status, "status"), &Value::sym("stopped"));
     assert_eq!(get(&status, "exitcode"), &Value::Nil);
     let r = call(shell.clone(), request("list", &[]), data(&["jobs"])).await;
-    let signal = get(&r.data, "jobs").get_str(&running).unwrap().get_sym("signal");
+    let signal = get(&r.data, "jobs")
+        .get_str(&running)
+        .unwrap()
+        .get_sym("signal");
     assert_eq!(signal, Some(&Value::Int(libc::SIGTERM.into())));
 
-    let r = call(shell.clone(), request("kill", &[("handle", Value::str(running.as_str()))]), data(&[])).await;
-    assert_eq!(r.outcome, Err(RpcError::Aborted(format!("Job '{running}' is not running"))));
-    let r = call(shell.clone(), request("status", &[("handle", Value::str("nope"))]), data(&STATUS)).await;
-    assert_eq!(r.outcome, Err(RpcError::Aborted("No job with handle 'nope'".into())));
+    let r = call(
+        shell.clone(),
+        request("kill", &[("handle", Value::str(running.as_str()))]),
+        data(&[]),
+    )
+    .await;
+    assert_eq!(
+        r.outcome,
+        Err(RpcError::Aborted(format!("Job '{running}' is not running")))
+    );
+    let r = call(
+        shell.clone(),
+        request("status", &[("handle", Value::str("nope"))]),
+        data(&STATUS),
+    )
+    .await;
+    assert_eq!(
+        r.outcome,
+        Err(RpcError::Aborted("No job with handle 'nope'".into()))
+    );
 }
 
 #[tokio::test]
@@ -188,11 +264,21 @@ async fn the_job_table_is_bounded() {
     let shell = agent();
     let mut handles = Vec::new();
     for _ in 0..jobs::MAX_JOBS {
-        let r = call(shell.clone(), request("start", &[cmd("sleep 300")]), data(&["handle"])).await;
+        let r = call(
+            shell.clone(),
+            request("start", &[cmd("sleep 300")]),
+            data(&["handle"]),
+        )
+        .await;
         assert_eq!(r.outcome, Ok(()));
         handles.push(get(&r.data, "handle").as_str().unwrap().to_string());
     }
-    let r = call(shell.clone(), request("start", &[cmd("true")]), data(&["handle"])).await;
+    let r = call(
+        shell.clone(),
+        request("start", &[cmd("true")]),
+        data(&["handle"]),
+    )
+    .await;
     assert_eq!(
         r.outcome,
         Err(RpcError::Aborted(format!(
@@ -202,13 +288,36 @@ async fn the_job_table_is_bounded() {
     );
     // A finished job makes room (the oldest finished one goes).
     let first = handles[0].clone();
-    call(shell.clone(), request("kill", &[("handle", Value::str(first.as_str()))]), data(&[])).await;
+    call(
+        shell.clone(),
+        request("kill", &[("handle", Value::str(first.as_str()))]),
+        data(&[]),
+    )
+    .await;
     wait_stopped(&shell, &first).await;
-    let r = call(shell.clone(), request("start", &[cmd("true")]), data(&["handle"])).await;
+    let r = call(
+        shell.clone(),
+        request("start", &[cmd("true")]),
+        data(&["handle"]),
+    )
+    .await;
     assert_eq!(r.outcome, Ok(()));
-    let r = call(shell.clone(), request("status", &[("handle", Value::str(first.as_str()))]), data(&STATUS)).await;
-    assert_eq!(r.outcome, Err(RpcError::Aborted(format!("No job with handle '{first}'"))));
+    let r = call(
+        shell.clone(),
+        request("status", &[("handle", Value::str(first.as_str()))]),
+        data(&STATUS),
+    )
+    .await;
+    assert_eq!(
+        r.outcome,
+        Err(RpcError::Aborted(format!("No job with handle '{first}'")))
+    );
     for h in &handles[1..] {
-        call(shell.clone(), request("kill", &[("handle", Value::str(h.as_str()))]), data(&[])).await;
+        call(
+            shell.clone(),
+            request("kill", &[("handle", Value::str(h.as_str()))]),
+            data(&[]),
+        )
+        .await;
     }
 }

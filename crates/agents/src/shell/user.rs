@@ -34,7 +34,13 @@ pub fn lookup(name: &str) -> Result<Account, UserError> {
     // SAFETY: every pointer is valid for the call and `buf` outlives `pwd`'s strings'
     // use below.
     let rc = unsafe {
-        libc::getpwnam_r(c_name.as_ptr(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found)
+        libc::getpwnam_r(
+            c_name.as_ptr(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut found,
+        )
     };
     if rc != 0 {
         let error = std::io::Error::from_raw_os_error(rc);
@@ -44,15 +50,20 @@ pub fn lookup(name: &str) -> Result<Account, UserError> {
         return Err(UserError::Unknown(name.to_string()));
     }
     // SAFETY: getpwnam_r succeeded, so pw_dir points into `buf` and is NUL-terminated.
-    let home = unsafe { CStr::from_ptr(pwd.pw_dir) }.to_string_lossy().into_owned();
+    let home = unsafe { CStr::from_ptr(pwd.pw_dir) }
+        .to_string_lossy()
+        .into_owned();
     let mut groups = vec![0 as libc::gid_t; 256];
     let mut count = groups.len() as libc::c_int;
     // SAFETY: `groups` holds `count` entries; a negative result means it was too small,
     // and then only the entries that fit are used.
-    let rc = unsafe {
-        libc::getgrouplist(c_name.as_ptr(), pwd.pw_gid, groups.as_mut_ptr(), &mut count)
+    let rc =
+        unsafe { libc::getgrouplist(c_name.as_ptr(), pwd.pw_gid, groups.as_mut_ptr(), &mut count) };
+    let kept = if rc < 0 {
+        groups.len()
+    } else {
+        count.max(0) as usize
     };
-    let kept = if rc < 0 { groups.len() } else { count.max(0) as usize };
     groups.truncate(kept);
     Ok(Account {
         uid: pwd.pw_uid,
@@ -73,8 +84,13 @@ pub fn run_as(command: &mut Command, name: &str) -> Result<(), UserError> {
     if euid != 0 {
         return Err(UserError::NotRoot(name.to_string()));
     }
-    command.env("HOME", &account.home).env("USER", name).env("LOGNAME", name);
-    let Account { uid, gid, groups, .. } = account;
+    command
+        .env("HOME", &account.home)
+        .env("USER", name)
+        .env("LOGNAME", name);
+    let Account {
+        uid, gid, groups, ..
+    } = account;
     // SAFETY: the closure only makes async-signal-safe system calls on memory prepared
     // before the fork.
     unsafe {
