@@ -1,7 +1,7 @@
 //! Finding JSON agent DDLs in MCollective's `libdir`s: `<libdir>/mcollective/agent/<name>.json`,
 //! read with a size bound and checked, each failure naming the file and the reason. The
 //! node loads every one it finds; a client looks one agent up by name ([`lookup`]: the
-//! stock DDLs first, then the libdirs).
+//! stock DDLs first, then the standard agents', then the libdirs).
 
 use crate::Ddl;
 use crate::json::{JsonDdlError, MAX_DDL_BYTES};
@@ -109,10 +109,13 @@ pub fn find(libdirs: &[PathBuf], agent: &str) -> Option<Result<DdlFile, DdlFileE
         .map(|p| load(&p))
 }
 
-/// The DDL a client uses for `agent`: a stock agent's, else the first `<agent>.json` in
-/// the libdirs; `None` when there is neither.
+/// The DDL a client uses for `agent`: a stock agent's, else a standard agent's (the
+/// node's built-in ones win over libdir files there too), else the first `<agent>.json`
+/// in the libdirs; `None` when there is none.
 pub fn lookup(libdirs: &[PathBuf], agent: &str) -> Option<Result<Ddl, DdlFileError>> {
-    match crate::stock::by_name(agent) {
+    let built_in = crate::stock::by_name(agent)
+        .or_else(|| crate::standard::by_name(agent).map(|ddl| ddl.as_ref().clone()));
+    match built_in {
         Some(ddl) => Some(Ok(ddl)),
         None => find(libdirs, agent).map(|found| found.map(|f| f.ddl)),
     }

@@ -29,10 +29,7 @@ pub fn load(config: &Config) -> Vec<Arc<dyn Agent>> {
         .filter_map(|agent| match marionette_ddl::standard::by_name(agent.name()) {
             Some(ddl) => {
                 tracing::debug!(agent = agent.name(), "loaded standard agent");
-                Some(Arc::new(Builtin {
-                    ddl: Arc::new(ddl),
-                    agent,
-                }) as Arc<dyn Agent>)
+                Some(Arc::new(Builtin { ddl, agent }) as Arc<dyn Agent>)
             }
             None => {
                 tracing::error!(agent = agent.name(), "standard agent not loaded: no DDL");
