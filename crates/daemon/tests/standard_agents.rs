@@ -12,8 +12,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn config(text: &str) -> marionette_config::Config {
-    marionette_config::Config::parse(Path::new("/etc/mcollective/server.cfg"), text.as_bytes(), "node1")
-        .unwrap()
+    marionette_config::Config::parse(
+        Path::new("/etc/mcollective/server.cfg"),
+        text.as_bytes(),
+        "node1",
+    )
+    .unwrap()
 }
 
 fn names(config: &marionette_config::Config) -> Vec<String> {
@@ -74,28 +78,45 @@ fn call(agent: &str, action: &str, data: &[(&str, Value)]) -> Call {
 }
 
 fn field<'a>(reply: &'a Value, key: &str) -> &'a Value {
-    reply.get_sym(key).unwrap_or_else(|| panic!("no {key} in {reply:?}"))
+    reply
+        .get_sym(key)
+        .unwrap_or_else(|| panic!("no {key} in {reply:?}"))
 }
 
-async fn run(config: &marionette_config::Config, agent: &str, call: Call, limit: Duration) -> Value {
+async fn run(
+    config: &marionette_config::Config,
+    agent: &str,
+    call: Call,
+    limit: Duration,
+) -> Value {
     let loaded = agents::standard::load(config);
     let found = loaded
         .iter()
         .find(|a| a.ddl().agent == agent)
         .unwrap_or_else(|| panic!("{agent} not loaded"))
         .clone();
-    found.run(context(&loaded), call, limit).await.expect("a reply")
+    found
+        .run(context(&loaded), call, limit)
+        .await
+        .expect("a reply")
 }
 
 #[test]
 fn activation_follows_the_configuration() {
-    assert_eq!(names(&config("")), ["filemgr", "nettest", "package", "puppet", "service"]);
     assert_eq!(
-        names(&config("plugin.shell.activate_agent = true\nplugin.puppet.activate_agent = false\n")),
+        names(&config("")),
+        ["filemgr", "nettest", "package", "puppet", "service"]
+    );
+    assert_eq!(
+        names(&config(
+            "plugin.shell.activate_agent = true\nplugin.puppet.activate_agent = false\n"
+        )),
         ["filemgr", "nettest", "package", "service", "shell"]
     );
     assert_eq!(
-        names(&config("activate_agents = false\nplugin.nettest.activate_agent = 1\n")),
+        names(&config(
+            "activate_agents = false\nplugin.nettest.activate_agent = 1\n"
+        )),
         ["nettest"]
     );
     // A bad setting leaves its agent out, not the others.
@@ -112,7 +133,11 @@ async fn a_shell_unsafe_package_name_runs_nothing() {
     let reply = run(
         &config(""),
         "package",
-        call("package", "status", &[("package", Value::str(name.as_str()))]),
+        call(
+            "package",
+            "status",
+            &[("package", Value::str(name.as_str()))],
+        ),
         Duration::from_secs(30),
     )
     .await;
@@ -123,7 +148,13 @@ async fn a_shell_unsafe_package_name_runs_nothing() {
     );
     assert!(!marker.exists());
     // A missing input: 4 too (MCollective's DDL validation error).
-    let reply = run(&config(""), "package", call("package", "status", &[]), Duration::from_secs(30)).await;
+    let reply = run(
+        &config(""),
+        "package",
+        call("package", "status", &[]),
+        Duration::from_secs(30),
+    )
+    .await;
     assert_eq!(field(&reply, "statuscode"), &Value::Int(4));
 }
 
@@ -136,14 +167,21 @@ async fn filemgr_status_through_the_node() {
     let reply = run(
         &config(""),
         "filemgr",
-        call("filemgr", "status", &[("file", Value::str(file.to_str().unwrap()))]),
+        call(
+            "filemgr",
+            "status",
+            &[("file", Value::str(file.to_str().unwrap()))],
+        ),
         Duration::from_secs(5),
     )
     .await;
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(field(&reply, "statuscode"), &Value::Int(0));
     let data = field(&reply, "data");
-    assert_eq!(data.get_sym("md5"), Some(&Value::str("5d41402abc4b2a76b9719d911017c592")));
+    assert_eq!(
+        data.get_sym("md5"),
+        Some(&Value::str("5d41402abc4b2a76b9719d911017c592"))
+    );
     assert_eq!(data.get_sym("size"), Some(&Value::Int(5)));
     assert_eq!(data.get_sym("present"), Some(&Value::Int(1)));
 }
@@ -166,7 +204,11 @@ async fn the_ddl_timeout_stops_a_shell_command() {
     let reply = run(
         &shell,
         "shell",
-        call("shell", "run", &[("command", Value::str("echo hi; exit 2"))]),
+        call(
+            "shell",
+            "run",
+            &[("command", Value::str("echo hi; exit 2"))],
+        ),
         Duration::from_secs(10),
     )
     .await;

@@ -26,13 +26,19 @@ fn server_cfg(dir: &Path, port: u16, identity: &str, extra: &str) -> PathBuf {
 
 fn mco(client: &Path, args: &[&str]) -> harness::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
-    cmd.args(args).arg("--config").arg(client).env("NO_COLOR", "1");
+    cmd.args(args)
+        .arg("--config")
+        .arg(client)
+        .env("NO_COLOR", "1");
     harness::run(cmd, Duration::from_secs(60)).unwrap()
 }
 
 /// The agents `node` reports in `rpcutil agent_inventory`, from `--json` output.
 fn inventory(client: &Path, node: &str) -> Vec<String> {
-    let out = mco(client, &["rpc", "rpcutil", "agent_inventory", "-I", node, "--json"]);
+    let out = mco(
+        client,
+        &["rpc", "rpcutil", "agent_inventory", "-I", node, "--json"],
+    );
     assert!(out.success(), "{}", out.describe());
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     json[0]["data"]["agents"]
@@ -55,7 +61,14 @@ fn standard_agents_through_real_nodes() {
         "plugin.shell.activate_agent = true\n",
     );
     let client = dir.path().join("client.cfg");
-    harness::write_mcollective_cfg(&client, broker.port(), "admin", "secret", PSK, "identity = tester\n");
+    harness::write_mcollective_cfg(
+        &client,
+        broker.port(),
+        "admin",
+        "secret",
+        PSK,
+        "identity = tester\n",
+    );
     let _plain = harness::mco_daemon(&plain, &dir.path().join("plain.log"));
     let _shelly = harness::mco_daemon(&shelly, &dir.path().join("shelly.log"));
     for node in ["plain", "shelly"] {
@@ -75,7 +88,15 @@ fn standard_agents_through_real_nodes() {
     }
 
     // agent_inventory: the standard agents, shell only where activated.
-    let standard = ["discovery", "rpcutil", "filemgr", "nettest", "package", "puppet", "service"];
+    let standard = [
+        "discovery",
+        "rpcutil",
+        "filemgr",
+        "nettest",
+        "package",
+        "puppet",
+        "service",
+    ];
     assert_eq!(inventory(&client, "plain"), standard);
     let mut with_shell = standard.to_vec();
     with_shell.push("shell");
@@ -85,7 +106,17 @@ fn standard_agents_through_real_nodes() {
     let file = dir.path().join("motd");
     std::fs::write(&file, b"hello").unwrap();
     let meta = std::fs::metadata(&file).unwrap();
-    let out = mco(&client, &["rpc", "filemgr", "status", &format!("file={}", file.display()), "-I", "plain"]);
+    let out = mco(
+        &client,
+        &[
+            "rpc",
+            "filemgr",
+            "status",
+            &format!("file={}", file.display()),
+            "-I",
+            "plain",
+        ],
+    );
     assert!(out.success(), "{}", out.describe());
     let time = |secs: i64| format!("{} +0000", marionette_wire::filter::utc_timestamp(secs));
     let expected = [
@@ -118,12 +149,22 @@ fn standard_agents_through_real_nodes() {
     // service status: the answer of this machine's service manager, or its error.
     let out = mco(
         &client,
-        &["rpc", "service", "status", "service=marionette-no-such-service", "-I", "plain"],
+        &[
+            "rpc",
+            "service",
+            "status",
+            "service=marionette-no-such-service",
+            "-I",
+            "plain",
+        ],
     );
     let missing = "marionette-no-such-service";
     let why = if Path::new("/run/systemd/system").is_dir() {
         format!("Could not find unit '{missing}'")
-    } else if ["/usr/sbin/service", "/sbin/service"].iter().any(|p| Path::new(p).exists()) {
+    } else if ["/usr/sbin/service", "/sbin/service"]
+        .iter()
+        .any(|p| Path::new(p).exists())
+    {
         format!("Could not find init script for '{missing}'")
     } else {
         "no service manager: systemd is not running and no service command is installed".into()
@@ -145,7 +186,18 @@ fn standard_agents_through_real_nodes() {
     );
 
     // shell, where it is on.
-    let out = mco(&client, &["rpc", "shell", "run", "command=echo hello", "-I", "shelly", "--json"]);
+    let out = mco(
+        &client,
+        &[
+            "rpc",
+            "shell",
+            "run",
+            "command=echo hello",
+            "-I",
+            "shelly",
+            "--json",
+        ],
+    );
     assert!(out.success(), "{}", out.describe());
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(json[0]["statuscode"], 0, "{json}");
@@ -154,9 +206,23 @@ fn standard_agents_through_real_nodes() {
 
     // package status of bash (Debian) by the node, against dpkg-query here.
     if Path::new("/usr/bin/dpkg-query").exists() {
-        let version = Command::new("dpkg-query").args(["-W", "-f=${Version}", "bash"]).output().unwrap();
+        let version = Command::new("dpkg-query")
+            .args(["-W", "-f=${Version}", "bash"])
+            .output()
+            .unwrap();
         let version = String::from_utf8(version.stdout).unwrap();
-        let out = mco(&client, &["rpc", "package", "status", "package=bash", "-I", "plain", "--json"]);
+        let out = mco(
+            &client,
+            &[
+                "rpc",
+                "package",
+                "status",
+                "package=bash",
+                "-I",
+                "plain",
+                "--json",
+            ],
+        );
         let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(json[0]["data"]["ensure"], version.as_str(), "{json}");
     }

@@ -26,16 +26,18 @@ pub struct Builtin {
 pub fn load(config: &Config) -> Vec<Arc<dyn Agent>> {
     marionette_agents::load(config)
         .into_iter()
-        .filter_map(|agent| match marionette_ddl::standard::by_name(agent.name()) {
-            Some(ddl) => {
-                tracing::debug!(agent = agent.name(), "loaded standard agent");
-                Some(Arc::new(Builtin { ddl, agent }) as Arc<dyn Agent>)
-            }
-            None => {
-                tracing::error!(agent = agent.name(), "standard agent not loaded: no DDL");
-                None
-            }
-        })
+        .filter_map(
+            |agent| match marionette_ddl::standard::by_name(agent.name()) {
+                Some(ddl) => {
+                    tracing::debug!(agent = agent.name(), "loaded standard agent");
+                    Some(Arc::new(Builtin { ddl, agent }) as Arc<dyn Agent>)
+                }
+                None => {
+                    tracing::error!(agent = agent.name(), "standard agent not loaded: no DDL");
+                    None
+                }
+            },
+        )
         .collect()
 }
 
