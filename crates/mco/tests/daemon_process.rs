@@ -144,17 +144,10 @@ fn registration_reload_and_clean_exit() {
         assert_eq!(
             payload,
             marionette_wire::Value::Array(
-                [
-                    "discovery",
-                    "rpcutil",
-                    "filemgr",
-                    "nettest",
-                    "package",
-                    "puppet",
-                    "service"
-                ]
-                .map(marionette_wire::Value::str)
-                .to_vec()
+                harness::default_agents()
+                    .into_iter()
+                    .map(marionette_wire::Value::str)
+                    .collect()
             )
         );
         let reply_to = f.get("reply-to").unwrap();

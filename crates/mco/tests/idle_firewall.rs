@@ -252,16 +252,7 @@ fn node_rows(net: &Net, admin: &str) -> Vec<Row> {
 /// What the daemon subscribes to (sorted): its directed queue and its agents' topics
 /// (the stock ones and the standard ones on by default).
 fn node_destinations() -> Vec<String> {
-    let agents = [
-        "discovery",
-        "rpcutil",
-        "filemgr",
-        "nettest",
-        "package",
-        "puppet",
-        "service",
-    ]
-    .map(String::from);
+    let agents = harness::default_agents();
     let mut all: Vec<String> = Dialect::ActiveMq
         .node_subscriptions("mcollective", IDENTITY, &agents)
         .into_iter()

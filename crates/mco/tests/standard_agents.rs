@@ -88,18 +88,10 @@ fn standard_agents_through_real_nodes() {
     }
 
     // agent_inventory: the standard agents, shell only where activated.
-    let standard = [
-        "discovery",
-        "rpcutil",
-        "filemgr",
-        "nettest",
-        "package",
-        "puppet",
-        "service",
-    ];
+    let standard = harness::default_agents();
     assert_eq!(inventory(&client, "plain"), standard);
-    let mut with_shell = standard.to_vec();
-    with_shell.push("shell");
+    let mut with_shell = standard.clone();
+    with_shell.push("shell".to_string());
     assert_eq!(inventory(&client, "shelly"), with_shell);
 
     // filemgr status of a file of ours, printed as the client prints it.

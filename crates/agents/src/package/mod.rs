@@ -17,6 +17,7 @@ use crate::input::Inputs;
 use crate::process::{Argv, Output, run};
 use crate::{Acting, LoadError, Reply, Request, RpcError, Standard, unknown_action};
 use marionette_config::Config;
+use marionette_ddl::InputType;
 use marionette_wire::Value;
 use marionette_wire::simplerpc::set;
 use md5::{Digest, Md5};
@@ -31,16 +32,6 @@ const LIST_CAPTURE: usize = 32 * 1024 * 1024;
 const ACTION_CAPTURE: usize = 1024 * 1024;
 /// Bytes of a failed command's output quoted in its error.
 const QUOTE: usize = 4096;
-/// The clean modes `yum clean` takes.
-pub const YUM_CLEAN_MODES: [&str; 7] = [
-    "all",
-    "headers",
-    "packages",
-    "metadata",
-    "dbcache",
-    "plugins",
-    "expire-cache",
-];
 
 /// Which tools to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,7 +342,7 @@ impl Package {
         if !std::path::Path::new(tools::YUM).exists() {
             return Err(raise(format!("Cannot find yum at {}", tools::YUM)));
         }
-        if !YUM_CLEAN_MODES.contains(&mode) {
+        if !yum_clean_mode(mode) {
             return Err(raise(format!("Unsupported yum clean mode: {mode}")));
         }
         let family = self.family().unwrap_or(Family::RedHat {
@@ -448,6 +439,15 @@ fn exit_and_output(out: &Output, what: &str, data: &mut Value) -> Result<(), Rpc
             out.code()
         )))
     }
+}
+
+/// Whether `mode` is one of the clean modes `yum_clean`'s DDL lists (the configured
+/// default is not checked by the DDL, so it is checked here).
+fn yum_clean_mode(mode: &str) -> bool {
+    let input = marionette_ddl::standard::by_name("package")
+        .and_then(|ddl| ddl.action("yum_clean")?.input("mode").cloned());
+    matches!(input.map(|i| i.kind), Some(InputType::List(modes))
+        if modes.iter().any(|m| m.as_str() == Some(mode)))
 }
 
 fn outdated_value(o: &Outdated) -> Value {

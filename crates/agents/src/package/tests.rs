@@ -178,6 +178,14 @@ async fn yum_actions_on_a_machine_without_yum() {
 }
 
 #[test]
+fn yum_clean_modes_come_from_the_ddl() {
+    for mode in ["all", "metadata", "expire-cache"] {
+        assert!(yum_clean_mode(mode), "{mode}");
+    }
+    assert!(!yum_clean_mode("everything"));
+}
+
+#[test]
 fn settings() {
     let cfg =
         |t: &str| Config::parse(std::path::Path::new("/dev/null"), t.as_bytes(), "n").unwrap();

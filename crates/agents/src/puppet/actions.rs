@@ -23,14 +23,17 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Runs `request`'s action.
-pub(super) async fn act(
-    puppet: &Puppet,
-    program: &Path,
-    files: &Files,
-    request: &Request,
-    data: &mut Value,
-) -> Result<(), RpcError> {
+/// What an action works with: the agent, its program, the state files and the request.
+pub(super) struct Act<'a> {
+    pub puppet: &'a Puppet,
+    pub program: &'a Path,
+    pub files: &'a Files,
+    pub request: &'a Request,
+}
+
+/// Runs the request's action.
+pub(super) async fn act(on: Act<'_>, data: &mut Value) -> Result<(), RpcError> {
+    let (files, request) = (on.files, on.request);
     match request.action.as_str() {
         "status" => {
             status(files, data);
@@ -46,8 +49,8 @@ pub(super) async fn act(
             );
             Ok(())
         }
-        "runonce" => runonce(puppet, program, files, request, data),
-        _ => apply_resource(puppet, program, files, request, data).await,
+        "runonce" => runonce(&on, data),
+        _ => apply_resource(&on, data).await,
     }
 }
 
@@ -234,13 +237,8 @@ fn last_run_summary(files: &Files, logs: bool, data: &mut Value) {
     set(data, "summary", ruby(&summary));
 }
 
-fn runonce(
-    puppet: &Puppet,
-    program: &Path,
-    files: &Files,
-    request: &Request,
-    data: &mut Value,
-) -> Result<(), RpcError> {
+fn runonce(on: &Act, data: &mut Value) -> Result<(), RpcError> {
+    let (puppet, files, request) = (on.puppet, on.files, on.request);
     let fail = |data: &mut Value, message: String| {
         set(data, "summary", Value::str(message.as_str()));
         Err(RpcError::Aborted(message))
@@ -328,7 +326,7 @@ fn runonce(
             .chain(argv.iter().cloned())
             .collect::<Vec<_>>()
             .join(" ");
-        if let Err(e) = start_detached(program, &argv) {
+        if let Err(e) = start_detached(on.program, &argv) {
             return fail(
                 data,
                 format!("Puppet command '{line}' could not be started: {e}"),
@@ -379,17 +377,13 @@ fn start_detached(program: &Path, args: &[String]) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn apply_resource(
-    puppet: &Puppet,
-    program: &Path,
-    files: &Files,
-    request: &Request,
-    data: &mut Value,
-) -> Result<(), RpcError> {
-    let apply = puppet
+async fn apply_resource(on: &Act<'_>, data: &mut Value) -> Result<(), RpcError> {
+    let request = on.request;
+    let apply = on
+        .puppet
         .policy
-        .check(Inputs(&request.inputs), &files.managed_resources())?;
-    let argv = Argv::new(program).args(&apply.args);
+        .check(Inputs(&request.inputs), &on.files.managed_resources())?;
+    let argv = Argv::new(on.program).args(&apply.args);
     let out = run(
         &argv,
         request.command_limit(),

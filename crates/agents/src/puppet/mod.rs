@@ -27,6 +27,16 @@ use tokio::sync::OnceCell;
 /// does).
 const AIO_BIN: &str = "/opt/puppetlabs/bin";
 
+/// The `puppet` agent's actions.
+pub const ACTIONS: [&str; 6] = [
+    "status",
+    "enable",
+    "disable",
+    "runonce",
+    "last_run_summary",
+    "resource",
+];
+
 /// The `puppet` agent.
 pub struct Puppet {
     /// `plugin.puppet.command`, split into words.
@@ -181,15 +191,7 @@ impl Standard for Puppet {
 
     fn call(self: Arc<Self>, request: Request, mut data: Value) -> Acting {
         Box::pin(async move {
-            let known = [
-                "status",
-                "enable",
-                "disable",
-                "runonce",
-                "last_run_summary",
-                "resource",
-            ];
-            if !known.contains(&request.action.as_str()) {
+            if !ACTIONS.contains(&request.action.as_str()) {
                 return unknown_action("puppet", &request, data);
             }
             let Some(program) = self.program() else {
@@ -199,7 +201,13 @@ impl Standard for Puppet {
                 };
             };
             let files = self.files(&program, &request).await.clone();
-            let outcome = actions::act(&self, &program, &files, &request, &mut data).await;
+            let on = actions::Act {
+                puppet: &self,
+                program: &program,
+                files: &files,
+                request: &request,
+            };
+            let outcome = actions::act(on, &mut data).await;
             Reply { data, outcome }
         })
     }

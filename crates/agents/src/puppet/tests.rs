@@ -6,15 +6,6 @@ use crate::testing::{TempDir, call, data, get, request};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-const ACTIONS: [&str; 6] = [
-    "status",
-    "enable",
-    "disable",
-    "runonce",
-    "last_run_summary",
-    "resource",
-];
-
 fn config(text: &str) -> Config {
     Config::parse(Path::new("/dev/null"), text.as_bytes(), "node1").unwrap()
 }
