@@ -26,6 +26,7 @@ mod error;
 mod eval;
 mod fact_string;
 mod fstat;
+pub use fstat::{file_kind, md5_file, utc_timestamp};
 mod function;
 mod node;
 mod parser;
