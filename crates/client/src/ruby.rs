@@ -2,8 +2,8 @@
 //! `pretty_inspect` (PP with its 79-column layout) and `to_json` / `JSON.pretty_generate`.
 //! `inspect` and `Float#to_s` are the wire crate's (`marionette_wire::inspect`).
 
-pub use marionette_wire::inspect::{float_to_s, inspect};
 use marionette_wire::Value;
+pub use marionette_wire::inspect::{float_to_s, inspect};
 use marionette_wire::value::RString;
 
 fn string_text(s: &RString) -> String {

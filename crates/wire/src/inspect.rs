@@ -162,7 +162,6 @@ pub fn inspect(v: &Value) -> String {
     }
 }
 
-
 /// `pretty_print_inspect` (PP's single-line layout, what MCollective's audit log writes):
 /// [`inspect`], except that a String of several lines is written as its lines (each
 /// keeping its `\n`) inspected and joined with ` + `, as `String#pretty_print` does.
@@ -265,7 +264,6 @@ mod tests {
             "18446744073709551616"
         );
     }
-
 
     #[test]
     fn pretty_print_inspect_splits_strings_at_newlines() {
