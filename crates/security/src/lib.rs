@@ -7,11 +7,13 @@
 //! - [`psk`]: the `psk` plugin: an MD5 hash of the payload with a pre-shared key, the
 //!   callerid and TTL checks, raw or Base64 bodies.
 //! - [`actionpolicy`]: action-level authorization with MCollective's policy files.
+//! - [`audit`]: the audit log of requests, hash-chained, and its verifier.
 //! - `log_limit`: one log line per problem and interval.
 //!
 //! MCollective's `ssl` provider and ed25519 signatures and the replay cache are to live
 //! here too.
 
 pub mod actionpolicy;
+pub mod audit;
 mod log_limit;
 pub mod psk;
