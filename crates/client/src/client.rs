@@ -37,6 +37,9 @@ pub enum ClientError {
     RequestId(std::io::Error),
     #[error("Batched requests requires direct addressing")]
     BatchWithoutDirectAddressing,
+    /// The canary or failure budget does not fit the batch.
+    #[error(transparent)]
+    Batch(#[from] crate::batch::SafetyError),
 }
 
 /// One request to send and how to collect its replies (see [`Client::request`]).

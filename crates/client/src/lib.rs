@@ -9,16 +9,19 @@
 //! - [`accounting`]: when a broadcast's collection ends before its timeout.
 //! - [`rpc`]: SimpleRPC calls: validation, discovery, targets, sending once or in batches.
 //! - [`limit`]: `--limit-nodes` and `--batch`, and the nodes they keep.
+//! - [`batch`]: batch safety: canary, failure budget, stop switch, the batched summary.
 //! - [`results`]: each node's result and the call's stats.
 //! - [`aggregate`]: the DDL's `summarize` functions over the results.
-//! - [`render`]: the console and JSON layouts.
+//! - [`render`]: the console and JSON layouts; [`output`]: `jsonl` and `table`.
 //! - [`ruby`]: Ruby's `inspect`, `pretty_inspect`, `Float#to_s` and `to_json`.
 
 pub mod accounting;
 pub mod aggregate;
+pub mod batch;
 pub mod client;
 pub mod limit;
 pub mod options;
+pub mod output;
 pub mod render;
 pub mod request;
 pub mod results;

@@ -61,6 +61,38 @@ pub struct Stats {
     pub requestid: Option<String>,
     /// The broker connection was lost while replies were collected (why).
     pub interrupted: Option<String>,
+    /// How a batched call went (which nodes ran, failed, were skipped).
+    pub batches: Option<crate::batch::BatchReport>,
+    /// The `--retry-missing` rounds, in order.
+    pub retries: Vec<Retry>,
+}
+
+/// One `--retry-missing` round: the nodes asked again and those that answered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    pub attempt: u32,
+    pub requestid: String,
+    pub asked: Vec<String>,
+    pub answered: Vec<String>,
+}
+
+impl Retry {
+    /// "Retry 1 (request …): 2 of 3 answered: n1, n2".
+    pub fn text(&self) -> String {
+        let mut o = format!(
+            "Retry {} (request {}): {} of {} answered",
+            self.attempt,
+            self.requestid,
+            self.answered.len(),
+            self.asked.len()
+        );
+        if !self.answered.is_empty() {
+            o.push_str(": ");
+            o.push_str(&self.answered.join(", "));
+        }
+        o.push('\n');
+        o
+    }
 }
 
 impl Default for Stats {
@@ -79,6 +111,8 @@ impl Default for Stats {
             unexpectedresponsefrom: Vec::new(),
             requestid: None,
             interrupted: None,
+            batches: None,
+            retries: Vec::new(),
         }
     }
 }
@@ -109,10 +143,13 @@ impl Stats {
             .filter(|n| !discovered.contains(n))
             .cloned()
             .collect();
+        // Nodes a batched run skipped were never asked: they are not silent.
+        let skipped: HashSet<&String> =
+            self.batches.iter().flat_map(|b| b.skipped.iter()).collect();
         self.noresponsefrom = self
             .discovered_nodes
             .iter()
-            .filter(|n| !responded.contains(n))
+            .filter(|n| !responded.contains(n) && !skipped.contains(n))
             .cloned()
             .collect();
     }

@@ -2,6 +2,7 @@
 //! the targets, then send once or in batches and collect the results.
 
 use crate::aggregate::{AggregateSummary, Aggregator};
+use crate::batch::{BatchReport, Safety};
 use crate::client::{Client, ClientError, Flow, Reply, ReplyMode, RequestSpec, RequestStats};
 use crate::limit;
 use crate::request::{self, Targets};
@@ -12,7 +13,7 @@ use marionette_wire::envelope::Shared;
 use std::time::{Duration, Instant};
 
 pub use crate::limit::{Batch, InvalidLimit, Limit};
-pub use crate::results::{RpcResult, Stats};
+pub use crate::results::{Retry, RpcResult, Stats};
 
 /// Everything about one RPC call.
 #[derive(Debug, Clone)]
@@ -40,6 +41,11 @@ pub struct RpcCall {
     pub reply_to: Option<String>,
     /// Nodes from `--nodes FILE` or stdin: no discovery, direct requests.
     pub nodes: Option<Vec<String>>,
+    /// Canary, failure budget and stop switch of a batched call.
+    pub safety: Safety,
+    /// Send the request again, up to this many times, to the nodes that did not answer
+    /// (each time with a new request id).
+    pub retry_missing: u32,
 }
 
 /// What a caller is told while a call runs.
@@ -52,6 +58,8 @@ pub trait Progress {
     fn start(&mut self, _total: usize) {}
     /// `done` of `total` nodes answered.
     fn update(&mut self, _done: usize, _total: usize) {}
+    /// A result, as it arrives.
+    fn result(&mut self, _result: &RpcResult) {}
     /// All replies are in (or the wait is over).
     fn finish(&mut self) {}
 }
@@ -141,6 +149,8 @@ pub async fn call(
                 .await?;
         }
     }
+    rpc.retry_missing(&call.data, &nodes, timeout, &mut collector)
+        .await?;
     let Collector {
         results,
         mut stats,
@@ -181,6 +191,7 @@ impl Collector<'_> {
             RpcResult::from_reply(&self.call.agent, &self.call.action, &r.senderid, &r.payload);
         self.stats.record(&res);
         self.aggregates.add(&res);
+        self.progress.result(&res);
         self.results.push(res);
         self.progress.update(self.results.len(), self.total);
         Flow::Continue
@@ -345,7 +356,66 @@ impl<'a> Rpc<'a> {
         Ok(())
     }
 
-    /// Directed requests to `batch` nodes at a time, `--batch-sleep` apart.
+    /// `--retry-missing`: asks the nodes that have not answered (and were not skipped)
+    /// again, directly and with a new request id each round, recording who answered when.
+    async fn retry_missing(
+        &mut self,
+        data: &[(Value, Value)],
+        nodes: &[String],
+        timeout: Duration,
+        collector: &mut Collector<'_>,
+    ) -> Result<(), ClientError> {
+        let call = self.call;
+        if call.retry_missing == 0 || !self.client.opts.direct_addressing {
+            return Ok(());
+        }
+        for attempt in 1..=call.retry_missing {
+            let skipped = collector.stats.batches.as_ref().map(|b| &b.skipped);
+            let missing: Vec<String> = nodes
+                .iter()
+                .filter(|n| !collector.stats.responsesfrom.contains(n))
+                .filter(|n| !skipped.is_some_and(|s| s.contains(n)))
+                .cloned()
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            let requestid =
+                marionette_wire::requestid::generate().map_err(ClientError::RequestId)?;
+            let mut payload = data.to_vec();
+            payload.push((Value::sym("process_results"), Value::Bool(true)));
+            let spec = RequestSpec {
+                requestid: &requestid,
+                ..self.spec(
+                    payload,
+                    call.filter.clone(),
+                    Targets::Direct(missing.clone()),
+                    ReplyMode::Collect,
+                    &missing,
+                    timeout,
+                )
+            };
+            let first = collector.results.len();
+            let rs = self.client.request_in(spec, |r| collector.add(r)).await?;
+            collector.stats.responses += rs.responses;
+            collector.stats.blocktime += rs.blocktime;
+            let answered = collector.results[first..]
+                .iter()
+                .map(|r| r.sender.clone())
+                .collect();
+            collector.stats.retries.push(Retry {
+                attempt,
+                requestid,
+                asked: missing,
+                answered,
+            });
+        }
+        Ok(())
+    }
+
+    /// Directed requests to `batch` nodes at a time, `--batch-sleep` apart: the canary
+    /// first when there is one; the rest skipped once the canary failed, the failure
+    /// budget is passed or the stop switch was set, each reason in the stats' report.
     async fn send_in_batches(
         &mut self,
         data: Vec<(Value, Value)>,
@@ -359,9 +429,11 @@ impl<'a> Rpc<'a> {
             return Err(ClientError::BatchWithoutDirectAddressing);
         }
         let size = batch.batch_size(nodes.len());
-        let mut processed = 0;
+        call.safety.check(Some(Limit::Count(size)))?;
+        let groups = call.safety.groups(nodes, size);
+        let mut report = BatchReport::default();
         collector.stats.requestid = Some(self.requestid.to_string());
-        for group in nodes.chunks(size) {
+        for (i, group) in groups.iter().enumerate() {
             let targets = Targets::Direct(group.to_vec());
             let spec = self.spec(
                 data.clone(),
@@ -371,6 +443,7 @@ impl<'a> Rpc<'a> {
                 group,
                 timeout,
             );
+            let first_result = collector.results.len();
             let rs: RequestStats = self.client.request_in(spec, |r| collector.add(r)).await?;
             let stats = &mut collector.stats;
             stats.responses += rs.responses;
@@ -378,11 +451,19 @@ impl<'a> Rpc<'a> {
             if stats.interrupted.is_none() {
                 stats.interrupted = rs.interrupted;
             }
-            processed += group.len();
-            if processed < nodes.len() {
+            let results = &collector.results[first_result..];
+            let last = i + 1 == groups.len();
+            if let Some(why) = report.after_batch(&call.safety, group, results, i == 0, nodes.len())
+                && !last
+            {
+                report.skip(&groups[i + 1..], why);
+                break;
+            }
+            if !last {
                 tokio::time::sleep(Duration::from_secs_f64(call.batch_sleep.max(0.0))).await;
             }
         }
+        collector.stats.batches = Some(report);
         Ok(())
     }
 }

@@ -75,6 +75,12 @@ pub struct Config {
     pub soft_shutdown: bool,
     pub soft_shutdown_timeout: Option<i64>,
     pub activate_agents: bool,
+    /// `security.max_clock_skew`: how far in the future (seconds) a request's msgtime may
+    /// lie before the node refuses it.
+    pub max_clock_skew: i64,
+    /// `security.replay_cache_size`: how many request ids the node remembers while their
+    /// TTL runs (the oldest are dropped first beyond it).
+    pub replay_cache_size: i64,
     pub default_batch_size: i64,
     pub default_batch_sleep_time: f64,
     /// `plugin.*` settings, from the file and then `plugin.d/`, later ones winning.
@@ -134,6 +140,8 @@ impl Config {
             soft_shutdown: false,
             soft_shutdown_timeout: None,
             activate_agents: true,
+            max_clock_skew: 60,
+            replay_cache_size: 600_000,
             default_batch_size: 0,
             default_batch_sleep_time: 1.0,
             plugins: BTreeMap::new(),
@@ -260,6 +268,8 @@ impl Config {
             "soft_shutdown" => self.soft_shutdown = boolean()?,
             "soft_shutdown_timeout" => self.soft_shutdown_timeout = Some(int()?),
             "activate_agents" => self.activate_agents = boolean()?,
+            "security.max_clock_skew" => self.max_clock_skew = int()?.max(0),
+            "security.replay_cache_size" => self.replay_cache_size = int()?.max(1),
             "default_batch_size" => self.default_batch_size = int()?,
             "default_batch_sleep_time" => {
                 self.default_batch_sleep_time = parse(entry, at(), Expected::Float, ruby::float)?;

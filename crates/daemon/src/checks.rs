@@ -5,6 +5,7 @@
 //! valid request this node does not serve.
 
 use crate::agents::Agent;
+use crate::guard::{Guard, Refusal};
 use crate::stats::Stats;
 use marionette_security::psk::{Psk, Rejection};
 use marionette_stomp::Frame;
@@ -48,6 +49,8 @@ impl Miss {
 pub enum Outcome {
     Rejected(String),
     Expired,
+    /// Valid, but future-dated, for another agent than its body, or a replay.
+    Refused(Refusal),
     /// The filter does not match this node.
     Filtered(Option<Miss>),
     /// No agent of that name here.
@@ -69,22 +72,31 @@ impl Outcome {
     }
 }
 
-/// Checks a MESSAGE in MCollective's order (PSK hash, callerid, TTL, filter, agent,
-/// reply-to) and counts the result in `stats`.
+/// Checks a MESSAGE in MCollective's order (PSK hash, callerid, TTL, then our guard:
+/// future msgtime, agent mismatch, replay; then filter, agent, reply-to) and counts the
+/// result in `stats`.
 pub fn check_request(
     psk: &Psk,
+    guard: &Guard,
     stats: &Stats,
     agents: &[Arc<dyn Agent>],
     frame: &Frame,
     node: &NodeInfo,
     now: i64,
 ) -> Outcome {
-    Checks { psk, stats, agents }.run(frame, node, now)
+    Checks {
+        psk,
+        guard,
+        stats,
+        agents,
+    }
+    .run(frame, node, now)
 }
 
 /// What the checks need besides the message.
 struct Checks<'a> {
     psk: &'a Psk,
+    guard: &'a Guard,
     stats: &'a Stats,
     agents: &'a [Arc<dyn Agent>],
 }
@@ -114,6 +126,9 @@ impl Checks<'_> {
             }
         };
         Stats::bump(&self.stats.validated);
+        if let Err(refusal) = self.guard.check(self.stats, &request, &payload, now) {
+            return Outcome::Refused(refusal);
+        }
         let passes = match Filter::from_value(&request.filter) {
             Ok(filter) => filter.matches(node),
             Err(e) => {

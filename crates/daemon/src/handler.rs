@@ -4,6 +4,7 @@
 
 use crate::agents::{Call, Context};
 use crate::checks::{Accepted, Miss};
+use crate::guard::Guard;
 use crate::stats::Stats;
 use bytes::Bytes;
 use marionette_connector::{Connector, ConnectorError};
@@ -26,6 +27,8 @@ pub fn unix_now() -> i64 {
 /// Everything a request needs, shared by all requests.
 pub struct Handler {
     pub psk: Psk,
+    /// Replays, future-dated requests, agent mismatches.
+    pub guard: Guard,
     pub dialect: Dialect,
     pub identity: String,
     /// The daemon's own `ttl`: replies expire after ttl + 10 s, as MCollective's do.

@@ -5,7 +5,8 @@
 //! - this file: [`run`], start-up from `server.cfg` and signals.
 //! - `runtime`: [`Node`], one node's event loop, reload and draining (a fleet emulator
 //!   runs many in one process).
-//! - [`checks`]: the request checks that decide whether a MESSAGE is answered;
+//! - [`checks`]: the request checks that decide whether a MESSAGE is answered, with
+//!   [`guard`]: replays, future-dated requests, agent mismatches;
 //!   [`handler`]: an accepted request from agent to reply.
 //! - [`agents`]: `discovery`, `rpcutil` and external agents; [`rpc`]: the SimpleRPC
 //!   request/reply rules.
@@ -15,6 +16,7 @@
 pub mod agents;
 pub mod checks;
 mod config_item;
+pub mod guard;
 pub mod handler;
 pub mod node;
 pub mod registration;

@@ -4,6 +4,7 @@
 
 use crate::agents::{self, Agent, Context};
 use crate::checks::{self, Outcome};
+use crate::guard::Guard;
 use crate::handler::{Handler, unix_now};
 use crate::registration::Registration;
 use crate::stats::Stats;
@@ -137,6 +138,7 @@ impl Node {
         }
         let handler = Arc::new(Handler {
             psk,
+            guard: Guard::new(&config),
             dialect,
             identity: config.identity.clone(),
             ttl: config.ttl,
@@ -206,8 +208,15 @@ impl Node {
     fn dispatch(&self, frame: &Frame, tasks: &mut JoinSet<()>) {
         let h = &self.handler;
         let agents = &self.loaded.agents;
-        let outcome =
-            checks::check_request(&h.psk, &h.stats, agents, frame, &self.info, unix_now());
+        let outcome = checks::check_request(
+            &h.psk,
+            &h.guard,
+            &h.stats,
+            agents,
+            frame,
+            &self.info,
+            unix_now(),
+        );
         let accepted = match outcome {
             Outcome::Accepted(accepted) => accepted,
             other => {

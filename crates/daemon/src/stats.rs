@@ -23,6 +23,16 @@ pub struct Stats {
     pub unknown_agent: AtomicU64,
     /// Actions that ran past their timeout.
     pub timeouts: AtomicU64,
+    /// Refused: a second copy of a request already received.
+    pub replays: AtomicU64,
+    /// Refused: msgtime further in the future than `security.max_clock_skew`.
+    pub future_dated: AtomicU64,
+    /// Refused: the envelope's agent is not the body's.
+    pub agent_mismatch: AtomicU64,
+    /// Request ids in the replay cache now.
+    pub replay_cache: AtomicU64,
+    /// Replay cache entries dropped before their expiry because it was full.
+    pub replay_evicted: AtomicU64,
 }
 
 /// A point-in-time copy.
@@ -35,6 +45,10 @@ pub struct Snapshot {
     pub filtered: u64,
     pub replies: u64,
     pub ttlexpired: u64,
+    pub replays: u64,
+    pub future_dated: u64,
+    pub agent_mismatch: u64,
+    pub replay_cache: u64,
 }
 
 impl Stats {
@@ -51,6 +65,10 @@ impl Stats {
             filtered: self.filtered.load(Relaxed),
             replies: self.replies.load(Relaxed),
             ttlexpired: self.ttlexpired.load(Relaxed),
+            replays: self.replays.load(Relaxed),
+            future_dated: self.future_dated.load(Relaxed),
+            agent_mismatch: self.agent_mismatch.load(Relaxed),
+            replay_cache: self.replay_cache.load(Relaxed),
         }
     }
 }

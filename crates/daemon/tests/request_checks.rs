@@ -2,10 +2,12 @@
 //! MCollective's order, whether it answers; each outcome is counted as `daemon_stats`
 //! reports it.
 
+use marionette_config::Config;
 use marionette_daemon::agents::discovery::Discovery;
 use marionette_daemon::agents::rpcutil::Rpcutil;
 use marionette_daemon::agents::{self, Agent, Context};
 use marionette_daemon::checks::{Outcome, check_request};
+use marionette_daemon::guard::Guard;
 use marionette_daemon::stats::Stats;
 use marionette_security::psk::Psk;
 use marionette_stomp::{Command, Frame};
@@ -73,10 +75,19 @@ fn message(body: Vec<u8>, reply_to: Option<&str>) -> Frame {
     f.with_body(body)
 }
 
+/// A guard with the default settings (60 s of clock skew, a fresh replay cache).
+fn guard() -> Guard {
+    Guard::new(&Config::defaults(
+        std::path::Path::new("server.cfg"),
+        "node",
+    ))
+}
+
 fn kind(o: &Outcome) -> &'static str {
     match o {
         Outcome::Rejected(_) => "rejected",
         Outcome::Expired => "expired",
+        Outcome::Refused(_) => "refused",
         Outcome::Filtered(_) => "filtered",
         Outcome::UnknownAgent { .. } => "unknown agent",
         Outcome::NoReplyTo => "no reply-to",
@@ -102,8 +113,9 @@ fn recorded_requests_are_checked_as_mcollective_checks_them() {
         ("35-", "node1", 0, "rejected"),  // wrong PSK
         ("14-", "node1", 60, "accepted"), // exactly the TTL old
         ("14-", "node1", 61, "expired"),
-        ("14-", "node1", -3600, "accepted"), // a future msgtime is accepted
-        ("11-", "node1", 0, "filtered"),     // registration: the agent filter fails here
+        ("14-", "node1", -60, "accepted"), // up to the allowed clock skew ahead
+        ("14-", "node1", -61, "refused"),  // further in the future: refused
+        ("11-", "node1", 0, "filtered"),   // registration: the agent filter fails here
     ];
     for (prefix, name, offset, want) in cases {
         let body = vector(prefix);
@@ -111,6 +123,7 @@ fn recorded_requests_are_checked_as_mcollective_checks_them() {
         let stats = Stats::default();
         let got = check_request(
             &psk,
+            &guard(),
             &stats,
             &agents,
             &message(body, Some("/queue/r")),
@@ -148,6 +161,7 @@ fn an_agent_this_node_lacks_is_not_answered() {
     let stats = Stats::default();
     let got = check_request(
         &psk,
+        &guard(),
         &stats,
         &agents,
         &message(body, Some("/queue/r")),
@@ -170,6 +184,7 @@ fn requests_without_reply_to_are_not_answered() {
     let now = msgtime(&body);
     let got = check_request(
         &Psk::new("some-secret"),
+        &guard(),
         &Stats::default(),
         &agents,
         &message(body, None),
@@ -186,6 +201,7 @@ fn garbage_is_counted_as_unvalidated() {
     for body in [b"garbage".to_vec(), vec![4, 8, b'{', 6], vec![]] {
         let got = check_request(
             &Psk::new("k"),
+            &guard(),
             &stats,
             &agents,
             &message(body, Some("/queue/r")),
@@ -308,6 +324,7 @@ fn an_accounting_sender_is_owed_a_miss_for_each_copy_not_served() {
         }
         let got = check_request(
             &psk,
+            &guard(),
             &Stats::default(),
             &agents,
             &frame,
@@ -344,4 +361,99 @@ fn an_accounting_sender_is_owed_a_miss_for_each_copy_not_served() {
         check("35-", "node1", true, Some("/queue/r")),
         ("rejected", None)
     );
+}
+
+#[test]
+fn a_second_copy_of_a_request_is_refused_as_a_replay() {
+    let agents = agents::stock();
+    let psk = Psk::new("some-secret");
+    let guard = guard();
+    let stats = Stats::default();
+    let body = vector("19-");
+    let now = msgtime(&body);
+    let check = |at: i64| {
+        check_request(
+            &psk,
+            &guard,
+            &stats,
+            &agents,
+            &message(body.clone(), Some("/queue/r")),
+            &node("node1", &agents),
+            at,
+        )
+    };
+    assert_eq!(kind(&check(now)), "accepted");
+    assert_eq!(kind(&check(now)), "refused");
+    assert_eq!(kind(&check(now + 30)), "refused");
+    // Past its TTL it is refused as expired before the cache is asked.
+    assert_eq!(kind(&check(now + 61)), "expired");
+    let s = stats.snapshot();
+    assert_eq!(
+        (s.replays, s.ttlexpired, s.passed, s.replay_cache),
+        (2, 1, 1, 1)
+    );
+    // A node that does not match the filter refuses the replay all the same.
+    let other = Stats::default();
+    let g2 = Guard::new(&Config::defaults(std::path::Path::new("s.cfg"), "n"));
+    for want in ["filtered", "refused"] {
+        let got = check_request(
+            &psk,
+            &g2,
+            &other,
+            &agents,
+            &message(body.clone(), Some("/queue/r")),
+            &node("node2", &agents),
+            now,
+        );
+        assert_eq!(kind(&got), want);
+    }
+}
+
+#[test]
+fn an_envelope_agent_other_than_the_body_s_is_refused() {
+    use marionette_security::psk::RequestFields;
+    let agents = agents::stock();
+    let psk = Psk::new("some-secret");
+    let payload = marionette_wire::simplerpc::Request {
+        agent: "rpcutil".into(),
+        action: "ping".into(),
+        caller: "uid=0".into(),
+        data: marionette_wire::Value::Hash(vec![]),
+    }
+    .to_value();
+    let seal = |agent: &str, requestid: &str| {
+        psk.seal_request(
+            &payload,
+            RequestFields {
+                senderid: "c".into(),
+                requestid: requestid.into(),
+                filter: marionette_wire::Value::Hash(vec![]),
+                collective: "mcollective".into(),
+                agent: agent.into(),
+                callerid: "uid=0".into(),
+                ttl: 60,
+                msgtime: 100,
+                shared: Default::default(),
+            },
+        )
+        .1
+    };
+    let stats = Stats::default();
+    let guard = guard();
+    for (agent, id, want) in [
+        ("discovery", "1".repeat(32), "refused"),
+        ("rpcutil", "2".repeat(32), "accepted"),
+    ] {
+        let got = check_request(
+            &psk,
+            &guard,
+            &stats,
+            &agents,
+            &message(seal(agent, &id), Some("/queue/r")),
+            &node("node1", &agents),
+            100,
+        );
+        assert_eq!(kind(&got), want, "{agent}");
+    }
+    assert_eq!(stats.snapshot().agent_mismatch, 1);
 }

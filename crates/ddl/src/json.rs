@@ -165,16 +165,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
     }
 }
 
-/// A name of lower-case letters, digits and `_`, starting with a letter or `_`, at most
-/// 64 characters: what agents, actions, inputs and outputs are called.
 fn check_name(what: &str, name: &str) -> Result<(), JsonDdlError> {
-    let mut chars = name.chars();
-    let ok = name.len() <= 64
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
+    if crate::valid_name(name) {
         Ok(())
     } else {
         Err(invalid(format!(
@@ -228,6 +220,7 @@ impl Ddl {
                 url: m.url,
                 timeout: m.timeout,
             },
+            requires: None,
             actions,
         })
     }

@@ -3,11 +3,13 @@
 //! - [`Ddl`] and its parts: metadata, actions with display policy, inputs, outputs and
 //!   `summarize` aggregates.
 //! - [`stock`]: the DDLs of the stock `rpcutil` and `discovery` agents, as shipped with
-//!   MCollective 2.12.5.
+//!   MCollective 2.12.5; [`standard`]: those of the standard agents marionette builds in
+//!   (service, package, shell, puppet, filemgr, nettest), read from embedded Ruby DDLs.
 //! - Validation as the node and the client do it ([`Ddl::validate_rpc_request`]), with
 //!   MCollective's exact error messages, and the reply prefill
 //!   ([`Ddl::default_reply_data`]).
-//! - [`json`]: JSON DDLs in Choria's format (external agents); [`libdir`]: finding them
+//! - [`json`]: JSON DDLs in Choria's format (external agents); [`ruby`]: the Ruby `.ddl`
+//!   files MCollective agents ship, parsed without running Ruby; [`libdir`]: finding both
 //!   in MCollective's `libdir`s.
 //! - [`string_to_boolean`] / [`string_to_number`] and [`Ddl::convert_cli_arguments`]: how
 //!   `mco rpc` turns `key=value` strings into typed inputs.
@@ -15,10 +17,13 @@
 pub mod json;
 pub mod libdir;
 mod regex;
+pub mod ruby;
+pub mod standard;
 pub mod stock;
 mod validate;
 
 pub use regex::{RegexError, RubyPattern};
+pub use ruby::RubyDdlError;
 pub use validate::{
     ConversionError, InputProblem, ValidationError, string_to_boolean, string_to_number,
 };
@@ -162,8 +167,22 @@ pub struct Ddl {
     /// differ from `meta.name` (the discovery agent's is "Discovery Agent").
     pub agent: String,
     pub meta: Metadata,
+    /// The oldest MCollective version the DDL works with (`requires :mcollective =>
+    /// "2.2.1"`), shown in its documentation.
+    pub requires: Option<String>,
     /// Actions in declaration order.
     pub actions: Vec<Action>,
+}
+
+/// A name of lower-case letters, digits and `_`, starting with a letter or `_`, at most
+/// 64 characters: what agents, actions, inputs and outputs are called.
+pub(crate) fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl Ddl {

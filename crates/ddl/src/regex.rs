@@ -1,8 +1,10 @@
 //! DDL validation regexps: Ruby syntax on the `regex` crate.
 //!
 //! The differences that matter for validation patterns are translated: `^`/`$` are line
-//! anchors in Ruby, `\w \d \s \h` (and their negations) are ASCII-only, and `\Z` allows a
-//! final newline. Anything the `regex` crate cannot compile is an error.
+//! anchors in Ruby, `\w \d \s \h` (and their negations) are ASCII-only, `\Z` allows a
+//! final newline, and the `m` of an option group (`(?m-ix:…)`, as `Regexp#to_s` writes a
+//! regexp literal) is Ruby's "dot matches newline", the `regex` crate's `s`. Anything the
+//! `regex` crate cannot compile is an error.
 
 use regex::Regex;
 
@@ -28,7 +30,15 @@ impl RubyPattern {
             .map(|regex| RubyPattern { regex })
             .map_err(|e| RegexError {
                 pattern: source.to_string(),
-                message: e.to_string(),
+                // The last line of the `regex` crate's message says what is wrong; the
+                // lines above it draw the place in the translated pattern.
+                message: e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ")
+                    .to_string(),
             })
     }
 
@@ -84,6 +94,23 @@ fn translate(source: &str) -> String {
                     out.push_str(r"\]");
                 }
             }
+            '(' if in_class == 0 && chars.peek() == Some(&'?') => {
+                out.push('(');
+                let options: String = chars
+                    .clone()
+                    .skip(1)
+                    .take_while(|c| matches!(c, 'm' | 'i' | 'x' | '-'))
+                    .collect();
+                let after = chars.clone().nth(options.len() + 1);
+                if !options.is_empty() && matches!(after, Some(':' | ')')) {
+                    chars.next();
+                    out.push('?');
+                    for o in options.chars() {
+                        chars.next();
+                        out.push(if o == 'm' { 's' } else { o });
+                    }
+                }
+            }
             ']' if in_class > 0 => {
                 in_class -= 1;
                 out.push(']');
@@ -133,6 +160,18 @@ mod tests {
         assert!(m(r"^\W$", "-"));
         assert!(!m(r"^\D+$", "12"));
         assert!(m(r"^[^\d]+$", "ab"));
+    }
+
+    #[test]
+    fn option_groups_as_ruby_writes_them() {
+        // Regexp#to_s of /^a.b$/ keeps Ruby's line anchors; `m` lets `.` match a newline.
+        assert!(m("(?-mix:^a.b$)", "x\na-b\ny"));
+        assert!(!m("(?-mix:^a.b$)", "a\nb"));
+        assert!(m("(?m-ix:^a.b$)", "a\nb"));
+        assert!(m("(?i-mx:^ab$)", "AB"));
+        assert!(!m("(?-mix:^ab$)", "AB"));
+        assert!(m("(?i)ab", "aB"));
+        assert!(m("(?:a)(?P<x>b)?", "a"), "other groups are left alone");
     }
 
     #[test]

@@ -91,6 +91,7 @@ pub fn rpcutil() -> Ddl {
             url: "https://docs.puppetlabs.com/mcollective/".into(),
             timeout: 10,
         },
+        requires: None,
         actions: vec![
             action(
                 "collective_info",
@@ -255,6 +256,7 @@ pub fn discovery() -> Ddl {
             url: "https://docs.puppetlabs.com/mcollective/".into(),
             timeout: 5,
         },
+        requires: None,
         actions: Vec::new(),
     }
 }

@@ -34,6 +34,7 @@ fn ddl() -> Ddl {
             url: "u".into(),
             timeout: 3,
         },
+        requires: None,
         actions: vec![Action {
             name: "go".into(),
             description: "go".into(),

@@ -208,6 +208,8 @@ pub struct ConsoleProgress {
     pub bar: bool,
     /// Batched calls end the bar with one newline instead of two.
     pub batched: bool,
+    /// Print each result as a JSON line as it arrives (`--output jsonl`).
+    pub jsonl: bool,
     tty: Option<indicatif::ProgressBar>,
     started: bool,
 }
@@ -218,6 +220,7 @@ impl ConsoleProgress {
             discovery_line,
             bar,
             batched,
+            jsonl: false,
             tty: None,
             started: false,
         }
@@ -250,10 +253,12 @@ impl Progress for ConsoleProgress {
         }
         self.started = true;
         println!();
-        if std::io::stdout().is_terminal() {
+        // The bar itself goes to stderr, and only to a terminal; stdout keeps
+        // MCollective's blank lines around it.
+        if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(total as u64),
-                indicatif::ProgressDrawTarget::stdout(),
+                indicatif::ProgressDrawTarget::stderr(),
             );
             bar.set_style(
                 indicatif::ProgressStyle::with_template(" * [ {bar:60} ] {pos} / {len}")
@@ -267,6 +272,16 @@ impl Progress for ConsoleProgress {
     fn update(&mut self, done: usize, _total: usize) {
         if let Some(bar) = &self.tty {
             bar.set_position(done as u64);
+        }
+    }
+
+    fn result(&mut self, result: &marionette_client::RpcResult) {
+        if self.jsonl {
+            let line = marionette_client::output::jsonl_line(result);
+            match &self.tty {
+                Some(bar) => bar.suspend(|| print!("{line}")),
+                None => print!("{line}"),
+            }
         }
     }
 
@@ -322,6 +337,8 @@ impl Loaded {
             process_results: true,
             reply_to: None,
             nodes: None,
+            safety: Default::default(),
+            retry_missing: 0,
         }
     }
 }

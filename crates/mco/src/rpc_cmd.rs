@@ -2,11 +2,17 @@
 
 use crate::client_common::{self, CommonArgs, ConsoleProgress};
 use crate::find_cmd;
+use crate::report::Usage;
 use anyhow::{Context, bail};
 use clap::Args;
+use marionette_client::ClientError;
+use marionette_client::batch::Safety;
+use marionette_client::output::{self, Format};
 use marionette_client::render;
 use marionette_client::rpc::{self, Limit, Outcome, RpcCall};
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `mco rpc [options] [filters] AGENT ACTION [key=value ...]`.
 #[derive(Args, Debug)]
@@ -22,15 +28,36 @@ pub struct RpcArgs {
     /// Argument to pass to the agent, key=value (repeatable).
     #[arg(long = "arg", visible_alias = "argument", value_name = "KEY=VALUE")]
     pub arg: Vec<String>,
-    /// Produce JSON output.
+    /// Produce JSON output (the same as --output json).
     #[arg(short = 'j', long = "json")]
     pub json: bool,
+    /// How to print the results: text (MCollective's), json (MCollective's array),
+    /// jsonl (one reply per line as it arrives, then a statistics line) or table (one row
+    /// per node, a column per output in DDL order).
+    #[arg(
+        long = "output",
+        value_name = "FORMAT",
+        value_enum,
+        conflicts_with = "json"
+    )]
+    pub output: Option<OutputArg>,
     /// Do requests in batches of SIZE nodes (or a percentage, "25%").
     #[arg(long = "batch", value_name = "SIZE")]
     pub batch: Option<String>,
     /// Sleep time between batches, in seconds.
     #[arg(long = "batch-sleep", value_name = "SECONDS")]
     pub batch_sleep: Option<f64>,
+    /// Send the request again, up to N times, to the nodes that did not answer (each
+    /// round with a new request id), and say which answered which round.
+    #[arg(long = "retry-missing", value_name = "N", default_value_t = 0)]
+    pub retry_missing: u32,
+    /// With --batch: run K nodes first, alone, and go on only if all of them succeeded.
+    #[arg(long = "canary", value_name = "K")]
+    pub canary: Option<usize>,
+    /// With --batch: stop the remaining batches once more than F nodes failed (a count,
+    /// or a percentage of the nodes, "10%"). A node that did not answer counts as failed.
+    #[arg(long = "max-failures", value_name = "F")]
+    pub max_failures: Option<String>,
     /// Send the request to only a subset of the nodes (a count or a percentage).
     #[arg(long = "limit-nodes", visible_aliases = ["ln", "limit"], value_name = "COUNT")]
     pub limit_nodes: Option<String>,
@@ -52,6 +79,40 @@ pub struct RpcArgs {
     /// AGENT ACTION [key=value ...]
     #[arg(value_name = "AGENT ACTION [KEY=VALUE]")]
     pub rest: Vec<String>,
+}
+
+/// Sets `stop` on Ctrl-C: the batch in flight finishes (up to its timeout) and no more
+/// are sent. A second Ctrl-C ends the command at once. Runs on the command's runtime.
+async fn stop_on_ctrl_c(stop: Arc<AtomicBool>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    stop.store(true, Ordering::Relaxed);
+    eprintln!("\nInterrupted: finishing the batch in flight; no more batches will be sent.");
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(130);
+    }
+}
+
+/// `--output` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum OutputArg {
+    Text,
+    Json,
+    Jsonl,
+    Table,
+}
+
+impl RpcArgs {
+    /// The output format: `--output`, or `-j`.
+    fn format(&self) -> Format {
+        match (self.output, self.json) {
+            (Some(OutputArg::Json), _) | (None, true) => Format::Json,
+            (Some(OutputArg::Jsonl), _) => Format::Jsonl,
+            (Some(OutputArg::Table), _) => Format::Table,
+            (Some(OutputArg::Text), _) | (None, false) => Format::Text,
+        }
+    }
 }
 
 /// `key=value` as MCollective splits it (`/^(.+?)=(.+)$/`).
@@ -115,6 +176,17 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
             (loaded.opts.batch_size > 0).then_some(Limit::Count(loaded.opts.batch_size as usize))
         }
     };
+    let safety = Safety {
+        canary: args.canary,
+        max_failures: match &args.max_failures {
+            Some(f) => Some(Limit::parse(f).map_err(|e| Usage(format!("--max-failures: {e}")))?),
+            None => None,
+        },
+        stop: batch.is_some().then(|| Arc::new(AtomicBool::new(false))),
+    };
+    if let Err(e) = safety.check(batch) {
+        return Err(Usage(e.to_string()).into());
+    }
     let nodes = match &args.nodes {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -140,6 +212,8 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         process_results: !args.no_results,
         reply_to: args.reply_to.clone(),
         nodes,
+        safety,
+        retry_missing: args.retry_missing,
         ..loaded.rpc_call(&args.common, &agent, &action, data, &filter)
     };
     let mut ddl = ddl;
@@ -153,14 +227,25 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         };
     }
     let verbose = args.common.verbose;
-    let json = args.json;
+    let format = args.format();
+    let json = format == Format::Json;
+    // Machine formats keep stdout for themselves: no discovery line, no bar.
+    let text = matches!(format, Format::Text | Format::Table);
     let mut progress =
-        ConsoleProgress::new(!json, !json && !args.common.no_progress, batch.is_some());
+        ConsoleProgress::new(text, text && !args.common.no_progress, batch.is_some());
+    progress.jsonl = format == Format::Jsonl;
+    let stop = call.safety.stop.clone();
     let outcome = client_common::runtime()?.block_on(async {
+        if let Some(stop) = stop {
+            tokio::spawn(stop_on_ctrl_c(stop));
+        }
         let mut client = client_common::connect(loaded.opts).await?;
         let r = rpc::call(&mut client, &ddl, &call, &mut progress).await;
         client.close().await;
-        anyhow::Ok(r?)
+        match r {
+            Err(ClientError::Batch(e)) => Err(Usage(e.to_string()).into()),
+            r => anyhow::Ok(r?),
+        }
     })?;
     match outcome {
         Outcome::Sent {
@@ -175,10 +260,10 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
         }
         Outcome::NothingDiscovered { stats } => {
             eprint!("\nNo request sent, we did not discover any nodes.");
-            if json {
-                println!("[]");
-            } else {
-                print!("\n\n");
+            match format {
+                Format::Json => println!("[]"),
+                Format::Jsonl => print!("{}", output::jsonl_stats(&stats)),
+                Format::Text | Format::Table => print!("\n\n"),
             }
             Ok(stats.exit_code())
         }
@@ -187,11 +272,15 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
             stats,
             aggregates,
         } => {
-            if json {
-                print!(
-                    "{}",
-                    render::json(&results, std::io::stdout().is_terminal())
-                );
+            if matches!(format, Format::Json | Format::Jsonl) {
+                if json {
+                    print!(
+                        "{}",
+                        render::json(&results, std::io::stdout().is_terminal())
+                    );
+                } else {
+                    print!("{}", output::jsonl_stats(&stats));
+                }
                 // stdout stays the JSON MCollective prints; a partial result is said on
                 // stderr.
                 if let Some(why) = &stats.interrupted {
@@ -205,8 +294,18 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
                         stats.noresponsefrom.join(" ")
                     );
                 }
+                if let Some(batches) = &stats.batches {
+                    eprint!("{}", batches.text());
+                }
+                for retry in &stats.retries {
+                    eprint!("{}", retry.text());
+                }
             } else {
-                print!("{}", render::printrpc(&results, &ddl, verbose));
+                if format == Format::Table {
+                    print!("{}", output::table(&results, &ddl, &action));
+                } else {
+                    print!("{}", render::printrpc(&results, &ddl, verbose));
+                }
                 print!(
                     "{}",
                     render::report(
@@ -217,6 +316,12 @@ pub fn run(args: &RpcArgs) -> anyhow::Result<i32> {
                         verbose
                     )
                 );
+                if let Some(batches) = &stats.batches {
+                    print!("\n{}", batches.text());
+                }
+                for retry in &stats.retries {
+                    print!("{}", retry.text());
+                }
             }
             Ok(stats.exit_code())
         }

@@ -8,12 +8,13 @@
 //!   callerid and TTL checks, raw or Base64 bodies.
 //! - [`actionpolicy`]: action-level authorization with MCollective's policy files.
 //! - [`audit`]: the audit log of requests, hash-chained, and its verifier.
+//! - [`replay`]: the request ids a node has seen while their TTL runs.
 //! - `log_limit`: one log line per problem and interval.
 //!
-//! MCollective's `ssl` provider and ed25519 signatures and the replay cache are to live
-//! here too.
+//! MCollective's `ssl` provider and ed25519 signatures are to live here too.
 
 pub mod actionpolicy;
 pub mod audit;
 mod log_limit;
 pub mod psk;
+pub mod replay;

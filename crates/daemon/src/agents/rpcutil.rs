@@ -187,6 +187,10 @@ fn daemon_stats(ctx: &Context, data: &mut Value) {
             (Value::sym("cstime"), Value::Float(csystem)),
         ]),
     );
+    set(data, "replays", int(s.replays));
+    set(data, "futuredated", int(s.future_dated));
+    set(data, "agentmismatch", int(s.agent_mismatch));
+    set(data, "replaycache", int(s.replay_cache));
     set(data, "validated", int(s.validated));
     set(data, "unvalidated", int(s.unvalidated));
     set(data, "passed", int(s.passed));
