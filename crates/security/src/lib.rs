@@ -18,3 +18,5 @@ pub mod audit;
 mod log_limit;
 pub mod psk;
 pub mod replay;
+#[cfg(test)]
+mod testing;

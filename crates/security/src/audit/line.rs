@@ -159,32 +159,27 @@ fn utc(t: SystemTime) -> (time::OffsetDateTime, u32) {
     (at, since.subsec_micros())
 }
 
+/// `2024-05-01{sep}10:00:00` in UTC, and the microseconds.
+fn date_time(t: SystemTime, sep: char) -> (String, u32) {
+    let (at, micros) = utc(t);
+    let (month, day) = (u8::from(at.month()), at.day());
+    let (hour, minute, second) = (at.hour(), at.minute(), at.second());
+    let text = format!(
+        "{:04}-{month:02}-{day:02}{sep}{hour:02}:{minute:02}:{second:02}",
+        at.year()
+    );
+    (text, micros)
+}
+
 /// `2024-05-01 10:00:00 UTC`, as `logfile.rb` writes the time.
 pub fn logfile_time(t: SystemTime) -> String {
-    let (at, _) = utc(t);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    format!("{} UTC", date_time(t, ' ').0)
 }
 
 /// `2024-05-01T10:00:00.123456Z`.
 pub fn rfc3339(t: SystemTime) -> String {
-    let (at, micros) = utc(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    let (text, micros) = date_time(t, 'T');
+    format!("{text}.{micros:06}Z")
 }
 
 impl Decision {

@@ -7,31 +7,18 @@ use super::chain::{Break, GENESIS, sha256_hex};
 use super::verify::{VerifyError, verify_files};
 use super::writer::LogFile;
 use super::*;
-use std::sync::atomic::AtomicUsize;
+use crate::testing::TempDir;
 use std::time::UNIX_EPOCH;
 
-struct Dir(PathBuf);
+struct Dir(TempDir);
 
 impl Dir {
     fn new() -> Dir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "marionette-audit-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        Dir(path)
+        Dir(TempDir::new("marionette-audit"))
     }
 
     fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path().join(name)
     }
 }
 
