@@ -3,6 +3,7 @@
 //! runs one; a fleet emulator runs many in one process.
 
 use crate::agents::{self, Agent, Context};
+use crate::authz::Authz;
 use crate::checks::{self, Outcome};
 use crate::guard::Guard;
 use crate::handler::{Handler, unix_now};
@@ -127,6 +128,13 @@ impl Node {
         let psk_key = config.psk_settings().psk.ok_or(DaemonError::NoPsk)?;
         let csettings = config.connector_settings()?;
         let drain = drain_timeout(&config)?;
+        let stats = Arc::new(Stats::default());
+        // Simulated nodes (many in one process) neither authorize nor audit: one audit
+        // file cannot take many writers.
+        let authz = match &data {
+            NodeData::FromConfig => Authz::from_config(&config, &stats)?,
+            NodeData::Fixed { .. } => Authz::off(),
+        };
         let mut psk = Psk::new(psk_key);
         if csettings.base64 {
             psk.encoding = BodyEncoding::Base64;
@@ -151,10 +159,11 @@ impl Node {
         let handler = Arc::new(Handler {
             psk,
             guard: Guard::new(&config),
+            authz,
             dialect,
             identity: config.identity.clone(),
             ttl: config.ttl,
-            stats: Arc::new(Stats::default()),
+            stats,
             connector,
             running: Arc::new(Semaphore::new(MAX_RUNNING)),
             delay: match &data {

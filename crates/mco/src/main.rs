@@ -3,6 +3,7 @@
 //! [`report`], the one place that prints errors and picks the exit status.
 
 mod analyze_cmd;
+mod audit_cmd;
 mod bench_cmd;
 mod broker_cmd;
 mod client_common;
@@ -69,6 +70,9 @@ enum Command {
     Plugin(plugin_cmd::PluginArgs),
     /// Decode a pcap/pcapng capture of STOMP/MCollective traffic, or compute heart-beat cost.
     Analyze(analyze_cmd::AnalyzeArgs),
+    /// Check a node's audit log: its hash chain names any edited, inserted or deleted
+    /// line.
+    Audit(audit_cmd::AuditArgs),
     /// Load generators for benchmarks (a soak of broadcast requests).
     Bench(bench_cmd::BenchArgs),
     /// Print a shell completion script (bash, zsh, fish) that also completes agent and
@@ -127,6 +131,7 @@ fn main() {
         ),
         Command::Analyze(args) => (Style::Command("analyze"), analyze_cmd::run(args)),
         Command::Bench(args) => (Style::Command("bench"), bench_cmd::run(args)),
+        Command::Audit(args) => (Style::Command("audit"), audit_cmd::run(args)),
         Command::Completion(args) => (
             Style::Command("completion"),
             completion_cmd::run(args, Cli::command()),

@@ -58,6 +58,12 @@ pub trait Agent: Send + Sync {
     /// answered with an error saying so (for a SimpleRPC request that wants results).
     fn run(self: Arc<Self>, ctx: Context, call: Call, limit: Duration) -> Running;
 
+    /// Whether requests to it are SimpleRPC (validated against the DDL, authorized and
+    /// audited); only `discovery` is not.
+    fn simplerpc(&self) -> bool {
+        true
+    }
+
     /// How long one request may run.
     fn timeout(&self) -> Duration {
         Duration::from_secs(self.ddl().meta.timeout.max(1))
