@@ -15,6 +15,7 @@
 //! - [`aggregate`]: the DDL's `summarize` functions over the results.
 //! - [`render`]: the console and JSON layouts; [`output`]: `jsonl` and `table`.
 //! - [`ruby`]: Ruby's `inspect`, `pretty_inspect`, `Float#to_s` and `to_json`.
+//! - [`sprintf`]: Ruby's `format`, for the aggregate functions' formats.
 
 pub mod accounting;
 pub mod aggregate;
@@ -29,6 +30,7 @@ pub mod results;
 pub mod rpc;
 pub mod ruby;
 pub mod sources;
+pub mod sprintf;
 
 pub use client::{Client, ClientError, Flow, Reply, ReplyMode, RequestSpec};
 pub use options::ClientOptions;

@@ -1,7 +1,7 @@
 //! Text and JSON output exactly as the stock client prints it (`RPC::Helpers.rpcresults`,
 //! `printrpc`, `RPC::Stats#report`, the `summary` aggregate).
 
-use crate::aggregate::AggregateSummary;
+use crate::aggregate::{AggregateFormatError, Aggregates};
 use crate::results::{RpcResult, Stats};
 use crate::ruby;
 use marionette_ddl::{Ddl, Display};
@@ -15,16 +15,6 @@ fn ljust(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         format!("{s}{}", " ".repeat(n - len))
-    }
-}
-
-/// `"%Ns"`.
-fn rjust(s: &str, n: usize) -> String {
-    let len = s.chars().count();
-    if len >= n {
-        s.to_string()
-    } else {
-        format!("{}{s}", " ".repeat(n - len))
     }
 }
 
@@ -168,63 +158,51 @@ pub fn printrpc(results: &[RpcResult], ddl: &Ddl, verbose: bool) -> String {
     format!("\n{}\n", rpcresults(results, ddl, verbose))
 }
 
+fn json_text(v: &Value, pretty: bool) -> String {
+    if pretty {
+        format!("{}\n", ruby::to_pretty_json(v))
+    } else {
+        format!("{}\n", ruby::to_json(v))
+    }
+}
+
 /// `--json`: the results as an array, compact (or pretty on a terminal), plus newline.
 pub fn json(results: &[RpcResult], pretty: bool) -> String {
-    let v = Value::Array(results.iter().map(RpcResult::to_value).collect());
-    if pretty {
-        format!("{}\n", ruby::to_pretty_json(&v))
-    } else {
-        format!("{}\n", ruby::to_json(&v))
-    }
+    json_text(
+        &Value::Array(results.iter().map(RpcResult::to_value).collect()),
+        pretty,
+    )
 }
 
-impl AggregateSummary {
-    /// The `CollectionResult#to_s` text (empty when there is nothing to show).
-    pub fn text(&self) -> String {
-        if self.counts.is_empty() {
-            return String::new();
-        }
-        let width = self
-            .counts
-            .iter()
-            .map(|(k, _)| ruby::to_s(k).chars().count())
-            .max()
-            .unwrap_or(0);
-        let mut sorted: Vec<&(Value, usize)> = self.counts.iter().collect();
-        sorted.sort_by_key(|(_, n)| *n);
-        sorted.reverse();
-        sorted
-            .iter()
-            .map(|(k, n)| format!("{} = {n}", rjust(&ruby::to_s(k), width)))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
+/// The `--output jsonl` line of an action with a `summarize` block: `{"summaries": …}`
+/// (see [`crate::aggregate::text`]), before the statistics line.
+pub fn jsonl_summaries(aggregates: &Aggregates) -> String {
+    json_text(
+        &Value::Hash(vec![(Value::str("summaries"), aggregates.to_json_value())]),
+        false,
+    )
 }
 
-fn text_for_aggregates(aggregates: &[AggregateSummary]) -> String {
-    let mut out = String::new();
-    for a in aggregates.iter().filter(|a| a.failure.is_none()) {
-        out.push_str(&format!("Summary of {}:\n\n", a.display_as));
-        let text = a.text();
-        if text.is_empty() {
-            out.push_str("     No aggregate summary could be computed\n");
-        } else {
-            for line in text.split('\n') {
-                out.push_str(&format!("   {line}\n"));
-            }
-        }
-        out.push('\n');
-    }
-    for a in aggregates {
-        if let Some(why) = a.failure {
-            let why = why.replace("{}", &a.output);
-            out.push_str(&format!(
-                "Summary of {}:\n\n     Could not compute summary - {why}\n\n",
-                a.output
-            ));
-        }
-    }
-    out
+/// `--json` of an action with a `summarize` block: an object holding the agent, the
+/// action, the results (`replies`, each as in [`json`]) and the aggregates
+/// (`summaries`, see [`crate::aggregate::text`]).
+pub fn json_with_summaries(
+    agent: &str,
+    action: &str,
+    results: &[RpcResult],
+    aggregates: &Aggregates,
+    pretty: bool,
+) -> String {
+    let v = Value::Hash(vec![
+        (Value::str("agent"), Value::str(agent)),
+        (Value::str("action"), Value::str(action)),
+        (
+            Value::str("replies"),
+            Value::Array(results.iter().map(RpcResult::to_value).collect()),
+        ),
+        (Value::str("summaries"), aggregates.to_json_value()),
+    ]);
+    json_text(&v, pretty)
 }
 
 /// `Time.at(t).to_s`: `2026-11-27 15:44:06 +0000`, in local time.
@@ -283,7 +261,6 @@ pub fn columns(nodes: &[String]) -> String {
     out
 }
 
-/// `Stats#report` plus the newline `puts` adds when it is missing: the summaries, the
 /// The warning printed when the broker connection was lost while replies were collected:
 /// the result may be partial, and must not look complete.
 pub fn interrupted(why: &str) -> String {
@@ -293,23 +270,26 @@ pub fn interrupted(why: &str) -> String {
     )
 }
 
+/// `Stats#report` plus the newline `puts` adds when it is missing: the summaries, the
 /// "Finished processing" line (or the verbose block), the warning of a lost connection,
-/// and the missing/unexpected nodes.
+/// and the missing/unexpected nodes. Fails, as MCollective does, when a DDL's format
+/// cannot print a summary.
 pub fn report(
     stats: &Stats,
-    aggregates: &[AggregateSummary],
+    aggregates: &Aggregates,
     caption: &str,
     summarize: bool,
     verbose: bool,
-) -> String {
+) -> Result<String, AggregateFormatError> {
     let mut lines: Vec<String> = Vec::new();
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    let summaries = if summarize && aggregates.shown(verbose) {
+        aggregates.text()?
+    } else {
+        String::new()
+    };
+    lines.push(summaries);
     if verbose {
-        if !aggregates.is_empty() && summarize {
-            lines.push(text_for_aggregates(aggregates));
-        } else {
-            lines.push(String::new());
-        }
         lines.push(format!("---- {caption} ----"));
         lines.push(format!(
             "           Nodes: {} / {}",
@@ -328,11 +308,6 @@ pub fn report(
         lines.push(format!("      Agent Time: {:.2}ms", ms(stats.blocktime)));
         lines.push(format!("      Total Time: {:.2}ms", ms(stats.totaltime)));
     } else {
-        if !aggregates.is_empty() && summarize {
-            lines.push(text_for_aggregates(aggregates));
-        } else {
-            lines.push(String::new());
-        }
         lines.push(format!(
             "Finished processing {} / {} hosts in {:.2} ms",
             stats.responses,
@@ -371,5 +346,5 @@ pub fn report(
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    text
+    Ok(text)
 }

@@ -1,7 +1,7 @@
 //! SimpleRPC calls (MCollective's `RPC::Client`): validate the inputs, discover, choose
 //! the targets, then send once or in batches and collect the results.
 
-use crate::aggregate::{AggregateSummary, Aggregator};
+use crate::aggregate::{Aggregates, Aggregator};
 use crate::batch::{BatchReport, Safety};
 use crate::client::{Client, ClientError, Flow, Reply, ReplyMode, RequestSpec, RequestStats};
 use crate::limit;
@@ -75,8 +75,8 @@ pub enum Outcome {
     Results {
         results: Vec<RpcResult>,
         stats: Stats,
-        /// Results of the aggregate functions, in output order.
-        aggregates: Vec<AggregateSummary>,
+        /// The action's aggregate functions over the results.
+        aggregates: Aggregates,
     },
     /// Sent without waiting (`--nr` or `--reply-to`).
     Sent {
@@ -163,7 +163,7 @@ pub async fn call(
     Ok(Outcome::Results {
         results,
         stats,
-        aggregates: aggregates.summarize(),
+        aggregates: aggregates.finish(),
     })
 }
 

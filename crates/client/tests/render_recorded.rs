@@ -1,7 +1,7 @@
 //! Rendering recorded reply payloads must give the text the real `mco` printed for them
 //! (`testdata/mcollective/outputs`; the replies are vectors cut from the same runs).
 
-use marionette_client::aggregate::Aggregator;
+use marionette_client::aggregate::{Aggregates, Aggregator};
 use marionette_client::render;
 use marionette_client::rpc::{RpcResult, Stats};
 use marionette_ddl::stock;
@@ -71,7 +71,7 @@ fn single(result: RpcResult, blocktime_us: u64) -> (String, i32) {
     let text = format!(
         "\n\n{}{}",
         render::printrpc(&results, &ddl, false),
-        render::report(&stats, &agg.summarize(), "rpc stats", true, false)
+        render::report(&stats, &agg.finish(), "rpc stats", true, false).unwrap()
     );
     (text, stats.exit_code())
 }
@@ -183,7 +183,7 @@ fn get_fact_summary_and_finished_line() {
     let got = format!(
         "Discovering hosts using the mc method for 2 second(s) .... 3\n\n\n{}{}",
         render::printrpc(&results, &ddl, false),
-        render::report(&stats, &agg.summarize(), "rpc stats", true, false)
+        render::report(&stats, &agg.finish(), "rpc stats", true, false).unwrap()
     );
     let (want, exit) = recorded("04-rpc-get_fact.txt");
     assert_eq!(got, want);
@@ -254,7 +254,14 @@ fn verbose_as_recorded() {
     let got = format!(
         "Discovering hosts using the mc method for 2 second(s) .... 3\n\n\n{}{}",
         render::printrpc(&results, &ddl, true),
-        render::report(&stats, &[], "rpcutil#ping call stats", true, true)
+        render::report(
+            &stats,
+            &Aggregates::default(),
+            "rpcutil#ping call stats",
+            true,
+            true
+        )
+        .unwrap()
     );
     if render::ruby_time(UNIX_EPOCH) == "1970-01-01 00:00:00 +0000" {
         assert_eq!(got, want);
@@ -287,7 +294,7 @@ fn missing_node_report_as_recorded() {
     let got = format!(
         "\n\n{}{}",
         render::printrpc(&results, &ddl, false),
-        render::report(&stats, &[], "rpc stats", true, false)
+        render::report(&stats, &Aggregates::default(), "rpc stats", true, false).unwrap()
     );
     assert_eq!(got, want);
     assert_eq!(stats.noresponsefrom, ["ghost"]);

@@ -339,9 +339,19 @@ fn convert_aggregate(g: JsonAggregate, outputs: &[Output]) -> Result<Aggregate, 
     let mut format = None;
     let mut extra: Vec<Value> = Vec::new();
     for arg in args {
-        match arg.get("format") {
-            Some(Json::String(f)) => format = Some(f.clone()),
-            _ => extra.push(from_json(&arg)),
+        match (arg, format.is_none()) {
+            // The format, and what else its object holds (boolean_summary's labels).
+            (Json::Object(mut fields), true)
+                if fields.get("format").is_some_and(Json::is_string) =>
+            {
+                format = fields
+                    .remove("format")
+                    .and_then(|f| f.as_str().map(str::to_owned));
+                if !fields.is_empty() {
+                    extra.push(from_json(&Json::Object(fields)));
+                }
+            }
+            (arg, _) => extra.push(from_json(&arg)),
         }
     }
     Ok(Aggregate {
@@ -390,6 +400,22 @@ mod tests {
             ])
         );
         assert_eq!(a.aggregates[0].format.as_deref(), Some("%s"));
+    }
+
+    #[test]
+    fn an_aggregate_keeps_what_its_format_object_also_holds() {
+        let text = ECHO.replace(
+            r#"{"function": "summary", "args": ["message", {"format": "%s"}]}"#,
+            r#"{"function": "boolean_summary", "args": ["message", {"format": "%s: %d", "true": "yes"}]}"#,
+        );
+        assert_ne!(text, ECHO);
+        let ddl = Ddl::from_json(text.as_bytes()).unwrap();
+        let agg = &ddl.action("echo").unwrap().aggregates[0];
+        assert_eq!(agg.format.as_deref(), Some("%s: %d"));
+        assert_eq!(
+            agg.args,
+            [Value::Hash(vec![(Value::str("true"), Value::str("yes"))])]
+        );
         let ok = Value::Hash(vec![(Value::sym("message"), Value::str("hi there"))]);
         assert_eq!(ddl.validate_rpc_request("echo", &ok), Ok(()));
         let bad = Value::Hash(vec![(Value::sym("message"), Value::str("Hi!"))]);

@@ -2,6 +2,7 @@
 
 use crate::client_common::{self, CommonArgs};
 use clap::Args;
+use marionette_client::aggregate::Aggregates;
 use marionette_client::render;
 use marionette_client::rpc::{self, Outcome, Silent};
 use marionette_client::ruby;
@@ -93,7 +94,13 @@ pub fn run(args: &FactsArgs) -> anyhow::Result<i32> {
     if stats.discovered() > 0 {
         print!(
             "{}",
-            render::report(&stats, &[], "rpc stats", false, args.common.verbose)
+            render::report(
+                &stats,
+                &Aggregates::default(),
+                "rpc stats",
+                false,
+                args.common.verbose
+            )?
         );
     }
     Ok(stats.exit_code())

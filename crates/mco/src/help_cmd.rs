@@ -17,6 +17,7 @@ pub struct HelpArgs {
 
 const COMMANDS: &[(&str, &str)] = &[
     ("facts", "Reports on usage for a specific fact"),
+    ("filemgr", "Generic File Manager Client"),
     (
         "find",
         "Find hosts using the discovery system matching filter criteria",
@@ -26,9 +27,20 @@ const COMMANDS: &[(&str, &str)] = &[
         "inventory",
         "General reporting tool for nodes, collectives and subcollectives",
     ),
+    ("nettest", "Network tests from a mcollective host"),
+    (
+        "package",
+        "Install, uninstall, update, purge and perform other actions to packages",
+    ),
     ("ping", "Ping all nodes"),
     ("plugin", "MCollective Plugin Application"),
+    (
+        "puppet",
+        "Schedule runs, enable, disable and interrogate the Puppet Agent",
+    ),
     ("rpc", "Generic RPC agent client application"),
+    ("service", "Manages system services"),
+    ("shell", "Run shell commands"),
 ];
 
 /// The command list.
@@ -38,7 +50,7 @@ pub fn overview() -> String {
         o.push_str(&format!("  {name:<15}{desc}\n"));
     }
     o.push_str(
-        "\nUsage:\n  mco ping [filters] [--expect N]\n  mco rpc [options] [filters] AGENT ACTION [KEY=VALUE ...]\n  mco find [filters]\n  mco facts [filters] FACT\n  mco inventory NODE\n  mco help [AGENT]\n  mco plugin doc [AGENT]\n\nFilters: -F fact=value  -C class  -A agent  -I identity  -W \"fact=value class\"  -S \"expression\"\nEach command reads client.cfg (--config FILE) and the MCOLLECTIVE_PSK, STOMP_USER and\nSTOMP_PASSWORD environment variables. `mco COMMAND --help` lists every option.\n",
+        "\nUsage:\n  mco ping [filters] [--expect N]\n  mco rpc [options] [filters] AGENT ACTION [KEY=VALUE ...]\n  mco find [filters]\n  mco facts [filters] FACT\n  mco inventory NODE\n  mco service SERVICE start|stop|restart|status\n  mco package PACKAGE install|update|uninstall|purge|status\n  mco puppet status|enable|disable [MESSAGE]|runonce|count|summary\n  mco shell run|start COMMAND, mco shell list|kill HANDLE\n  mco filemgr --file FILE touch|remove|status\n  mco nettest ping HOST, mco nettest connect HOST PORT\n  mco help [AGENT]\n  mco plugin doc [AGENT]\n\nFilters: -F fact=value  -C class  -A agent  -I identity  -W \"fact=value class\"  -S \"expression\"\nEach command reads client.cfg (--config FILE) and the MCOLLECTIVE_PSK, STOMP_USER and\nSTOMP_PASSWORD environment variables. `mco COMMAND --help` lists every option.\n",
     );
     o
 }

@@ -3,6 +3,7 @@
 //! [`report`], the one place that prints errors and picks the exit status.
 
 mod analyze_cmd;
+mod apps;
 mod audit_cmd;
 mod bench_cmd;
 mod broker_cmd;
@@ -20,6 +21,8 @@ mod ping_cmd;
 mod plugin_cmd;
 mod report;
 mod rpc_cmd;
+mod rpc_flags;
+mod rpc_run;
 mod swarm_cmd;
 mod up_cmd;
 
@@ -59,6 +62,35 @@ enum Command {
     Rpc(rpc_cmd::RpcArgs),
     /// List the nodes that pass the filters (discovery only).
     Find(find_cmd::FindArgs),
+    /// Manage system services: mco service SERVICE start|stop|restart|status.
+    ///
+    /// SERVICE and the action may come in either order. Each node's status is shown
+    /// (after start, stop and restart only the nodes not in the wanted state, unless -v),
+    /// then the summary of the states. Acting on every node (no filter) asks first unless
+    /// --yes.
+    Service(apps::service::ServiceArgs),
+    /// Install, update, uninstall, purge packages, or report their status:
+    /// mco package PACKAGE install|update|uninstall|purge|status.
+    ///
+    /// PACKAGE and the action may come in either order; count, md5, yum_clean,
+    /// yum_checkupdates, apt_update, checkupdates and apt_checkupdates act on all packages.
+    /// Acting on every node (no filter) asks first unless --yes.
+    Package(apps::package::PackageArgs),
+    /// Schedule runs, enable, disable and interrogate the Puppet agent:
+    /// mco puppet status|enable|disable [MESSAGE]|runonce|resource TYPE NAME|count|summary.
+    ///
+    /// count sums up the status of every node (enabled, applying, daemons, idling);
+    /// summary shows the last run's figures as sparklines with their minimum, average and
+    /// maximum.
+    Puppet(apps::puppet::PuppetArgs),
+    /// Run shell commands: mco shell run COMMAND, start COMMAND, list, kill HANDLE.
+    Shell(apps::shell::ShellArgs),
+    /// Manage a file: mco filemgr --file FILE [touch|remove|status].
+    Filemgr(apps::filemgr::FilemgrArgs),
+    /// Network tests from the nodes: mco nettest ping HOST, mco nettest connect HOST PORT.
+    ///
+    /// Testing from every node (no filter) asks first.
+    Nettest(apps::nettest::NettestArgs),
     /// Report how many nodes have each value of a fact.
     Facts(facts_cmd::FactsArgs),
     /// Show one node's daemon statistics and inventory.
@@ -117,8 +149,29 @@ fn main() {
         Command::Daemon(args) => (Style::Command("daemon"), done(daemon_cmd::run(args))),
         Command::Swarm(args) => (Style::Command("swarm"), done(swarm_cmd::run(args))),
         Command::Ping(args) => (client("ping", &args.common), ping_cmd::run(&args)),
-        Command::Rpc(args) => (client("rpc", &args.common), rpc_cmd::run(&args)),
+        Command::Rpc(args) => (client("rpc", &args.flags.common), rpc_cmd::run(&args)),
         Command::Find(args) => (client("find", &args.common), find_cmd::run(&args)),
+        Command::Service(args) => (
+            client("service", &args.flags.common),
+            apps::service::run(&args),
+        ),
+        Command::Package(args) => (
+            client("package", &args.flags.common),
+            apps::package::run(&args),
+        ),
+        Command::Puppet(args) => (
+            client("puppet", &args.flags.common),
+            apps::puppet::run(&args),
+        ),
+        Command::Shell(args) => (client("shell", &args.flags.common), apps::shell::run(&args)),
+        Command::Filemgr(args) => (
+            client("filemgr", &args.flags.common),
+            apps::filemgr::run(&args),
+        ),
+        Command::Nettest(args) => (
+            client("nettest", &args.flags.common),
+            apps::nettest::run(&args),
+        ),
         Command::Facts(args) => (client("facts", &args.common), facts_cmd::run(&args)),
         Command::Inventory(args) => (client("inventory", &args.common), inventory_cmd::run(&args)),
         Command::Help(args) => (Style::Command("help"), help_cmd::run(args)),
