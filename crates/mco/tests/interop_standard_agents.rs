@@ -84,7 +84,11 @@ fn real_mco_drives_our_standard_agents() {
         |out: harness::Output| out.describe(),
         || {
             let out = real(&mco, &client, &["ping"]);
-            if out.stdout.contains("ournode") { Ok(()) } else { Err(out) }
+            if out.stdout.contains("ournode") {
+                Ok(())
+            } else {
+                Err(out)
+            }
         },
     );
 
@@ -101,15 +105,28 @@ fn real_mco_drives_our_standard_agents() {
         "{}",
         out.describe()
     );
-    assert!(out.stdout.contains("       Name: bash\n"), "{}", out.describe());
     assert!(
-        out.stdout.contains(&format!("Summary of Ensure:\n\n   {version} = 1\n")),
+        out.stdout.contains("       Name: bash\n"),
         "{}",
         out.describe()
     );
-    assert!(out.stdout.contains("Finished processing 1 / 1 hosts"), "{}", out.describe());
+    assert!(
+        out.stdout
+            .contains(&format!("Summary of Ensure:\n\n   {version} = 1\n")),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains("Finished processing 1 / 1 hosts"),
+        "{}",
+        out.describe()
+    );
 
-    let out = real(&mco, &client, &["rpc", "service", "status", "service=nosuchsvc"]);
+    let out = real(
+        &mco,
+        &client,
+        &["rpc", "service", "status", "service=nosuchsvc"],
+    );
     assert!(
         out.stdout.contains(
             "Could not determine status of service 'nosuchsvc': Could not find init script for 'nosuchsvc'"
@@ -120,13 +137,18 @@ fn real_mco_drives_our_standard_agents() {
         out.describe()
     );
     assert!(
-        out.stdout.contains("Summary of Service Status:\n\n   unknown = 1\n"),
+        out.stdout
+            .contains("Summary of Service Status:\n\n   unknown = 1\n"),
         "{}",
         out.describe()
     );
 
     // The real client's own validation of our DDL stops a shell-unsafe value.
-    let out = real(&mco, &client, &["rpc", "package", "status", "package=bash;rm"]);
+    let out = real(
+        &mco,
+        &client,
+        &["rpc", "package", "status", "package=bash;rm"],
+    );
     assert!(!out.success(), "{}", out.describe());
     assert!(
         format!("{}{}", out.stdout, out.stderr).contains("value should not have ; in it"),
