@@ -9,6 +9,7 @@
 //! - [`accounting`]: when a broadcast's collection ends before its timeout.
 //! - [`rpc`]: SimpleRPC calls: validation, discovery, targets, sending once or in batches.
 //! - [`limit`]: `--limit-nodes` and `--batch`, and the nodes they keep.
+//! - [`sources`]: discovery from a file, stdin or an inventory (`--dm`).
 //! - [`batch`]: batch safety: canary, failure budget, stop switch, the batched summary.
 //! - [`results`]: each node's result and the call's stats.
 //! - [`aggregate`]: the DDL's `summarize` functions over the results.
@@ -28,6 +29,7 @@ pub mod request;
 pub mod results;
 pub mod rpc;
 pub mod ruby;
+pub mod sources;
 pub mod sprintf;
 
 pub use client::{Client, ClientError, Flow, Reply, ReplyMode, RequestSpec};

@@ -43,4 +43,4 @@ pub use error::{ConfigError, Expected, Origin};
 pub use facts::{FactValue, Facts, FactsError, fact_files, load_yaml_facts, parse_yaml_facts};
 pub use keepalive::Keepalive;
 pub use security::{CallerType, PskSettings};
-pub use shellwords::UnmatchedQuote;
+pub use shellwords::{UnmatchedQuote, shellwords};

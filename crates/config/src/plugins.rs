@@ -36,7 +36,7 @@ impl Config {
     }
 
     /// `get_bool_option(key, default)`.
-    pub(crate) fn plugin_bool(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
+    pub fn plugin_bool(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
         match self.plugins.get(key) {
             Some(s) => Self::convert(key, s, Expected::Boolean, ruby::str_to_bool),
             None => Ok(default),
@@ -54,7 +54,7 @@ impl Config {
     }
 
     /// `Integer(get_option(key, default))`.
-    pub(crate) fn plugin_int(&self, key: &str, default: i64) -> Result<i64, ConfigError> {
+    pub fn plugin_int(&self, key: &str, default: i64) -> Result<i64, ConfigError> {
         match self.plugins.get(key) {
             Some(s) => Self::convert(key, s, Expected::Integer, ruby::integer),
             None => Ok(default),
@@ -84,7 +84,7 @@ impl Config {
     }
 
     /// `Float(get_option(key, default))`.
-    pub(crate) fn plugin_float(&self, key: &str, default: f64) -> Result<f64, ConfigError> {
+    pub fn plugin_float(&self, key: &str, default: f64) -> Result<f64, ConfigError> {
         match self.plugins.get(key) {
             Some(s) => Self::convert(key, s, Expected::Float, ruby::float),
             None => Ok(default),

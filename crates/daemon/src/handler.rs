@@ -3,6 +3,7 @@
 //! accounting frames (miss, accepted) of `marionette_wire::accounting`.
 
 use crate::agents::{Call, Context};
+use crate::authz::{Authz, Verdict};
 use crate::checks::{Accepted, Miss};
 use crate::guard::Guard;
 use crate::stats::Stats;
@@ -29,6 +30,8 @@ pub struct Handler {
     pub psk: Psk,
     /// Replays, future-dated requests, agent mismatches.
     pub guard: Guard,
+    /// Authorization and audit of SimpleRPC requests.
+    pub authz: Authz,
     pub dialect: Dialect,
     pub identity: String,
     /// The daemon's own `ttl`: replies expire after ttl + 10 s, as MCollective's do.
@@ -54,6 +57,12 @@ impl Handler {
             accounting,
         } = accepted;
         let work = async {
+            let verdict = self
+                .authz
+                .check(&*agent, &request, &payload, &ctx.node, &self.stats);
+            if let Verdict::Answer(reply) = verdict {
+                return reply;
+            }
             if !self.delay.is_zero() {
                 tokio::time::sleep(self.delay).await;
             }

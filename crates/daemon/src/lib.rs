@@ -7,13 +7,15 @@
 //!   runs many in one process).
 //! - [`checks`]: the request checks that decide whether a MESSAGE is answered, with
 //!   [`guard`]: replays, future-dated requests, agent mismatches;
-//!   [`handler`]: an accepted request from agent to reply.
+//!   [`handler`]: an accepted request from agent to reply, through [`authz`]:
+//!   authorization (actionpolicy) and the audit log.
 //! - [`agents`]: `discovery`, `rpcutil` and external agents; [`rpc`]: the SimpleRPC
 //!   request/reply rules.
 //! - [`node`]: identity, facts and classes; [`registration`]: the periodic announcement.
 //! - [`stats`]: the counters `daemon_stats` reports.
 
 pub mod agents;
+pub mod authz;
 pub mod checks;
 mod config_item;
 pub mod guard;
@@ -46,6 +48,8 @@ pub enum DaemonError {
     Setting(String),
     #[error(transparent)]
     Connector(#[from] marionette_connector::ConnectorError),
+    #[error(transparent)]
+    Authz(#[from] authz::AuthzError),
     #[error("cannot watch signals: {0}")]
     Signals(std::io::Error),
 }

@@ -6,44 +6,7 @@ use marionette_ddl::Ddl;
 use marionette_wire::Value;
 use marionette_wire::filter::AgentMeta;
 use marionette_wire::simplerpc;
-
-/// SimpleRPC status codes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RpcError {
-    /// 1: `RPCAborted` / `reply.fail`.
-    Aborted(String),
-    /// 2: `UnknownRPCAction`.
-    UnknownAction(String),
-    /// 3: `MissingRPCData`.
-    MissingData(String),
-    /// 4: `InvalidRPCData` or DDL validation.
-    InvalidData(String),
-    /// 5: anything else.
-    Unknown(String),
-}
-
-impl RpcError {
-    /// The error a reply's status code stands for (codes past 5 count as 5).
-    pub fn from_code(code: i64, message: String) -> RpcError {
-        match code {
-            1 => RpcError::Aborted(message),
-            2 => RpcError::UnknownAction(message),
-            3 => RpcError::MissingData(message),
-            4 => RpcError::InvalidData(message),
-            _ => RpcError::Unknown(message),
-        }
-    }
-
-    pub fn code_and_message(&self) -> (i64, &str) {
-        match self {
-            RpcError::Aborted(m) => (1, m),
-            RpcError::UnknownAction(m) => (2, m),
-            RpcError::MissingData(m) => (3, m),
-            RpcError::InvalidData(m) => (4, m),
-            RpcError::Unknown(m) => (5, m),
-        }
-    }
-}
+pub use marionette_wire::simplerpc::{RpcError, set};
 
 /// A decoded SimpleRPC request.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,19 +42,6 @@ pub fn reply(statuscode: i64, statusmsg: &str, data: Value) -> Value {
         data,
     }
     .into_value()
-}
-
-/// Sets `key` in a reply's `:data` hash (replacing the prefilled default).
-pub fn set(data: &mut Value, key: &str, value: Value) {
-    if let Value::Hash(pairs) = data {
-        match pairs
-            .iter_mut()
-            .find(|(k, _)| matches!(k, Value::Symbol(s) if &**s == key))
-        {
-            Some((_, v)) => *v = value,
-            None => pairs.push((Value::sym(key), value)),
-        }
-    }
 }
 
 /// A SimpleRPC request that passed DDL validation, with its reply data prefilled.

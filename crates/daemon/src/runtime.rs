@@ -3,6 +3,7 @@
 //! runs one; a fleet emulator runs many in one process.
 
 use crate::agents::{self, Agent, Context};
+use crate::authz::Authz;
 use crate::checks::{self, Outcome};
 use crate::guard::Guard;
 use crate::handler::{Handler, unix_now};
@@ -41,10 +42,11 @@ pub enum Control {
 
 /// Where a node's facts and classes come from.
 pub enum NodeData {
-    /// The configured fact source and classes file (reloadable), and the external
-    /// agents in the configured libdirs.
+    /// The configured fact source and classes file (reloadable), the standard agents
+    /// the configuration activates, and the external agents in the configured libdirs.
     FromConfig,
-    /// Given facts and classes, stock agents only (a simulated node).
+    /// Given facts and classes, stock agents only (a simulated node: no standard agent
+    /// acts on the machine for it).
     Fixed {
         facts: FactMap,
         classes: Vec<String>,
@@ -56,15 +58,25 @@ pub enum NodeData {
 /// The agents a node has loaded, with what filters and rpcutil read of them.
 struct Loaded {
     agents: Vec<Arc<dyn Agent>>,
+    /// The standard agents among them, kept as they are across reloads.
+    standard: Vec<Arc<dyn Agent>>,
     ddls: Arc<Vec<Arc<Ddl>>>,
     meta: Vec<(String, AgentMeta)>,
 }
 
 impl Loaded {
-    /// The stock agents, then (for a configured node) the external ones.
-    fn load(config: &Config, data: &NodeData) -> Loaded {
+    /// The stock agents, then (for a configured node) the activated standard ones (those
+    /// of `previous` when reloading, so their state, such as shell jobs, lives on) and
+    /// the external ones.
+    fn load(config: &Config, data: &NodeData, previous: Option<&Loaded>) -> Loaded {
         let mut agents = agents::stock();
+        let mut standard = Vec::new();
         if let NodeData::FromConfig = data {
+            standard = match previous {
+                Some(loaded) => loaded.standard.clone(),
+                None => agents::standard::load(config),
+            };
+            agents.extend(standard.iter().cloned());
             let external = agents::external::load(config, &agents);
             agents.extend(external);
         }
@@ -75,6 +87,7 @@ impl Loaded {
             .collect();
         Loaded {
             agents,
+            standard,
             ddls: Arc::new(ddls),
             meta,
         }
@@ -115,13 +128,20 @@ impl Node {
         let psk_key = config.psk_settings().psk.ok_or(DaemonError::NoPsk)?;
         let csettings = config.connector_settings()?;
         let drain = drain_timeout(&config)?;
+        let stats = Arc::new(Stats::default());
+        // Simulated nodes (many in one process) neither authorize nor audit: one audit
+        // file cannot take many writers.
+        let authz = match &data {
+            NodeData::FromConfig => Authz::from_config(&config, &stats)?,
+            NodeData::Fixed { .. } => Authz::off(),
+        };
         let mut psk = Psk::new(psk_key);
         if csettings.base64 {
             psk.encoding = BodyEncoding::Base64;
         }
         let dialect = csettings.dialect;
         let multiplex = csettings.agents_multiplex;
-        let loaded = Loaded::load(&config, &data);
+        let loaded = Loaded::load(&config, &data, None);
         let info = Arc::new(match &data {
             NodeData::FromConfig => node::node_info(&config, &loaded.meta, None),
             NodeData::Fixed { facts, classes, .. } => NodeInfo {
@@ -139,10 +159,11 @@ impl Node {
         let handler = Arc::new(Handler {
             psk,
             guard: Guard::new(&config),
+            authz,
             dialect,
             identity: config.identity.clone(),
             ttl: config.ttl,
-            stats: Arc::new(Stats::default()),
+            stats,
             connector,
             running: Arc::new(Semaphore::new(MAX_RUNNING)),
             delay: match &data {
@@ -292,7 +313,7 @@ impl Node {
         let NodeData::FromConfig = self.data else {
             return;
         };
-        let loaded = Loaded::load(&self.config, &self.data);
+        let loaded = Loaded::load(&self.config, &self.data, Some(&self.loaded));
         let connector = &self.handler.connector;
         let before = subscriptions(
             &self.config,

@@ -1,5 +1,7 @@
 //! The counters `rpcutil daemon_stats` reports, with MCollective's meanings.
 
+use marionette_security::audit::Counters as AuditCounters;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Message counters of one daemon.
@@ -33,6 +35,10 @@ pub struct Stats {
     pub replay_cache: AtomicU64,
     /// Replay cache entries dropped before their expiry because it was full.
     pub replay_evicted: AtomicU64,
+    /// Refused by the authorization plugin.
+    pub unauthorized: AtomicU64,
+    /// The audit log's lines written, dropped (queue full) and lost (failed writes).
+    pub audit: Arc<AuditCounters>,
 }
 
 /// A point-in-time copy.
@@ -49,6 +55,10 @@ pub struct Snapshot {
     pub future_dated: u64,
     pub agent_mismatch: u64,
     pub replay_cache: u64,
+    pub unauthorized: u64,
+    pub audit_written: u64,
+    pub audit_dropped: u64,
+    pub audit_failed: u64,
 }
 
 impl Stats {
@@ -69,6 +79,10 @@ impl Stats {
             future_dated: self.future_dated.load(Relaxed),
             agent_mismatch: self.agent_mismatch.load(Relaxed),
             replay_cache: self.replay_cache.load(Relaxed),
+            unauthorized: self.unauthorized.load(Relaxed),
+            audit_written: self.audit.written.load(Relaxed),
+            audit_dropped: self.audit.dropped.load(Relaxed),
+            audit_failed: self.audit.failed.load(Relaxed),
         }
     }
 }

@@ -90,6 +90,57 @@ pub struct CommonArgs {
     /// Do not show the progress bar.
     #[arg(long = "np", visible_alias = "no-progress")]
     pub no_progress: bool,
+    /// Discovery method: mc (ask the fleet, the default), flatfile (identities in the
+    /// --do FILE), stdin (identities, or the JSON of an earlier -j/--output jsonl run,
+    /// on stdin) or inventory (a --do FILE that `mco find --discovery-cache` wrote; every
+    /// filter is applied locally).
+    #[arg(long = "dm", visible_alias = "disc-method", value_name = "METHOD")]
+    pub discovery_method: Option<String>,
+    /// The discovery method's option: the file of flatfile and inventory.
+    #[arg(long = "do", visible_alias = "disc-option", value_name = "OPTION")]
+    pub discovery_option: Option<String>,
+}
+
+impl CommonArgs {
+    /// The nodes of a discovery method that does not ask the fleet (`--dm flatfile`,
+    /// `stdin`, `inventory`), with `filter` applied; `None` for mc discovery. A bad
+    /// method, an unreadable file or malformed input is a usage error (exit 2), before
+    /// anything is sent.
+    pub fn static_discovery(&self, filter: &Filter) -> anyhow::Result<Option<Vec<String>>> {
+        use marionette_client::sources;
+        let usage = |e: sources::SourceError| crate::report::Usage(e.to_string());
+        let file = |method: &str| {
+            self.discovery_option.as_deref().ok_or_else(|| {
+                crate::report::Usage(format!("--dm {method} needs the file as --do FILE"))
+            })
+        };
+        let nodes = match self.discovery_method.as_deref() {
+            None | Some("mc") => return Ok(None),
+            Some("flatfile") => {
+                let text = sources::read_file(Path::new(file("flatfile")?)).map_err(usage)?;
+                let nodes = sources::identities(&text, file("flatfile")?).map_err(usage)?;
+                sources::filter_identities(nodes, filter, "flatfile").map_err(usage)?
+            }
+            Some("stdin") => {
+                let text = sources::read_all(std::io::stdin().lock(), "stdin").map_err(usage)?;
+                let nodes = sources::identities(&text, "stdin").map_err(usage)?;
+                sources::filter_identities(nodes, filter, "stdin").map_err(usage)?
+            }
+            Some("inventory") => {
+                let path = file("inventory")?;
+                let text = sources::read_file(Path::new(path)).map_err(usage)?;
+                let nodes = sources::inventory(&text, path).map_err(usage)?;
+                sources::select(&nodes, filter)
+            }
+            Some(other) => {
+                return Err(crate::report::Usage(format!(
+                    "unknown discovery method {other:?}: use mc, flatfile, stdin or inventory"
+                ))
+                .into());
+            }
+        };
+        Ok(Some(nodes))
+    }
 }
 
 /// A `--discovery-window` value: seconds from 0 to 60.

@@ -64,24 +64,24 @@ pub fn run(args: CompletionArgs, mut cli: clap::Command) -> anyhow::Result<i32> 
         Target::Zsh => (Shell::Zsh, zsh_hook(&cli)),
         Target::Fish => (Shell::Fish, fish_hook(&cli)),
     };
-    clap_complete::generate(shell, &mut cli, "mco", &mut out);
-    out.write_all(hook.as_bytes())?;
-    Ok(0)
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cli, "mco", &mut script);
+    script.extend_from_slice(hook.as_bytes());
+    match out.write_all(&script).and_then(|()| out.flush()) {
+        // `mco completion bash | head`: the reader has gone, as with any Unix filter.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(141),
+        r => r.map(|()| 0).map_err(Into::into),
+    }
 }
 
-/// The agents whose DDL the client can see: the stock ones, then the libdirs' (a DDL
-/// that does not load is left out).
+/// The agents whose DDL the client can see: the stock and standard ones, then the
+/// libdirs' (a DDL that does not load is left out).
 fn visible_agents(libdir: &[std::path::PathBuf]) -> Vec<String> {
-    let mut names: Vec<String> = ["discovery", "rpcutil"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    for found in marionette_ddl::libdir::scan(libdir).into_iter().flatten() {
-        if !names.contains(&found.ddl.agent) {
-            names.push(found.ddl.agent);
-        }
-    }
-    names
+    marionette_ddl::libdir::visible(libdir)
+        .ddls
+        .into_iter()
+        .map(|d| d.agent)
+        .collect()
 }
 
 /// The options of `rpc` and `help` that take a value (their value is not a positional).

@@ -1,6 +1,7 @@
 //! `mco find`: the identities discovery finds for a filter.
 
 use crate::client_common::{self, CommonArgs};
+use anyhow::Context;
 use clap::Args;
 use std::io::{IsTerminal, Read};
 use std::time::{Duration, Instant};
@@ -10,24 +11,32 @@ use std::time::{Duration, Instant};
 pub struct FindArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Also ask every node found for its inventory (facts, classes, agents) and write
+    /// them to FILE as JSON, for later `--dm inventory --do FILE` discovery.
+    #[arg(long = "discovery-cache", value_name = "FILE")]
+    pub discovery_cache: Option<std::path::PathBuf>,
 }
 
 /// Runs the command; its exit status, or why it failed.
 pub fn run(args: &FindArgs) -> anyhow::Result<i32> {
     let loaded = args.common.load()?;
     let filter = client_common::with_agent(args.common.filter()?, "rpcutil");
-    // Identities piped on stdin are the discovery (MCollective's stdin discovery).
-    let stdin_nodes = read_stdin_nodes();
     let timeout = args
         .common
         .discovery_timeout
         .or(loaded.opts.discovery_timeout)
         .unwrap_or(2.0);
     let start = Instant::now();
-    let nodes = match stdin_nodes {
+    // Without --dm, identities piped on stdin are the discovery.
+    let given = match args.common.static_discovery(&filter)? {
+        Some(nodes) => Some(nodes),
+        None if args.common.discovery_method.is_none() => read_stdin_nodes(),
+        None => None,
+    };
+    let nodes = match given {
         Some(nodes) => nodes,
         None => client_common::runtime()?.block_on(async {
-            let mut client = client_common::connect(loaded.opts).await?;
+            let mut client = client_common::connect(loaded.opts.clone()).await?;
             let r = client
                 .discover(
                     &filter.to_value(),
@@ -40,6 +49,9 @@ pub fn run(args: &FindArgs) -> anyhow::Result<i32> {
             anyhow::Ok(r?)
         })?,
     };
+    if let Some(path) = &args.discovery_cache {
+        write_inventory(args, &loaded, &nodes, path)?;
+    }
     if args.common.verbose {
         eprintln!();
     }
@@ -54,6 +66,47 @@ pub fn run(args: &FindArgs) -> anyhow::Result<i32> {
         );
     }
     Ok(if nodes.is_empty() { 1 } else { 0 })
+}
+
+/// Asks `nodes` for `rpcutil inventory` and writes what they answered to `path` (the
+/// `--dm inventory` format); says on stderr how many answered.
+fn write_inventory(
+    args: &FindArgs,
+    loaded: &client_common::Loaded,
+    nodes: &[String],
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    use marionette_client::rpc::{self, Outcome, Silent};
+    let ddl = marionette_ddl::stock::rpcutil();
+    let filter = client_common::with_agent(args.common.filter()?, "rpcutil");
+    let call = marionette_client::RpcCall {
+        nodes: Some(nodes.to_vec()),
+        ..loaded.rpc_call(&args.common, "rpcutil", "inventory", Vec::new(), &filter)
+    };
+    let outcome = client_common::runtime()?.block_on(async {
+        let mut client = client_common::connect(loaded.opts.clone()).await?;
+        let r = rpc::call(&mut client, &ddl, &call, &mut Silent).await;
+        client.close().await;
+        anyhow::Ok(r?)
+    })?;
+    let results = match outcome {
+        Outcome::Results { results, .. } => results,
+        _ => Vec::new(),
+    };
+    let entries: Vec<serde_json::Value> = results
+        .iter()
+        .filter(|r| r.statuscode == 0)
+        .map(|r| marionette_client::sources::inventory_entry(&r.sender, &r.data))
+        .collect();
+    let text = serde_json::to_string_pretty(&entries)? + "\n";
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!(
+        "Wrote the inventory of {} of {} nodes to {}",
+        entries.len(),
+        nodes.len(),
+        path.display()
+    );
+    Ok(())
 }
 
 /// Identities from stdin when it is a pipe or file with content, one per line.

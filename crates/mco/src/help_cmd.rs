@@ -3,13 +3,12 @@
 use crate::client_common;
 use anyhow::bail;
 use clap::Args;
-use marionette_ddl::Ddl;
 
 /// `mco help [AGENT]`.
 #[derive(Args, Debug)]
 pub struct HelpArgs {
-    /// An agent whose actions, inputs and outputs to describe: a stock one, or one with a
-    /// JSON DDL in the client configuration's libdir.
+    /// An agent whose actions, inputs and outputs to describe: a stock or standard one,
+    /// or one with a JSON or Ruby DDL in the client configuration's libdir.
     pub agent: Option<String>,
     /// Load configuration from FILE (for its libdir; default as for the other commands).
     #[arg(short = 'c', long = "config", value_name = "FILE")]
@@ -34,6 +33,7 @@ const COMMANDS: &[(&str, &str)] = &[
         "Install, uninstall, update, purge and perform other actions to packages",
     ),
     ("ping", "Ping all nodes"),
+    ("plugin", "MCollective Plugin Application"),
     (
         "puppet",
         "Schedule runs, enable, disable and interrogate the Puppet Agent",
@@ -50,54 +50,8 @@ pub fn overview() -> String {
         o.push_str(&format!("  {name:<15}{desc}\n"));
     }
     o.push_str(
-        "\nUsage:\n  mco ping [filters] [--expect N]\n  mco rpc [options] [filters] AGENT ACTION [KEY=VALUE ...]\n  mco find [filters]\n  mco facts [filters] FACT\n  mco inventory NODE\n  mco service SERVICE start|stop|restart|status\n  mco package PACKAGE install|update|uninstall|purge|status\n  mco puppet status|enable|disable [MESSAGE]|runonce|count|summary\n  mco shell run|start COMMAND, mco shell list|kill HANDLE\n  mco filemgr --file FILE touch|remove|status\n  mco nettest ping HOST, mco nettest connect HOST PORT\n  mco help [AGENT]\n\nFilters: -F fact=value  -C class  -A agent  -I identity  -W \"fact=value class\"  -S \"expression\"\nEach command reads client.cfg (--config FILE) and the MCOLLECTIVE_PSK, STOMP_USER and\nSTOMP_PASSWORD environment variables. `mco COMMAND --help` lists every option.\n",
+        "\nUsage:\n  mco ping [filters] [--expect N]\n  mco rpc [options] [filters] AGENT ACTION [KEY=VALUE ...]\n  mco find [filters]\n  mco facts [filters] FACT\n  mco inventory NODE\n  mco service SERVICE start|stop|restart|status\n  mco package PACKAGE install|update|uninstall|purge|status\n  mco puppet status|enable|disable [MESSAGE]|runonce|count|summary\n  mco shell run|start COMMAND, mco shell list|kill HANDLE\n  mco filemgr --file FILE touch|remove|status\n  mco nettest ping HOST, mco nettest connect HOST PORT\n  mco help [AGENT]\n  mco plugin doc [AGENT]\n\nFilters: -F fact=value  -C class  -A agent  -I identity  -W \"fact=value class\"  -S \"expression\"\nEach command reads client.cfg (--config FILE) and the MCOLLECTIVE_PSK, STOMP_USER and\nSTOMP_PASSWORD environment variables. `mco COMMAND --help` lists every option.\n",
     );
-    o
-}
-
-/// A DDL's description, like `mco plugin doc AGENT`.
-pub fn describe(ddl: &Ddl) -> String {
-    let m = &ddl.meta;
-    let mut o = format!("{}\n{}\n\n", ddl.agent, "=".repeat(ddl.agent.len()));
-    o.push_str(&format!("{}\n\n", m.description));
-    o.push_str(&format!(
-        "      Author: {}\n     Version: {}\n     License: {}\n     Timeout: {}\n   Home Page: {}\n\n",
-        m.author, m.version, m.license, m.timeout, m.url
-    ));
-    o.push_str("ACTIONS:\n========\n");
-    o.push_str(&format!(
-        "   {}\n\n",
-        ddl.action_names().collect::<Vec<_>>().join(", ")
-    ));
-    for a in &ddl.actions {
-        o.push_str(&format!("   {} action:\n   ", a.name));
-        o.push_str(&"-".repeat(a.name.len() + 8));
-        o.push_str(&format!("\n       {}\n\n       INPUT:\n", a.description));
-        if a.inputs.is_empty() {
-            o.push_str("           This action does not have any inputs\n");
-        }
-        for i in &a.inputs {
-            o.push_str(&format!(
-                "           {}:\n              Description: {}\n                   Prompt: {}\n                     Type: {}\n                 Optional: {}\n",
-                i.name, i.description, i.prompt, i.kind.name(), i.optional
-            ));
-            if let Some(marionette_ddl::Validation::Regex(re)) = &i.validation {
-                o.push_str(&format!("               Validation: {re}\n"));
-            }
-            if i.maxlength > 0 {
-                o.push_str(&format!("                   Length: {}\n", i.maxlength));
-            }
-            o.push('\n');
-        }
-        o.push_str("\n       OUTPUT:\n");
-        for out in &a.outputs {
-            o.push_str(&format!(
-                "           {}:\n              Description: {}\n               Display As: {}\n\n",
-                out.name, out.description, out.display_as
-            ));
-        }
-        o.push('\n');
-    }
     o
 }
 
@@ -110,13 +64,14 @@ pub fn run(args: HelpArgs) -> anyhow::Result<i32> {
     let libdir = client_common::client_config(args.config.as_deref())?.libdir;
     match marionette_ddl::libdir::lookup(&libdir, &agent) {
         Some(Ok(ddl)) => {
-            print!("{}", describe(&ddl));
+            print!("{}", crate::plugin_cmd::doc(&ddl));
             Ok(0)
         }
         Some(Err(e)) => bail!("The DDL of agent '{agent}' cannot be used: {e}"),
         None => bail!(
-            "No DDL for agent '{agent}': not a stock agent (discovery, rpcutil) and \
-             no {agent}.json in the libdir's mcollective/agent directories"
+            "No DDL for agent '{agent}': not a stock or standard agent (`mco plugin doc` \
+             lists them) and no {agent}.json or {agent}.ddl in the libdir's \
+             mcollective/agent directories"
         ),
     }
 }

@@ -4,6 +4,7 @@
 
 mod analyze_cmd;
 mod apps;
+mod audit_cmd;
 mod bench_cmd;
 mod broker_cmd;
 mod client_common;
@@ -17,6 +18,7 @@ mod http;
 mod inventory_cmd;
 mod man_cmd;
 mod ping_cmd;
+mod plugin_cmd;
 mod report;
 mod rpc_cmd;
 mod rpc_flags;
@@ -97,8 +99,14 @@ enum Command {
     Inventory(inventory_cmd::InventoryArgs),
     /// List the client commands, or describe an agent's DDL.
     Help(help_cmd::HelpArgs),
+    /// Plugin documentation: `mco plugin doc` lists the agents the client can see, `mco
+    /// plugin doc AGENT` shows one agent's actions, inputs and outputs.
+    Plugin(plugin_cmd::PluginArgs),
     /// Decode a pcap/pcapng capture of STOMP/MCollective traffic, or compute heart-beat cost.
     Analyze(analyze_cmd::AnalyzeArgs),
+    /// Check a node's audit log: its hash chain names any edited, inserted or deleted
+    /// line.
+    Audit(audit_cmd::AuditArgs),
     /// Load generators for benchmarks (a soak of broadcast requests).
     Bench(bench_cmd::BenchArgs),
     /// Print a shell completion script (bash, zsh, fish) that also completes agent and
@@ -169,8 +177,16 @@ fn main() {
         Command::Facts(args) => (client("facts", &args.common), facts_cmd::run(&args)),
         Command::Inventory(args) => (client("inventory", &args.common), inventory_cmd::run(&args)),
         Command::Help(args) => (Style::Command("help"), help_cmd::run(args)),
+        Command::Plugin(args) => (
+            Style::Client {
+                app: "plugin",
+                verbose: false,
+            },
+            plugin_cmd::run(args),
+        ),
         Command::Analyze(args) => (Style::Command("analyze"), analyze_cmd::run(args)),
         Command::Bench(args) => (Style::Command("bench"), bench_cmd::run(args)),
+        Command::Audit(args) => (Style::Command("audit"), audit_cmd::run(args)),
         Command::Completion(args) => (
             Style::Command("completion"),
             completion_cmd::run(args, Cli::command()),

@@ -117,7 +117,10 @@ pub fn call(
     let limit = flags.limit()?;
     let batch = flags.batch(&loaded)?;
     let safety = flags.safety(batch)?;
-    let nodes = flags.nodes(!mode.no_results && mode.stdin_nodes)?;
+    let nodes = match flags.common.static_discovery(&filter)? {
+        Some(nodes) => Some(nodes),
+        None => flags.nodes(!mode.no_results && mode.stdin_nodes)?,
+    };
     if let Some(display) = flags.display()?
         && let Some(a) = ddl.actions.iter_mut().find(|a| a.name == action)
     {
@@ -294,11 +297,13 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
         called.verbose,
     )?;
     print!("{report}");
+    // stdout stays what MCollective prints; the batch summary and the retry rounds go to
+    // stderr.
     if let Some(batches) = &stats.batches {
-        print!("\n{}", batches.text());
+        eprint!("\n{}", batches.text());
     }
     for retry in &stats.retries {
-        print!("{}", retry.text());
+        eprint!("{}", retry.text());
     }
     Ok(stats.exit_code())
 }

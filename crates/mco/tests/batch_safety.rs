@@ -78,7 +78,7 @@ fn canary_and_failure_budget_skip_the_remaining_batches() {
         &client,
     );
     assert!(
-        out.stdout.contains(
+        out.stderr.contains(
             "Batches: 2 ran, 1 failed, 4 skipped\n   failed: ghost-1\n  skipped: sim-2, sim-3, sim-4, sim-5 (the canary batch had 1 failure(s))\n"
         ),
         "{}",
@@ -112,7 +112,7 @@ fn canary_and_failure_budget_skip_the_remaining_batches() {
         &client,
     );
     assert!(
-        out.stdout.contains(
+        out.stderr.contains(
             "Batches: 6 ran, 2 failed, 1 skipped\n   failed: ghost-1, ghost-2\n  skipped: sim-5 (2 failures passed the limit of 1)\n"
         ),
         "{}",
@@ -138,7 +138,7 @@ fn canary_and_failure_budget_skip_the_remaining_batches() {
         &client,
     );
     assert!(
-        out.stdout
+        out.stderr
             .contains("Batches: 7 ran, 2 failed, 0 skipped\n   failed: ghost-1, ghost-2\n"),
         "{}",
         out.describe()

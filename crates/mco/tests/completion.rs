@@ -99,7 +99,7 @@ fn bash_completes_commands_agents_and_actions() {
     let subs = bash_completes(&script, &["mco", "pi"], &cfg, bin);
     assert_eq!(subs, ["ping"]);
     let agents = bash_completes(&script, &["mco", "rpc", ""], &cfg, bin);
-    for want in ["deploy", "discovery", "rpcutil"] {
+    for want in ["deploy", "discovery", "rpcutil", "service"] {
         assert!(agents.contains(&want.to_string()), "{agents:?}");
     }
     // Options and their values are not positionals.

@@ -120,7 +120,8 @@ fn registration_reload_and_clean_exit() {
     let mut watcher = Watcher::subscribe(broker.port(), "/topic/mcollective.registration.agent");
     let mut node = harness::mco_daemon(&cfg, &dir.path().join("daemon.log"));
 
-    // Registration: an agentlist request from the registration agent, every second.
+    // Registration: an agentlist request from the registration agent, every second; the
+    // standard agents but shell are on by default.
     let first = watcher.frame();
     let started = Instant::now();
     let second = watcher.frame();
@@ -142,10 +143,12 @@ fn registration_reload_and_clean_exit() {
         assert_eq!(request.senderid, "procnode");
         assert_eq!(
             payload,
-            marionette_wire::Value::Array(vec![
-                marionette_wire::Value::str("discovery"),
-                marionette_wire::Value::str("rpcutil")
-            ])
+            marionette_wire::Value::Array(
+                harness::default_agents()
+                    .into_iter()
+                    .map(marionette_wire::Value::str)
+                    .collect()
+            )
         );
         let reply_to = f.get("reply-to").unwrap();
         assert!(

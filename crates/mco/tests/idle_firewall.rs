@@ -249,9 +249,10 @@ fn node_rows(net: &Net, admin: &str) -> Vec<Row> {
         .collect()
 }
 
-/// What the daemon subscribes to (sorted): its directed queue and its two agents' topics.
+/// What the daemon subscribes to (sorted): its directed queue and its agents' topics
+/// (the stock ones and the standard ones on by default).
 fn node_destinations() -> Vec<String> {
-    let agents = ["discovery".to_string(), "rpcutil".to_string()];
+    let agents = harness::default_agents();
     let mut all: Vec<String> = Dialect::ActiveMq
         .node_subscriptions("mcollective", IDENTITY, &agents)
         .into_iter()

@@ -119,11 +119,11 @@ fn nodes_that_did_not_answer_are_asked_again() {
         out.stdout
     );
     let retry = out
-        .stdout
+        .stderr
         .lines()
         .find(|l| l.starts_with("Retry 1 (request "))
-        .unwrap_or_else(|| panic!("{}", out.stdout));
+        .unwrap_or_else(|| panic!("{}", out.describe()));
     assert!(retry.ends_with("): 1 of 1 answered: flaky-1"), "{retry}");
-    assert!(!out.stdout.contains("Retry 2"), "{}", out.stdout);
+    assert!(!out.stderr.contains("Retry 2"), "{}", out.describe());
     assert!(!out.stdout.contains("No response from"), "{}", out.stdout);
 }

@@ -12,12 +12,14 @@
 //! - [`requestid`]: request ids as MCollective's client makes them.
 //! - [`accounting`]: the headers that let a client stop when every node has answered.
 //! - [`json`]: values to and from JSON.
+//! - [`inspect`]: Ruby's `inspect` and `pretty_print_inspect` of values.
 
 pub mod accounting;
 pub mod destinations;
 pub mod envelope;
 pub mod filter;
 pub mod hex;
+pub mod inspect;
 pub mod json;
 pub mod marshal;
 pub mod requestid;

@@ -2,6 +2,8 @@
 //! `{:agent, :action, :caller, :data}` and the reply `{:statuscode, :statusmsg, :data}`,
 //! built and parsed in one place for the client, the daemon and the analyser.
 //!
+//! [`RpcError`] is SimpleRPC's status codes 1 to 5 with their messages.
+//!
 //! MCollective writes Symbol keys; nodes and clients accept String keys too, so every
 //! lookup goes through [`lookup`].
 
@@ -71,6 +73,62 @@ impl Request {
             lookup(&self.data, "process_results"),
             Some(Value::Bool(false))
         )
+    }
+}
+
+/// SimpleRPC status codes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RpcError {
+    /// 1: `RPCAborted` / `reply.fail`.
+    #[error("{0}")]
+    Aborted(String),
+    /// 2: `UnknownRPCAction`.
+    #[error("{0}")]
+    UnknownAction(String),
+    /// 3: `MissingRPCData`.
+    #[error("{0}")]
+    MissingData(String),
+    /// 4: `InvalidRPCData` or DDL validation.
+    #[error("{0}")]
+    InvalidData(String),
+    /// 5: anything else.
+    #[error("{0}")]
+    Unknown(String),
+}
+
+impl RpcError {
+    /// The error a reply's status code stands for (codes past 5 count as 5).
+    pub fn from_code(code: i64, message: String) -> RpcError {
+        match code {
+            1 => RpcError::Aborted(message),
+            2 => RpcError::UnknownAction(message),
+            3 => RpcError::MissingData(message),
+            4 => RpcError::InvalidData(message),
+            _ => RpcError::Unknown(message),
+        }
+    }
+
+    pub fn code_and_message(&self) -> (i64, &str) {
+        match self {
+            RpcError::Aborted(m) => (1, m),
+            RpcError::UnknownAction(m) => (2, m),
+            RpcError::MissingData(m) => (3, m),
+            RpcError::InvalidData(m) => (4, m),
+            RpcError::Unknown(m) => (5, m),
+        }
+    }
+}
+
+/// Sets `key` in a reply's `:data` hash (replacing the prefilled default).
+pub fn set(data: &mut Value, key: &str, value: Value) {
+    if let Value::Hash(pairs) = data {
+        match pairs
+            .iter_mut()
+            .find(|(k, _)| matches!(k, Value::Symbol(s) if &**s == key))
+        {
+            Some((_, v)) => *v = value,
+            None => pairs.push((Value::sym(key), value)),
+        }
     }
 }
 

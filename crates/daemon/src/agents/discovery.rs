@@ -19,6 +19,10 @@ impl Agent for Discovery {
     fn run(self: Arc<Self>, ctx: Context, call: Call, limit: Duration) -> Running {
         in_process(self, ctx, call, limit, Discovery::handle, Runs::Inline)
     }
+
+    fn simplerpc(&self) -> bool {
+        false
+    }
 }
 
 impl Discovery {

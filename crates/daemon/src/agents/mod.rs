@@ -1,13 +1,16 @@
 //! The agents a node runs, and what they see of the node.
 //!
 //! `discovery` answers `ping` with `pong`; `rpcutil` is a SimpleRPC agent (see
-//! [`crate::rpc`]); both run in process. [`external`] agents are programs in any
-//! language, found beside their JSON DDLs in the `libdir`s. An agent turns a request into
+//! [`crate::rpc`]); both run in process. The [`standard`] agents (service, package,
+//! shell, puppet, filemgr, nettest) come from `marionette_agents`. [`external`] agents
+//! are programs in any language, found beside their JSON DDLs in the `libdir`s; one
+//! named like a built-in agent is not loaded (the built-in one answers). An agent turns a request into
 //! the reply payload, or `None` when nothing is to be sent, within its time limit.
 
 pub mod discovery;
 pub mod external;
 pub mod rpcutil;
+pub mod standard;
 
 use crate::rpc::{self, RpcError};
 use crate::stats::Stats;
@@ -54,6 +57,12 @@ pub trait Agent: Send + Sync {
     /// Runs `call` within `limit`. An action still running at the limit is stopped and
     /// answered with an error saying so (for a SimpleRPC request that wants results).
     fn run(self: Arc<Self>, ctx: Context, call: Call, limit: Duration) -> Running;
+
+    /// Whether requests to it are SimpleRPC (validated against the DDL, authorized and
+    /// audited); only `discovery` is not.
+    fn simplerpc(&self) -> bool {
+        true
+    }
 
     /// How long one request may run.
     fn timeout(&self) -> Duration {

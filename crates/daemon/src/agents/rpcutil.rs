@@ -191,6 +191,10 @@ fn daemon_stats(ctx: &Context, data: &mut Value) {
     set(data, "futuredated", int(s.future_dated));
     set(data, "agentmismatch", int(s.agent_mismatch));
     set(data, "replaycache", int(s.replay_cache));
+    set(data, "unauthorized", int(s.unauthorized));
+    set(data, "auditwritten", int(s.audit_written));
+    set(data, "auditdropped", int(s.audit_dropped));
+    set(data, "auditfailed", int(s.audit_failed));
     set(data, "validated", int(s.validated));
     set(data, "unvalidated", int(s.unvalidated));
     set(data, "passed", int(s.passed));

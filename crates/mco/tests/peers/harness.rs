@@ -625,6 +625,17 @@ pub fn tail(s: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
+/// The agents one of our nodes loads when its configuration says nothing about them, in
+/// load order: the stock ones, then the standard ones except `shell` (off unless
+/// activated).
+pub fn default_agents() -> Vec<String> {
+    ["discovery", "rpcutil"]
+        .into_iter()
+        .chain(marionette_ddl::standard::names().filter(|a| *a != "shell"))
+        .map(String::from)
+        .collect()
+}
+
 #[cfg(test)]
 mod harness_tests {
     use super::parse_listening;

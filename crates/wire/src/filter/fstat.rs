@@ -1,6 +1,7 @@
 //! The `fstat` data plugin (`data/fstat_data.rb`): what a node's file system says about
 //! one path — presence, type, mode, size, owner, times and the MD5 of a regular file.
-//! Times are written as `%F %T` in UTC.
+//! Times are written as `%F %T` in UTC. [`file_kind`], [`md5_file`] and
+//! [`utc_timestamp`] serve the `filemgr` agent too.
 
 use std::os::unix::fs::MetadataExt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -63,27 +64,12 @@ pub(super) fn fstat(path: &str) -> Outputs {
     set("mode", Datum::Str(format!("{:o}", meta.mode())));
     let ft = meta.file_type();
     if ft.is_file()
-        && let Some(digest) = md5_of(path, meta.size())
+        && meta.size() <= MAX_MD5_BYTES
+        && let Ok(digest) = md5_file(std::path::Path::new(path))
     {
         set("md5", Datum::Str(digest));
     }
-    use std::os::unix::fs::FileTypeExt;
-    let kind = if ft.is_dir() {
-        "directory"
-    } else if ft.is_file() {
-        "file"
-    } else if ft.is_symlink() {
-        "symlink"
-    } else if ft.is_socket() {
-        "socket"
-    } else if ft.is_char_device() {
-        "chardev"
-    } else if ft.is_block_device() {
-        "blockdev"
-    } else {
-        "unknown"
-    };
-    set("type", s(kind));
+    set("type", s(file_kind(ft)));
     out
 }
 
@@ -103,17 +89,44 @@ fn age_key(name: &str) -> &'static str {
     }
 }
 
-fn md5_of(path: &str, size: u64) -> Option<String> {
-    if size > MAX_MD5_BYTES {
-        return None;
+/// The name Ruby's `File::Stat` tests give a file type: `directory`, `file`, `symlink`,
+/// `socket`, `chardev`, `blockdev`, else `unknown`.
+pub fn file_kind(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "directory"
+    } else if ft.is_file() {
+        "file"
+    } else if ft.is_symlink() {
+        "symlink"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_char_device() {
+        "chardev"
+    } else if ft.is_block_device() {
+        "blockdev"
+    } else {
+        "unknown"
     }
-    let bytes = std::fs::read(path).ok()?;
-    let digest = Md5::digest(&bytes);
-    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The MD5 of a file's contents as lower-case hex, read in 64 KiB pieces.
+pub fn md5_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut md5 = Md5::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut chunk)? {
+            0 => break,
+            n => md5.update(&chunk[..n]),
+        }
+    }
+    Ok(crate::hex::encode(&md5.finalize()))
 }
 
 /// `YYYY-MM-DD HH:MM:SS` for Unix seconds, in UTC (the civil-from-days algorithm).
-fn utc_timestamp(secs: i64) -> String {
+pub fn utc_timestamp(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let z = days + 719_468;

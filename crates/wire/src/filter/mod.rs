@@ -12,7 +12,8 @@
 //! - `eval`: [`Filter::check`] / [`Filter::matches`], `Security::Base#validate_filter?`.
 //! - `statement`: the class, identity, agent and fact tests of `Util` and compound
 //!   statements (`Matcher.eval_compound_statement`).
-//! - `truth`: the boolean expression a compound filter becomes on the node.
+//! - `truth`: the boolean expression a compound filter becomes on the node, and
+//!   [`eval_expression`] for other users of the `-S` language.
 //! - `data`: function statements and the `fact`, `agent`, `collective` and `fstat` data
 //!   plugins (`fstat` in its own file), and [`query_data`] for `rpcutil get_data`.
 //! - `ruby_regex`: Ruby regexps on the `regex` crate.
@@ -26,6 +27,7 @@ mod error;
 mod eval;
 mod fact_string;
 mod fstat;
+pub use fstat::{file_kind, md5_file, utc_timestamp};
 mod function;
 mod node;
 mod parser;
@@ -41,6 +43,7 @@ pub use fact_string::{parse_fact, parse_with};
 pub use node::{AgentMeta, FactMap, FactValue, NodeInfo, parse_classes};
 pub use parser::{MAX_DEPTH, MAX_EXPRESSION_LEN, MAX_TOKENS, parse_compound};
 pub use ruby_regex::RubyRegex;
+pub use truth::{FunctionErrors, eval_expression};
 
 /// A request filter: the `:filter` hash of a request envelope.
 ///

@@ -4,6 +4,9 @@
 //! limit): `!` binds tighter than `&&`, which binds tighter than `||`; `()` is nil
 //! (false); an empty expression is nil; text that is not a valid Ruby expression is a
 //! `SyntaxError`.
+//!
+//! [`eval_expression`] is the same evaluation for other users of the language (the
+//! node's actionpolicy rules), which may count a failing function statement as false.
 
 use super::data::eval_fstatement;
 use super::statement::eval_statement;
@@ -17,8 +20,32 @@ enum Op {
     Open,
 }
 
+/// What a function statement that fails (an unknown data plugin, a query that raises)
+/// does to the expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionErrors {
+    /// The whole expression fails, as in a request filter (`Matcher.eval_compound_fstatement`
+    /// raising out of discovery).
+    Raise,
+    /// The statement is false and the rest still counts, as in actionpolicy's
+    /// `eval_statement`.
+    AreFalse,
+}
+
 /// Evaluates one `"compound"` entry.
 pub(super) fn eval_compound(node: &NodeInfo, tokens: &[CompoundToken]) -> Result<bool, EvalError> {
+    eval_expression(node, tokens, FunctionErrors::Raise)
+}
+
+/// Evaluates a parsed compound expression (from [`super::parse_compound`]) against
+/// `node`. An error is a statement Ruby would raise on (an invalid regexp,
+/// `Integer("08")`), a function statement's failure under [`FunctionErrors::Raise`], or
+/// tokens that are not an expression.
+pub fn eval_expression(
+    node: &NodeInfo,
+    tokens: &[CompoundToken],
+    function_errors: FunctionErrors,
+) -> Result<bool, EvalError> {
     let mut values = Vec::new();
     let mut ops = Vec::new();
     let mut expect_operand = true;
@@ -30,7 +57,10 @@ pub(super) fn eval_compound(node: &NodeInfo, tokens: &[CompoundToken]) -> Result
         // Ruby evaluates them all before `eval`.
         let value = match token {
             CompoundToken::Statement(s) => Some(eval_statement(node, s)?),
-            CompoundToken::FStatement(f) => Some(eval_fstatement(node, f)?),
+            CompoundToken::FStatement(f) => match eval_fstatement(node, f) {
+                Err(_) if function_errors == FunctionErrors::AreFalse => Some(false),
+                result => Some(result?),
+            },
             _ => None,
         };
         match (expect_operand, token, value) {

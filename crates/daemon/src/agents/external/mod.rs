@@ -10,17 +10,15 @@
 //! it can fail (time limit, exit status, signal, missing or invalid reply) becomes an
 //! error reply that says what happened. `docs/agents.md` is the user's guide.
 
-mod process;
-
 use super::{Agent, Call, Context, Running, timed_out_message};
 use crate::rpc::{self, Prepared, RpcError, RpcRequest};
 use crate::stats::Stats;
+use marionette_agents::process::{self, Ended, Finished, Tail};
 use marionette_config::Config;
 use marionette_ddl::Ddl;
 use marionette_ddl::libdir::{self, DdlFile, DdlFileError};
 use marionette_wire::Value;
 use marionette_wire::json::{from_json, to_json};
-use process::{Ended, Finished, Tail};
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -94,6 +92,9 @@ pub fn load(config: &Config, loaded: &[Arc<dyn Agent>]) -> Vec<Arc<dyn Agent>> {
                     "loaded external agent"
                 );
                 agents.push(Arc::new(agent));
+            }
+            Err(e @ LoadError::BuiltIn { .. }) => {
+                tracing::warn!("external agent not loaded: {e}; the built-in agent answers")
             }
             Err(e) => tracing::error!("external agent not loaded: {e}"),
         }
@@ -173,14 +174,15 @@ impl External {
         if let Some(path) = std::env::var_os("PATH") {
             command.env("PATH", path);
         }
-        let finished = process::supervise(command, limit, ctx.stopping.clone())
-            .await
-            .map_err(|e| {
-                RpcError::Aborted(format!(
-                    "cannot run {what}: {}: {e}",
-                    self.program.display()
-                ))
-            })?;
+        let finished =
+            process::supervise(command, limit, process::OUTPUT_TAIL, ctx.stopping.clone())
+                .await
+                .map_err(|e| {
+                    RpcError::Aborted(format!(
+                        "cannot run {what}: {}: {e}",
+                        self.program.display()
+                    ))
+                })?;
         tracing::debug!(
             agent,
             action,

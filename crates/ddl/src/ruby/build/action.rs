@@ -125,11 +125,8 @@ fn input(s: &Stmt, name_arg: &Expr, props: &Expr) -> Result<Input> {
             format!("input {input_name} needs a Hash of properties"),
         )
     })?;
-    for key in ["optional", "prompt", "description", "type"] {
-        if p.get(key).is_none() {
-            return Err(invalid(s.pos, format!("Input needs a :{key} property")));
-        }
-    }
+    let keys = ["optional", "prompt", "description", "type"];
+    p.require(&keys, s.pos, |key| format!("Input needs a :{key} property"))?;
     let type_expr = p.get("type").unwrap_or(props);
     let ExprKind::Sym(type_name) = &type_expr.kind else {
         return Err(invalid(
@@ -144,14 +141,9 @@ fn input(s: &Stmt, name_arg: &Expr, props: &Expr) -> Result<Input> {
     let mut maxlength = 0;
     let kind = match type_name.as_str() {
         "string" => {
-            for key in ["validation", "maxlength"] {
-                if p.get(key).is_none() {
-                    return Err(invalid(
-                        s.pos,
-                        format!("Input type :string needs a :{key} argument"),
-                    ));
-                }
-            }
+            p.require(&["validation", "maxlength"], s.pos, |key| {
+                format!("Input type :string needs a :{key} argument")
+            })?;
             validation = p
                 .get("validation")
                 .map(self::validation)
@@ -260,14 +252,9 @@ fn output(name_arg: &Expr, props: &Expr) -> Result<Output> {
             format!("Output {output_name} needs a description argument"),
         )
     })?;
-    for key in ["description", "display_as"] {
-        if p.get(key).is_none() {
-            return Err(invalid(
-                name_arg.pos,
-                format!("Output {output_name} needs a {key} argument"),
-            ));
-        }
-    }
+    p.require(&["description", "display_as"], name_arg.pos, |key| {
+        format!("Output {output_name} needs a {key} argument")
+    })?;
     Ok(Output {
         description: text_of(&p, "description", "an output's :description")?,
         display_as: text_of(&p, "display_as", "an output's :display_as")?,

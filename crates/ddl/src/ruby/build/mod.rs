@@ -103,7 +103,7 @@ fn metadata(s: &Stmt, arg: &Expr) -> Result<Metadata> {
             "metadata needs a Hash (:name => ..., :timeout => ...)",
         )
     })?;
-    for key in [
+    let keys = [
         "name",
         "description",
         "author",
@@ -111,11 +111,10 @@ fn metadata(s: &Stmt, arg: &Expr) -> Result<Metadata> {
         "version",
         "url",
         "timeout",
-    ] {
-        if p.get(key).is_none() {
-            return Err(invalid(s.pos, format!("Metadata needs a :{key} property")));
-        }
-    }
+    ];
+    p.require(&keys, s.pos, |key| {
+        format!("Metadata needs a :{key} property")
+    })?;
     let timeout = match p.get("timeout").map(|e| (&e.kind, e.pos)) {
         Some((ExprKind::Int(t), _)) if (1..=MAX_TIMEOUT as i64).contains(t) => *t as u64,
         Some((k, pos)) => {

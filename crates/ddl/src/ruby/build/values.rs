@@ -24,6 +24,19 @@ impl<'a> Props<'a> {
             .find(|(k, _)| matches!(&k.kind, ExprKind::Sym(s) if s == key))
             .map(|(_, v)| v)
     }
+
+    /// Refuses, at `pos`, the first of `keys` that is missing, with `message(key)`.
+    pub(super) fn require(
+        &self,
+        keys: &[&str],
+        pos: Pos,
+        message: impl Fn(&str) -> String,
+    ) -> Result<()> {
+        match keys.iter().find(|k| self.get(k).is_none()) {
+            Some(key) => Err(invalid(pos, message(key))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `to_s` of a scalar, as a Ruby template prints it.

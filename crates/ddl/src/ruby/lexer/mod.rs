@@ -351,7 +351,7 @@ impl Lexer<'_> {
                     ));
                 }
                 b'<' if self.peek_at(1) == Some(b'<')
-                    && !self.after_operand()
+                    && (!self.after_operand() || self.after_spaced_name(space))
                     && matches!(
                         self.peek_at(2),
                         Some(b'~' | b'-' | b'"' | b'\'' | b'A'..=b'Z' | b'a'..=b'z' | b'_')

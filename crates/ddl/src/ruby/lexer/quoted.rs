@@ -4,6 +4,38 @@
 use super::{Lexer, Tok, closer, is_ident_start};
 use crate::ruby::error::{Pos, RubyDdlError};
 
+/// The delimiters of a quoted literal: an opening bracket inside it nests, and only the
+/// closer that matches the opening delimiter ends it.
+struct Nest {
+    open: u8,
+    close: u8,
+    depth: usize,
+}
+
+impl Nest {
+    fn new(open: u8, close: u8) -> Nest {
+        Nest {
+            open,
+            close,
+            depth: 0,
+        }
+    }
+
+    /// Whether `b` ends the literal; if not, it is part of the text.
+    fn ends_at(&mut self, b: u8, out: &mut Vec<u8>) -> bool {
+        if b == self.close && self.depth == 0 {
+            return true;
+        }
+        if b == self.close {
+            self.depth -= 1;
+        } else if b == self.open && self.open != self.close {
+            self.depth += 1;
+        }
+        out.push(b);
+        false
+    }
+}
+
 impl Lexer<'_> {
     fn unterminated(what: &str, pos: Pos) -> RubyDdlError {
         RubyDdlError::syntax(pos, format!("unterminated {what} meets end of file"))
@@ -18,7 +50,7 @@ impl Lexer<'_> {
         pos: Pos,
     ) -> Result<String, RubyDdlError> {
         let mut out = Vec::new();
-        let mut depth = 0usize;
+        let mut nest = Nest::new(open, close);
         loop {
             let b = self
                 .bump()
@@ -27,16 +59,11 @@ impl Lexer<'_> {
                 b'\\' if matches!(self.peek(), Some(n) if n == b'\\' || n == open || n == close) => {
                     out.push(self.bump().unwrap_or(b'\\'));
                 }
-                b if b == close && depth == 0 => break,
-                b if b == close => {
-                    depth -= 1;
-                    out.push(b);
+                b => {
+                    if nest.ends_at(b, &mut out) {
+                        break;
+                    }
                 }
-                b if b == open && open != close => {
-                    depth += 1;
-                    out.push(b);
-                }
-                b => out.push(b),
             }
         }
         Lexer::utf8(out, pos)
@@ -57,7 +84,7 @@ impl Lexer<'_> {
         pos: Pos,
     ) -> Result<String, RubyDdlError> {
         let mut out = Vec::new();
-        let mut depth = 0usize;
+        let mut nest = Nest::new(open, close);
         loop {
             let at = self.pos();
             let b = self
@@ -78,16 +105,11 @@ impl Lexer<'_> {
                     }
                     out.push(b);
                 }
-                b if b == close && depth == 0 => break,
-                b if b == close => {
-                    depth -= 1;
-                    out.push(b);
+                b => {
+                    if nest.ends_at(b, &mut out) {
+                        break;
+                    }
                 }
-                b if b == open && open != close => {
-                    depth += 1;
-                    out.push(b);
-                }
-                b => out.push(b),
             }
         }
         Lexer::utf8(out, pos)
@@ -234,7 +256,7 @@ impl Lexer<'_> {
     /// its option letters.
     pub(super) fn regexp(&mut self, open: u8, close: u8, pos: Pos) -> Result<Tok, RubyDdlError> {
         let mut out = Vec::new();
-        let mut depth = 0usize;
+        let mut nest = Nest::new(open, close);
         loop {
             let at = self.pos();
             let b = self
@@ -256,16 +278,11 @@ impl Lexer<'_> {
                         "regexp interpolation (#{...}) is not supported",
                     ));
                 }
-                b if b == close && depth == 0 => break,
-                b if b == close => {
-                    depth -= 1;
-                    out.push(b);
+                b => {
+                    if nest.ends_at(b, &mut out) {
+                        break;
+                    }
                 }
-                b if b == open && open != close => {
-                    depth += 1;
-                    out.push(b);
-                }
-                b => out.push(b),
             }
         }
         let mut flags = String::new();

@@ -158,6 +158,10 @@ fn refusals_name_the_place() {
         err("x = <<~EOS\n"),
         "line 1, column 5: heredocs are not supported; use a quoted string"
     );
+    assert_eq!(
+        err("usage <<-USAGE\n"),
+        "line 1, column 7: heredocs are not supported; use a quoted string"
+    );
     assert_eq!(err("1__0"), "line 1, column 3: trailing '_' in number");
     assert_eq!(
         err("99999999999999999999"),

@@ -143,11 +143,7 @@ impl Parser<'_> {
                 let mut items = Vec::new();
                 while !p.is_op("]") {
                     items.push(p.expr()?);
-                    if p.is_op(",") {
-                        p.next();
-                    } else if !p.is_op("]") {
-                        return Err(p.unexpected("`,` or `]`"));
-                    }
+                    p.separator("]")?;
                 }
                 p.next();
                 Ok(ExprKind::Array(items))
@@ -165,11 +161,7 @@ impl Parser<'_> {
                         key
                     };
                     pairs.push((key, p.expr()?));
-                    if p.is_op(",") {
-                        p.next();
-                    } else if !p.is_op("}") {
-                        return Err(p.unexpected("`,` or `}`"));
-                    }
+                    p.separator("}")?;
                 }
                 p.next();
                 Ok(ExprKind::Hash(pairs))

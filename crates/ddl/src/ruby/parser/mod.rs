@@ -128,6 +128,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// After an item of a list closed by `close`: a `,` (taken), or `close` (left).
+    pub(super) fn separator(&mut self, close: &str) -> Result<(), RubyDdlError> {
+        if self.is_op(",") {
+            self.next();
+            Ok(())
+        } else if self.is_op(close) {
+            Ok(())
+        } else {
+            Err(self.unexpected(&format!("`,` or `{close}`")))
+        }
+    }
+
     /// Runs `f` one level deeper, with line ends significant or not.
     pub(super) fn nested<T>(
         &mut self,
@@ -320,11 +332,7 @@ impl<'a> Parser<'a> {
             let mut args = Args::default();
             while !p.is_op(")") {
                 p.argument(&mut args)?;
-                if p.is_op(",") {
-                    p.next();
-                } else if !p.is_op(")") {
-                    return Err(p.unexpected("`,` or `)`"));
-                }
+                p.separator(")")?;
             }
             p.next();
             Ok(args.finish())
