@@ -216,6 +216,13 @@ fn standard_agents_through_real_nodes() {
             ],
         );
         let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-        assert_eq!(json[0]["data"]["ensure"], version.as_str(), "{json}");
+        // package#status has a summarize block: the replies are in an object, beside the
+        // summaries.
+        assert_eq!(
+            json["replies"][0]["data"]["ensure"],
+            version.as_str(),
+            "{json}"
+        );
+        assert_eq!(json["summaries"]["ensure"][version.as_str()], 1, "{json}");
     }
 }
