@@ -212,7 +212,8 @@ fn actionpolicy_allows_and_denies_ping_and_jsonl_records_both() {
         "alice",
         &["rpc", "rpcutil", "daemon_stats", "--json", "-I", NODE],
     );
-    let stats = &json(&out.stdout)[0]["data"];
+    // daemon_stats has a summarize block: --json holds the replies in an object.
+    let stats = &json(&out.stdout)["replies"][0]["data"];
     assert_eq!(
         (
             &stats["unauthorized"],
