@@ -46,6 +46,8 @@ pub struct Called {
     pub outcome: Outcome,
     pub verbose: bool,
     pub format: Format,
+    /// `--canary` or `--max-failures` was given.
+    pub safety_asked: bool,
 }
 
 /// Sets `stop` on Ctrl-C: the batch in flight finishes (up to its timeout) and no more
@@ -163,6 +165,7 @@ pub fn call(
         outcome,
         verbose: flags.common.verbose,
         format,
+        safety_asked: flags.canary.is_some() || flags.max_failures.is_some(),
     })
 }
 
@@ -276,7 +279,11 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
                 stats.noresponsefrom.join(" ")
             );
         }
-        if let Some(batches) = &stats.batches {
+        if let Some(batches) = stats
+            .batches
+            .as_ref()
+            .filter(|b| called.safety_asked || b.stopped.is_some())
+        {
             eprint!("{}", batches.text());
         }
         for retry in &stats.retries {
@@ -299,7 +306,13 @@ pub fn print(called: &Called, show: &Show) -> anyhow::Result<i32> {
     print!("{report}");
     // stdout stays what MCollective prints; the batch summary and the retry rounds go to
     // stderr.
-    if let Some(batches) = &stats.batches {
+    // A plain --batch run prints what MCollective prints; the summary comes with the
+    // safety options, or when batches were skipped.
+    if let Some(batches) = stats
+        .batches
+        .as_ref()
+        .filter(|b| called.safety_asked || b.stopped.is_some())
+    {
         eprint!("\n{}", batches.text());
     }
     for retry in &stats.retries {
