@@ -5,11 +5,14 @@
 
 #[path = "peers/harness.rs"]
 mod harness;
+#[path = "peers/swarm_lab.rs"]
+mod swarm_lab;
 
-use harness::{Broker, Guard, TempDir};
+use harness::TempDir;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
+use swarm_lab::SwarmLab;
 
 fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> PathBuf {
     let path = dir.join(name);
@@ -31,52 +34,20 @@ fn nodes_file(dir: &Path, name: &str, nodes: &[&str]) -> String {
 
 #[test]
 fn canary_and_failure_budget_skip_the_remaining_batches() {
-    let broker = Broker::start(&[]);
-    let dir = TempDir::new("marionette-batch");
-    let server = cfg(
-        dir.path(),
-        broker.port(),
-        "mcollective",
-        "marionette",
-        "server.cfg",
-    );
-    let client = cfg(dir.path(), broker.port(), "admin", "secret", "client.cfg");
-    let child = Command::new(env!("CARGO_BIN_EXE_mco"))
-        .args(["swarm", "--nodes", "6", "--prefix", "sim", "--config"])
-        .arg(&server)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _swarm = Guard::new("mco swarm", child, Duration::from_secs(10));
-    harness::wait_until(
-        Duration::from_secs(30),
-        Duration::from_millis(200),
-        |out: harness::Output| out.describe(),
-        || {
-            let out = mco(&["ping", "--expect", "6", "-t", "5"], &client);
-            if out.stdout.contains("6 replies") {
-                Ok(())
-            } else {
-                Err(out)
-            }
-        },
-    );
+    let mut lab = SwarmLab::new("batch-test");
+    lab.swarm("sim", 6, &[]);
+    lab.wait_for(6);
 
     // The canary (sim-1 and ghost-1, which does not exist) fails: nothing else is sent.
     let list = nodes_file(
-        dir.path(),
+        lab.dir.path(),
         "canary.txt",
         &["sim-1", "ghost-1", "sim-2", "sim-3", "sim-4", "sim-5"],
     );
-    let out = mco(
-        &[
-            "rpc", "rpcutil", "ping", "--nodes", &list, "--batch", "2", "--canary", "2", "-t", "1",
-            "--np",
-        ],
-        &client,
-    );
+    let out = lab.mco(&[
+        "rpc", "rpcutil", "ping", "--nodes", &list, "--batch", "2", "--canary", "2", "-t", "1",
+        "--np",
+    ]);
     assert!(
         out.stderr.contains(
             "Batches: 2 ran, 1 failed, 4 skipped\n   failed: ghost-1\n  skipped: sim-2, sim-3, sim-4, sim-5 (the canary batch had 1 failure(s))\n"
@@ -88,29 +59,26 @@ fn canary_and_failure_budget_skip_the_remaining_batches() {
 
     // A budget of one failure: the second ghost passes it, the last node is skipped.
     let list = nodes_file(
-        dir.path(),
+        lab.dir.path(),
         "budget.txt",
         &[
             "sim-1", "sim-2", "sim-3", "ghost-1", "ghost-2", "sim-4", "sim-5",
         ],
     );
-    let out = mco(
-        &[
-            "rpc",
-            "rpcutil",
-            "ping",
-            "--nodes",
-            &list,
-            "--batch",
-            "2",
-            "--max-failures",
-            "1",
-            "-t",
-            "1",
-            "--np",
-        ],
-        &client,
-    );
+    let out = lab.mco(&[
+        "rpc",
+        "rpcutil",
+        "ping",
+        "--nodes",
+        &list,
+        "--batch",
+        "2",
+        "--max-failures",
+        "1",
+        "-t",
+        "1",
+        "--np",
+    ]);
     assert!(
         out.stderr.contains(
             "Batches: 6 ran, 2 failed, 1 skipped\n   failed: ghost-1, ghost-2\n  skipped: sim-5 (2 failures passed the limit of 1)\n"
@@ -120,23 +88,20 @@ fn canary_and_failure_budget_skip_the_remaining_batches() {
     );
 
     // Within the budget everything runs, and the summary says so.
-    let out = mco(
-        &[
-            "rpc",
-            "rpcutil",
-            "ping",
-            "--nodes",
-            &list,
-            "--batch",
-            "3",
-            "--max-failures",
-            "40%",
-            "-t",
-            "1",
-            "--np",
-        ],
-        &client,
-    );
+    let out = lab.mco(&[
+        "rpc",
+        "rpcutil",
+        "ping",
+        "--nodes",
+        &list,
+        "--batch",
+        "3",
+        "--max-failures",
+        "40%",
+        "-t",
+        "1",
+        "--np",
+    ]);
     assert!(
         out.stderr
             .contains("Batches: 7 ran, 2 failed, 0 skipped\n   failed: ghost-1, ghost-2\n"),

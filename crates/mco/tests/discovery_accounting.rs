@@ -7,43 +7,21 @@
 
 #[path = "peers/harness.rs"]
 mod harness;
+#[path = "peers/swarm_lab.rs"]
+mod swarm_lab;
 
-use harness::{Broker, Guard, TempDir};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
+use swarm_lab::SwarmLab;
 
 const NODES: u64 = 200;
 /// Every tenth node answers this late.
 const SLOW_MS: u64 = 1500;
 /// The hard cap every command here is given; ending well before it is the point.
 const CAP: &str = "30";
-
-fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> PathBuf {
-    let path = dir.join(name);
-    harness::write_mcollective_cfg(&path, port, user, password, "accounting-test", "");
-    path
-}
-
-fn swarm(server: &Path, prefix: &str, nodes: u64, slow: Option<&str>) -> Guard {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
-    cmd.args(["swarm", "--nodes", &nodes.to_string(), "--prefix", prefix]);
-    if let Some(s) = slow {
-        cmd.args(["--slow", s]);
-    }
-    let child = cmd
-        .arg("--config")
-        .arg(server)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start mco swarm");
-    Guard::new("mco swarm", child, Duration::from_secs(10))
-}
 
 /// Runs `mco ARGS --config CLIENT`; its output and how long it took.
 fn mco(args: &[&str], client: &Path) -> (harness::Output, Duration) {
@@ -119,18 +97,10 @@ impl Silent {
 
 #[test]
 fn broadcasts_end_when_every_node_is_accounted_for_and_lose_no_reply() {
-    let broker = Broker::start(&[]);
-    let dir = TempDir::new("marionette-accounting");
-    let server = cfg(
-        dir.path(),
-        broker.port(),
-        "mcollective",
-        "marionette",
-        "server.cfg",
-    );
-    let client = cfg(dir.path(), broker.port(), "admin", "secret", "client.cfg");
+    let mut lab = SwarmLab::new("accounting-test");
+    let client = lab.client.clone();
     let slow = format!("10:{SLOW_MS}");
-    let _fleet = swarm(&server, "acc", NODES, Some(&slow));
+    lab.swarm("acc", NODES, &["--slow", &slow]);
     wait_for_fleet(&client, NODES);
     let everyone = names("acc", 1..=NODES);
 
@@ -181,11 +151,10 @@ fn broadcasts_end_when_every_node_is_accounted_for_and_lose_no_reply() {
 
     // Nodes joining while a request runs did not receive it and are not waited for; no
     // node that did receive it is lost.
-    let mut joiners = None;
     let (out, _) = std::thread::scope(|s| {
         let ping = s.spawn(|| mco(&["ping", "-t", CAP], &client));
         std::thread::sleep(Duration::from_millis(300));
-        joiners = Some(swarm(&server, "late", 50, None));
+        lab.swarm("late", 50, &[]);
         ping.join().unwrap()
     });
     let got = pinged(&out);
@@ -193,24 +162,15 @@ fn broadcasts_end_when_every_node_is_accounted_for_and_lose_no_reply() {
         assert!(got.contains(n), "{n} lost: {}", out.describe());
     }
     assert!(got.len() <= everyone.len() + 50, "{}", out.describe());
-    drop(joiners);
 }
 
 #[test]
 fn a_node_that_never_accounts_is_covered_by_the_sliding_window() {
-    let broker = Broker::start(&[]);
-    let dir = TempDir::new("marionette-window");
-    let server = cfg(
-        dir.path(),
-        broker.port(),
-        "mcollective",
-        "marionette",
-        "server.cfg",
-    );
-    let client = cfg(dir.path(), broker.port(), "admin", "secret", "client.cfg");
-    let _fleet = swarm(&server, "mix", 20, None);
+    let mut lab = SwarmLab::new("accounting-window");
+    let client = lab.client.clone();
+    lab.swarm("mix", 20, &[]);
     wait_for_fleet(&client, 20);
-    let _silent = Silent::subscribe(broker.port());
+    let _silent = Silent::subscribe(lab.broker.port());
     // The silent copy is never accounted for: the window after the last reply ends the
     // collection, with every real answer in.
     for window in [None, Some("1")] {

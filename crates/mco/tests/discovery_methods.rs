@@ -5,12 +5,15 @@
 
 #[path = "peers/harness.rs"]
 mod harness;
+#[path = "peers/swarm_lab.rs"]
+mod swarm_lab;
 
-use harness::{Broker, Guard, TempDir};
+use harness::TempDir;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use swarm_lab::SwarmLab;
 
 fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> PathBuf {
     let path = dir.join(name);
@@ -52,38 +55,11 @@ fn lines(out: &harness::Output) -> Vec<String> {
 
 #[test]
 fn discovery_from_an_inventory_a_file_and_stdin() {
-    let broker = Broker::start(&[]);
-    let dir = TempDir::new("marionette-dm");
-    let server = cfg(
-        dir.path(),
-        broker.port(),
-        "mcollective",
-        "marionette",
-        "server.cfg",
-    );
-    let client = cfg(dir.path(), broker.port(), "admin", "secret", "client.cfg");
-    let child = Command::new(env!("CARGO_BIN_EXE_mco"))
-        .args(["swarm", "--nodes", "4", "--prefix", "dm", "--config"])
-        .arg(&server)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _swarm = Guard::new("mco swarm", child, Duration::from_secs(10));
-    harness::wait_until(
-        Duration::from_secs(30),
-        Duration::from_millis(200),
-        |out: harness::Output| out.describe(),
-        || {
-            let out = mco(&["ping", "--expect", "4", "-t", "5"], &client, None);
-            if out.stdout.contains("4 replies") {
-                Ok(())
-            } else {
-                Err(out)
-            }
-        },
-    );
+    let mut lab = SwarmLab::new("dm-test");
+    lab.swarm("dm", 4, &[]);
+    lab.wait_for(4);
+    let client = lab.client.clone();
+    let dir = &lab.dir;
 
     // A live discovery writes the inventory...
     let inv = dir.path().join("inventory.json");

@@ -5,31 +5,14 @@
 
 #[path = "peers/harness.rs"]
 mod harness;
+#[path = "peers/swarm_lab.rs"]
+mod swarm_lab;
 
-use harness::{Broker, Guard, TempDir};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-
-fn cfg(dir: &Path, port: u16, user: &str, password: &str, name: &str) -> PathBuf {
-    let path = dir.join(name);
-    harness::write_mcollective_cfg(&path, port, user, password, "retry-test", "");
-    path
-}
-
-fn swarm(server: &Path, prefix: &str) -> Guard {
-    let child = Command::new(env!("CARGO_BIN_EXE_mco"))
-        .args(["swarm", "--nodes", "1", "--prefix", prefix, "--config"])
-        .arg(server)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Guard::new("mco swarm", child, Duration::from_secs(10))
-}
+use swarm_lab::SwarmLab;
 
 /// Takes flaky-1's directed requests and never answers; returns once it got one.
 fn swallow_one(port: u16) -> std::thread::JoinHandle<()> {
@@ -62,36 +45,13 @@ fn swallow_one(port: u16) -> std::thread::JoinHandle<()> {
 
 #[test]
 fn nodes_that_did_not_answer_are_asked_again() {
-    let broker = Broker::start(&[]);
-    let dir = TempDir::new("marionette-retry");
-    let server = cfg(
-        dir.path(),
-        broker.port(),
-        "mcollective",
-        "marionette",
-        "server.cfg",
-    );
-    let client = cfg(dir.path(), broker.port(), "admin", "secret", "client.cfg");
-    let _sim = swarm(&server, "sim");
-    harness::wait_until(
-        Duration::from_secs(30),
-        Duration::from_millis(200),
-        |o: harness::Output| o.describe(),
-        || {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
-            cmd.args(["ping", "--expect", "1", "-t", "5", "--config"])
-                .arg(&client);
-            let out = harness::run(cmd, Duration::from_secs(20)).unwrap();
-            if out.stdout.contains("1 replies") {
-                Ok(())
-            } else {
-                Err(out)
-            }
-        },
-    );
-    let list = dir.path().join("nodes.txt");
+    let mut lab = SwarmLab::new("retry-test");
+    lab.swarm("sim", 1, &[]);
+    lab.wait_for(1);
+    let (dir, client) = (lab.dir.path().to_path_buf(), lab.client.clone());
+    let list = dir.join("nodes.txt");
     std::fs::write(&list, "sim-1\nflaky-1\n").unwrap();
-    let swallowed = swallow_one(broker.port());
+    let swallowed = swallow_one(lab.broker.port());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mco"));
     cmd.args([
         "rpc",
@@ -110,7 +70,7 @@ fn nodes_that_did_not_answer_are_asked_again() {
     let rpc = std::thread::spawn(move || harness::run(cmd, Duration::from_secs(60)).unwrap());
     swallowed.join().unwrap();
     // The crashed node's connection is gone; the real one comes up for the retry.
-    let _flaky = swarm(&server, "flaky");
+    lab.swarm("flaky", 1, &[]);
     let out = rpc.join().unwrap();
     assert_eq!(out.code(), Some(0), "{}", out.describe());
     assert!(
